@@ -1,0 +1,85 @@
+/* rnnamp: atomic file writes. See atomic_write.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "atomic_write.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int rnnamp_atomic_begin(rnnamp_atomic *a, const char *dest, char *err,
+                        size_t errlen)
+{
+    if (!dest || !*dest || strlen(dest) >= sizeof a->dest) {
+        snprintf(err, errlen, "output path is empty or too long");
+        return -1;
+    }
+    snprintf(a->dest, sizeof a->dest, "%s", dest);
+    snprintf(a->tmp, sizeof a->tmp, "%s.tmp-XXXXXX", dest);
+    int fd = mkstemp(a->tmp);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot create a temporary file: %s", dest,
+                 strerror(errno));
+        a->tmp[0] = '\0';
+        return -1;
+    }
+    fchmod(fd, 0644);
+    close(fd);
+    return 0;
+}
+
+int rnnamp_atomic_commit(rnnamp_atomic *a, char *err, size_t errlen)
+{
+    int fd = open(a->tmp, O_RDONLY);
+    if (fd < 0 || fsync(fd) != 0) {
+        snprintf(err, errlen, "%s: cannot flush %s: %s", a->dest, a->tmp,
+                 strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        rnnamp_atomic_abort(a);
+        return -1;
+    }
+    close(fd);
+    if (rename(a->tmp, a->dest) != 0) {
+        snprintf(err, errlen, "%s: cannot rename the temporary file: %s",
+                 a->dest, strerror(errno));
+        rnnamp_atomic_abort(a);
+        return -1;
+    }
+    a->tmp[0] = '\0';
+    return 0;
+}
+
+void rnnamp_atomic_abort(rnnamp_atomic *a)
+{
+    if (a->tmp[0])
+        unlink(a->tmp);
+    a->tmp[0] = '\0';
+}
+
+int rnnamp_write_file_atomic(const char *path, const void *data, size_t len,
+                             char *err, size_t errlen)
+{
+    rnnamp_atomic a;
+    if (rnnamp_atomic_begin(&a, path, err, errlen) != 0)
+        return -1;
+    FILE *f = fopen(a.tmp, "wb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        rnnamp_atomic_abort(&a);
+        return -1;
+    }
+    size_t w = fwrite(data, 1, len, f);
+    int bad = (w != len) | (fflush(f) != 0);
+    int e = errno;
+    bad |= (fclose(f) != 0);
+    if (bad) {
+        snprintf(err, errlen, "%s: write failed (%s); the old file is kept",
+                 path, strerror(e ? e : errno));
+        rnnamp_atomic_abort(&a);
+        return -1;
+    }
+    return rnnamp_atomic_commit(&a, err, errlen);
+}

@@ -1,0 +1,280 @@
+/* rnnamp: model description and weights. See model.h. */
+#include "model.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+int rnnamp_layer_gates(rnnamp_layer_type t)
+{
+    switch (t) {
+    case RNNAMP_LSTM: return 4;
+    case RNNAMP_GRU: return 3;
+    case RNNAMP_RNN: return 1;
+    default: return 0;
+    }
+}
+
+const char *rnnamp_layer_type_name(rnnamp_layer_type t)
+{
+    switch (t) {
+    case RNNAMP_LSTM: return "lstm";
+    case RNNAMP_GRU: return "gru";
+    case RNNAMP_RNN: return "rnn";
+    case RNNAMP_DENSE: return "dense";
+    }
+    return "?";
+}
+
+size_t rnnamp_layer_param_count(rnnamp_layer_type t, int n_in, int n_out)
+{
+    size_t in = (size_t)n_in, h = (size_t)n_out;
+    if (t == RNNAMP_DENSE)
+        return h * in + h;
+    size_t g = (size_t)rnnamp_layer_gates(t);
+    return g * h * in + g * h * h + 2 * g * h + h + (t == RNNAMP_LSTM ? h : 0);
+}
+
+/* Point a layer's views into params starting at p; returns the end. */
+static float *layer_bind(rnnamp_layer *L, float *p)
+{
+    size_t in = (size_t)L->n_in, h = (size_t)L->n_out;
+    L->w_ih = L->w_hh = L->b_ih = L->b_hh = L->h0 = L->c0 = NULL;
+    if (L->type == RNNAMP_DENSE) {
+        L->w_ih = p;
+        p += h * in;
+        L->b_ih = p;
+        return p + h;
+    }
+    size_t g = (size_t)rnnamp_layer_gates(L->type);
+    L->w_ih = p;
+    p += g * h * in;
+    L->w_hh = p;
+    p += g * h * h;
+    L->b_ih = p;
+    p += g * h;
+    L->b_hh = p;
+    p += g * h;
+    L->h0 = p;
+    p += h;
+    if (L->type == RNNAMP_LSTM) {
+        L->c0 = p;
+        p += h;
+    }
+    return p;
+}
+
+static void model_bind(rnnamp_model *m)
+{
+    float *p = m->params;
+    for (int i = 0; i < m->n_layers; i++)
+        p = layer_bind(&m->layers[i], p);
+}
+
+rnnamp_model *rnnamp_model_new(int n_inputs, int n_layers,
+                               const rnnamp_layer_spec *specs, int skip,
+                               char *err, size_t errlen)
+{
+    if (n_inputs < 1 || n_inputs > RNNAMP_MAX_INPUTS) {
+        seterr(err, errlen, "%d inputs: must be 1 to %d", n_inputs,
+               RNNAMP_MAX_INPUTS);
+        return NULL;
+    }
+    if (n_layers < 1 || n_layers > RNNAMP_MAX_LAYERS) {
+        seterr(err, errlen, "%d layers: must be 1 to %d", n_layers,
+               RNNAMP_MAX_LAYERS);
+        return NULL;
+    }
+    size_t total = 0;
+    int n_in = n_inputs;
+    for (int i = 0; i < n_layers; i++) {
+        const rnnamp_layer_spec *s = &specs[i];
+        if ((int)s->type < 0 || s->type > RNNAMP_DENSE) {
+            seterr(err, errlen, "layer %d: unknown layer type", i);
+            return NULL;
+        }
+        if (s->n_out < 1 || s->n_out > RNNAMP_MAX_HIDDEN) {
+            seterr(err, errlen, "layer %d (%s): size %d must be 1 to %d", i,
+                   rnnamp_layer_type_name(s->type), s->n_out,
+                   RNNAMP_MAX_HIDDEN);
+            return NULL;
+        }
+        if ((int)s->act < 0 || s->act > RNNAMP_ACT_RELU) {
+            seterr(err, errlen, "layer %d: unknown activation", i);
+            return NULL;
+        }
+        total += rnnamp_layer_param_count(s->type, n_in, s->n_out);
+        n_in = s->n_out;
+    }
+    const rnnamp_layer_spec *last = &specs[n_layers - 1];
+    if (last->type != RNNAMP_DENSE || last->n_out != 1) {
+        seterr(err, errlen,
+               "the last layer must be a dense layer with one output "
+               "(got %s with %d outputs)",
+               rnnamp_layer_type_name(last->type), last->n_out);
+        return NULL;
+    }
+    rnnamp_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    m->params = calloc(total ? total : 1, sizeof(float));
+    if (!m->params) {
+        free(m);
+        seterr(err, errlen, "out of memory (%zu weights)", total);
+        return NULL;
+    }
+    m->n_params = total;
+    m->n_inputs = n_inputs;
+    m->n_layers = n_layers;
+    m->skip = skip ? 1 : 0;
+    n_in = n_inputs;
+    for (int i = 0; i < n_layers; i++) {
+        m->layers[i].type = specs[i].type;
+        m->layers[i].n_in = n_in;
+        m->layers[i].n_out = specs[i].n_out;
+        m->layers[i].act =
+            specs[i].type == RNNAMP_DENSE ? specs[i].act : RNNAMP_ACT_LINEAR;
+        n_in = specs[i].n_out;
+    }
+    model_bind(m);
+    return m;
+}
+
+void rnnamp_model_free(rnnamp_model *m)
+{
+    if (!m)
+        return;
+    free(m->params);
+    free(m->input_batch);
+    free(m->output_batch);
+    free(m);
+}
+
+rnnamp_model *rnnamp_model_clone(const rnnamp_model *m)
+{
+    rnnamp_layer_spec specs[RNNAMP_MAX_LAYERS];
+    for (int i = 0; i < m->n_layers; i++) {
+        specs[i].type = m->layers[i].type;
+        specs[i].n_out = m->layers[i].n_out;
+        specs[i].act = m->layers[i].act;
+    }
+    rnnamp_model *c =
+        rnnamp_model_new(m->n_inputs, m->n_layers, specs, m->skip, NULL, 0);
+    if (!c)
+        return NULL;
+    memcpy(c->params, m->params, m->n_params * sizeof(float));
+    c->meta = m->meta;
+    if (m->n_batch &&
+        rnnamp_model_set_batch(c, m->input_batch, m->output_batch,
+                               m->n_batch) != 0) {
+        rnnamp_model_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int rnnamp_model_validate(const rnnamp_model *m, char *err, size_t errlen)
+{
+    if (!m || !m->params) {
+        seterr(err, errlen, "no model");
+        return -1;
+    }
+    if (m->n_inputs < 1 || m->n_inputs > RNNAMP_MAX_INPUTS ||
+        m->n_layers < 1 || m->n_layers > RNNAMP_MAX_LAYERS) {
+        seterr(err, errlen, "bad model structure");
+        return -1;
+    }
+    size_t total = 0;
+    int n_in = m->n_inputs;
+    for (int i = 0; i < m->n_layers; i++) {
+        const rnnamp_layer *L = &m->layers[i];
+        if (L->n_in != n_in || L->n_out < 1 || L->n_out > RNNAMP_MAX_HIDDEN) {
+            seterr(err, errlen, "layer %d: inconsistent sizes (%d -> %d)", i,
+                   L->n_in, L->n_out);
+            return -1;
+        }
+        total += rnnamp_layer_param_count(L->type, L->n_in, L->n_out);
+        n_in = L->n_out;
+    }
+    const rnnamp_layer *last = &m->layers[m->n_layers - 1];
+    if (last->type != RNNAMP_DENSE || last->n_out != 1) {
+        seterr(err, errlen, "the last layer must be dense with one output");
+        return -1;
+    }
+    if (total != m->n_params) {
+        seterr(err, errlen, "weight count %zu does not match layers (%zu)",
+               m->n_params, total);
+        return -1;
+    }
+    for (size_t i = 0; i < m->n_params; i++) {
+        if (!isfinite(m->params[i])) {
+            seterr(err, errlen, "weight %zu is not a finite number", i);
+            return -1;
+        }
+    }
+    if (!isfinite(m->meta.in_gain_db) || !isfinite(m->meta.out_gain_db) ||
+        fabsf(m->meta.in_gain_db) > 100.f ||
+        fabsf(m->meta.out_gain_db) > 100.f) {
+        seterr(err, errlen, "in_gain/out_gain must be finite dB within +-100");
+        return -1;
+    }
+    return 0;
+}
+
+int rnnamp_model_set_batch(rnnamp_model *m, const float *in, const float *out,
+                           size_t n)
+{
+    free(m->input_batch);
+    free(m->output_batch);
+    m->input_batch = m->output_batch = NULL;
+    m->n_batch = 0;
+    if (!n)
+        return 0;
+    m->input_batch = malloc(n * (size_t)m->n_inputs * sizeof(float));
+    m->output_batch = malloc(n * sizeof(float));
+    if (!m->input_batch || !m->output_batch) {
+        free(m->input_batch);
+        free(m->output_batch);
+        m->input_batch = m->output_batch = NULL;
+        return -1;
+    }
+    memcpy(m->input_batch, in, n * (size_t)m->n_inputs * sizeof(float));
+    memcpy(m->output_batch, out, n * sizeof(float));
+    m->n_batch = n;
+    return 0;
+}
+
+void rnnamp_model_describe(const rnnamp_model *m, char *buf, size_t len)
+{
+    size_t off = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < m->n_layers && off < len; i++) {
+        const rnnamp_layer *L = &m->layers[i];
+        if (L->type == RNNAMP_DENSE && i == m->n_layers - 1)
+            break;
+        int w = snprintf(buf + off, len - off, "%s%s-%d", off ? " " : "",
+                         rnnamp_layer_type_name(L->type), L->n_out);
+        if (w < 0)
+            return;
+        off += (size_t)w;
+    }
+    if (off < len && m->n_inputs > 1)
+        off += (size_t)snprintf(buf + off, len - off, ", %d knob%s",
+                                m->n_inputs - 1, m->n_inputs > 2 ? "s" : "");
+    if (off < len && m->skip)
+        snprintf(buf + off, len - off, ", skip");
+}

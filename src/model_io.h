@@ -1,0 +1,39 @@
+/* rnnamp: reading and writing model files.
+ *
+ * Formats are detected from the content, never from the file name:
+ *  - AIDA-X / RTNeural Keras-style JSON (.json, .aidax): "layers" array;
+ *  - GuitarML / Automated-GuitarAmpModelling JSON: "model_data" + "state_dict";
+ *  - NAM .nam with "architecture": "LSTM" (other NAM architectures are
+ *    refused with a clear message).
+ * docs/model-format.md specifies each format and its weight orderings.
+ *
+ * Threads: any non-real-time thread (these allocate and do file I/O).
+ * Memory: loaders return a model owned by the caller (rnnamp_model_free).
+ * Errors: NULL / -1 and a message in err that names the file and the problem.
+ */
+#ifndef RNNAMP_MODEL_IO_H
+#define RNNAMP_MODEL_IO_H
+
+#include <stddef.h>
+
+#include "model.h"
+
+/* Largest model file we agree to read (bytes). */
+#define RNNAMP_MAX_MODEL_FILE (64u * 1024u * 1024u)
+
+/* Load any supported format from a file. */
+rnnamp_model *rnnamp_model_load(const char *path, char *err, size_t errlen);
+
+/* Load from memory; name is used in error messages (e.g. the path). */
+rnnamp_model *rnnamp_model_load_buffer(const char *data, size_t len,
+                                       const char *name, char *err,
+                                       size_t errlen);
+
+/* Write the AIDA-X Keras-style JSON (our native format), atomically:
+ * a temporary file in the same folder, fsync, rename. An existing file is
+ * never replaced by a partial one. meta_json may be NULL or a JSON object
+ * text whose members are merged into "metadata". */
+int rnnamp_model_save_aidax(const rnnamp_model *m, const char *path,
+                            const char *meta_json, char *err, size_t errlen);
+
+#endif
