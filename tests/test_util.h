@@ -1,0 +1,83 @@
+/* rnnamp tests: small shared helpers (header-only). */
+#ifndef RNNAMP_TEST_UTIL_H
+#define RNNAMP_TEST_UTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Exit code meson treats as "skipped". tools/run-tests.sh turns any skip
+ * into a failure when CI=true. */
+#define TEST_SKIP_CODE 77
+
+/* Path of a file under ../shared/ (the developers' shared material). */
+static inline const char *test_shared_path(char *buf, size_t len,
+                                           const char *rel)
+{
+    snprintf(buf, len, "%s/%s", RNNAMP_SHARED_DIR, rel);
+    return buf;
+}
+
+static inline int test_file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Call at the start of a test program that needs ../shared: exits with the
+ * skip code and a reason when it is missing. */
+static inline void test_require_shared(void)
+{
+    char p[4096];
+    test_shared_path(p, sizeof p, "models/README.md");
+    if (!test_file_exists(p)) {
+        fprintf(stderr,
+                "SKIP: %s is missing; the shared model files live in "
+                "../shared next to the project (see README, Tests)\n",
+                p);
+        exit(TEST_SKIP_CODE);
+    }
+}
+
+/* Read a CSV of numbers (comma or whitespace separated, '#' comments and
+ * a non-numeric header line skipped) into a malloc'ed array; *n gets the
+ * count of numbers, *cols the numbers on the first data row. */
+static inline double *test_read_csv(const char *path, size_t *n, int *cols)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    size_t cap = 1024, cnt = 0;
+    double *v = malloc(cap * sizeof *v);
+    char line[65536];
+    *cols = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#')
+            continue;
+        char *p = line;
+        int c = 0;
+        for (;;) {
+            while (*p == ',' || *p == ' ' || *p == '\t')
+                p++;
+            if (*p == '\n' || *p == '\r' || *p == '\0')
+                break;
+            char *e;
+            double d = strtod(p, &e);
+            if (e == p)
+                break;
+            if (cnt == cap)
+                v = realloc(v, (cap *= 2) * sizeof *v);
+            v[cnt++] = d;
+            c++;
+            p = e;
+        }
+        if (c && !*cols)
+            *cols = c;
+    }
+    fclose(f);
+    *n = cnt;
+    return v;
+}
+
+#endif
