@@ -73,6 +73,11 @@ typedef struct {
     int has_esr;
     double esr;
     int prewarm_samples; /* format's customary settle time, 0 = none */
+    int sample_rate_assumed; /* 1: the file had no rate, sample_rate is a
+                                default (NAM: 48000) */
+    int has_selftest;        /* 1: the file's input/output batch was replayed
+                                at load time (model_io.c) */
+    double selftest_max_err; /* max |error| of that replay */
 } rnnamp_meta;
 
 typedef struct rnnamp_model {
