@@ -1,5 +1,5 @@
 /* rnnamp: atomic file writes. See atomic_write.h. */
-#define _POSIX_C_SOURCE 200809L
+
 #include "atomic_write.h"
 
 #include <errno.h>
@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int rnnamp_atomic_begin(rnnamp_atomic *a, const char *dest, char *err,

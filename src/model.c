@@ -178,9 +178,8 @@ rnnamp_model *rnnamp_model_clone(const rnnamp_model *m)
         return NULL;
     memcpy(c->params, m->params, m->n_params * sizeof(float));
     c->meta = m->meta;
-    if (m->n_batch &&
-        rnnamp_model_set_batch(c, m->input_batch, m->output_batch,
-                               m->n_batch) != 0) {
+    if (m->n_batch && rnnamp_model_set_batch(c, m->input_batch, m->output_batch,
+                                             m->n_batch) != 0) {
         rnnamp_model_free(c);
         return NULL;
     }
@@ -193,8 +192,8 @@ int rnnamp_model_validate(const rnnamp_model *m, char *err, size_t errlen)
         seterr(err, errlen, "no model");
         return -1;
     }
-    if (m->n_inputs < 1 || m->n_inputs > RNNAMP_MAX_INPUTS ||
-        m->n_layers < 1 || m->n_layers > RNNAMP_MAX_LAYERS) {
+    if (m->n_inputs < 1 || m->n_inputs > RNNAMP_MAX_INPUTS || m->n_layers < 1 ||
+        m->n_layers > RNNAMP_MAX_LAYERS) {
         seterr(err, errlen, "bad model structure");
         return -1;
     }

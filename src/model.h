@@ -18,10 +18,10 @@
 
 #include <stddef.h>
 
-#define RNNAMP_MAX_LAYERS 8  /* recurrent + dense layers, head included */
-#define RNNAMP_MAX_INPUTS 4  /* audio + up to 3 knobs */
+#define RNNAMP_MAX_LAYERS 8   /* recurrent + dense layers, head included */
+#define RNNAMP_MAX_INPUTS 4   /* audio + up to 3 knobs */
 #define RNNAMP_MAX_HIDDEN 128 /* recurrent hidden size and dense width */
-#define RNNAMP_ERR_LEN 512    /* size of the error buffers used everywhere */
+#define RNNAMP_ERR_LEN    512 /* size of the error buffers used everywhere */
 
 typedef enum {
     RNNAMP_LSTM = 0, /* gates i, f, g, o (PyTorch order) */
@@ -40,7 +40,7 @@ typedef enum {
 /* What a caller asks for when building a model. n_in is derived. */
 typedef struct {
     rnnamp_layer_type type;
-    int n_out; /* hidden size (recurrent) or width (dense) */
+    int n_out;      /* hidden size (recurrent) or width (dense) */
     rnnamp_act act; /* dense only; ignored for recurrent layers */
 } rnnamp_layer_spec;
 
@@ -72,7 +72,7 @@ typedef struct {
     double input_level_dbu, output_level_dbu; /* NAM calibration */
     int has_esr;
     double esr;
-    int prewarm_samples; /* format's customary settle time, 0 = none */
+    int prewarm_samples;     /* format's customary settle time, 0 = none */
     int sample_rate_assumed; /* 1: the file had no rate, sample_rate is a
                                 default (NAM: 48000) */
     int has_selftest;        /* 1: the file's input/output batch was replayed

@@ -1,0 +1,500 @@
+/* rnnamp: the real-time inference engine. See engine.h and
+ * engine_internal.h for the packed layout. */
+#include "engine.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_internal.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <xmmintrin.h>
+#define RNNAMP_X86 1
+#endif
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static int pad8(int n)
+{
+    return (n + RNNAMP_PAD - 1) / RNNAMP_PAD * RNNAMP_PAD;
+}
+
+/* ---- CPU features and denormals (audio thread safe) ---- */
+
+rnnamp_kernel rnnamp_kernel_best(void)
+{
+#ifdef RNNAMP_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return RNNAMP_KERNEL_AVX2;
+    return RNNAMP_KERNEL_SSE2;
+#else
+    return RNNAMP_KERNEL_SCALAR;
+#endif
+}
+
+const char *rnnamp_kernel_name(rnnamp_kernel k)
+{
+    switch (k) {
+    case RNNAMP_KERNEL_AVX2: return "avx2+fma";
+    case RNNAMP_KERNEL_SSE2: return "sse2";
+    case RNNAMP_KERNEL_SCALAR: return "scalar";
+    default: return "auto";
+    }
+}
+
+typedef struct {
+    unsigned v;
+} fpmode;
+
+static fpmode denormals_off(void)
+{
+    fpmode m = {0};
+#ifdef RNNAMP_X86
+    m.v = _mm_getcsr();
+    _mm_setcsr(m.v | 0x8040u); /* FTZ | DAZ */
+#elif defined(__aarch64__)
+    unsigned long r;
+    __asm__ __volatile__("mrs %0, fpcr" : "=r"(r));
+    m.v = (unsigned)r;
+    r |= (1ul << 24); /* FZ */
+    __asm__ __volatile__("msr fpcr, %0" : : "r"(r));
+#endif
+    return m;
+}
+
+static void denormals_restore(fpmode m)
+{
+#ifdef RNNAMP_X86
+    _mm_setcsr(m.v);
+#elif defined(__aarch64__)
+    unsigned long r = m.v;
+    __asm__ __volatile__("msr fpcr, %0" : : "r"(r));
+#else
+    (void)m;
+#endif
+}
+
+/* ---- building (non-real-time) ---- */
+
+/* Logical (unpacked) weight of a hidden layer's main product at row r,
+ * column c, in the padded index space. */
+typedef struct {
+    const rnnamp_layer *ml;
+    const rnnamp_eng_layer *el;
+    int K_real; /* real input count */
+} packsrc;
+
+static float main_weight(const packsrc *s, int r, int c)
+{
+    const rnnamp_layer *ml = s->ml;
+    const rnnamp_eng_layer *el = s->el;
+    int H = el->H, Hp = el->Hp;
+    int q = r / Hp, u = r % Hp;
+    if (ml->type == RNNAMP_DENSE) {
+        if (r >= H || c >= s->K_real)
+            return 0.f;
+        return ml->w_ih[(size_t)r * (size_t)ml->n_in + (size_t)c];
+    }
+    if (u >= H)
+        return 0.f;
+    size_t row = (size_t)q * (size_t)H + (size_t)u;
+    if (c < el->K) {
+        if (c >= s->K_real)
+            return 0.f;
+        if (ml->type == RNNAMP_GRU && q == 2)
+            return 0.f; /* n gate: input part is in Wnx */
+        return ml->w_ih[row * (size_t)ml->n_in + (size_t)c];
+    }
+    int v = c - el->K;
+    if (v >= H)
+        return 0.f;
+    return ml->w_hh[row * (size_t)H + (size_t)v];
+}
+
+static float main_bias(const packsrc *s, int r)
+{
+    const rnnamp_layer *ml = s->ml;
+    int H = s->el->H, Hp = s->el->Hp;
+    int q = r / Hp, u = r % Hp;
+    if (u >= H)
+        return 0.f;
+    if (ml->type == RNNAMP_DENSE)
+        return ml->b_ih[u];
+    size_t row = (size_t)q * (size_t)H + (size_t)u;
+    if (ml->type == RNNAMP_GRU && q == 2)
+        return ml->b_hh[row];
+    return ml->b_ih[row] + ml->b_hh[row];
+}
+
+/* Pack R x C into the block-column layout of engine_internal.h. */
+static void pack(float *dst, int R, int C, const packsrc *s,
+                 float (*get)(const packsrc *, int, int))
+{
+    for (int r0 = 0; r0 < R; r0 += RNNAMP_BLOCK_ROWS) {
+        int nb = R - r0 < RNNAMP_BLOCK_ROWS ? R - r0 : RNNAMP_BLOCK_ROWS;
+        float *blk = dst + (size_t)r0 * (size_t)C;
+        for (int j = 0; j < C; j++)
+            for (int r = 0; r < nb; r++)
+                blk[(size_t)j * (size_t)nb + (size_t)r] = get(s, r0 + r, j);
+    }
+}
+
+static float gru_nx_weight(const packsrc *s, int r, int c)
+{
+    int H = s->el->H;
+    if (r >= H || c >= s->K_real)
+        return 0.f;
+    size_t row = 2 * (size_t)H + (size_t)r;
+    return s->ml->w_ih[row * (size_t)s->ml->n_in + (size_t)c];
+}
+
+/* Bump allocator over the single aligned block (64-byte granules). */
+typedef struct {
+    char *base;
+    size_t off;
+} bump;
+
+static float *take(bump *b, size_t nfloats)
+{
+    size_t bytes = (nfloats * sizeof(float) + 63u) & ~(size_t)63u;
+    float *p = b->base ? (float *)(b->base + b->off) : NULL;
+    b->off += bytes;
+    return p;
+}
+
+/* Lay out (b.base == NULL: only measure) and fill the engine. */
+static void layout(rnnamp_engine *e, const rnnamp_model *m, bump *b, int fill)
+{
+    int hidden = m->n_layers - 1;
+    int off = RNNAMP_X_SLOT;
+    int gmax = 8;
+    for (int l = 0; l < hidden; l++) {
+        const rnnamp_layer *ml = &m->layers[l];
+        rnnamp_eng_layer *L = &e->L[l];
+        L->type = ml->type;
+        L->act = ml->act;
+        L->H = ml->n_out;
+        L->Hp = pad8(ml->n_out);
+        L->col0 = l == 0 ? RNNAMP_X_SLOT - m->n_inputs : e->L[l - 1].out0;
+        L->K = l == 0 ? m->n_inputs : e->L[l - 1].Hp;
+        L->out0 = off;
+        off += L->Hp;
+        int G = rnnamp_layer_gates(ml->type);
+        if (ml->type == RNNAMP_DENSE) {
+            L->R = L->Hp;
+            L->C = L->K;
+        } else {
+            L->R = (ml->type == RNNAMP_GRU ? 3 : G) * L->Hp;
+            L->C = L->K + L->Hp;
+        }
+        int gl = L->R + (ml->type == RNNAMP_GRU ? L->Hp : 0);
+        if (gl > gmax)
+            gmax = gl;
+    }
+    e->s_len = off;
+    e->S = take(b, (size_t)off);
+    e->g = take(b, (size_t)gmax);
+    for (int l = 0; l < hidden; l++) {
+        const rnnamp_layer *ml = &m->layers[l];
+        rnnamp_eng_layer *L = &e->L[l];
+        packsrc s = {ml, L, ml->n_in};
+        float *W = take(b, (size_t)L->R * (size_t)L->C);
+        float *bb = take(b, (size_t)L->R);
+        L->W = W;
+        L->b = bb;
+        if (fill) {
+            pack(W, L->R, L->C, &s, main_weight);
+            for (int r = 0; r < L->R; r++)
+                bb[r] = main_bias(&s, r);
+        }
+        L->Wnx = L->bnx = NULL;
+        L->c = NULL;
+        L->ring_h = L->ring_c = NULL;
+        float *h0 = NULL, *c0 = NULL;
+        if (ml->type == RNNAMP_DENSE)
+            continue;
+        h0 = take(b, (size_t)L->Hp);
+        if (fill) {
+            memset(h0, 0, (size_t)L->Hp * sizeof(float));
+            memcpy(h0, ml->h0, (size_t)L->H * sizeof(float));
+        }
+        L->h0 = h0;
+        if (ml->type == RNNAMP_GRU) {
+            float *Wnx = take(b, (size_t)L->Hp * (size_t)L->K);
+            float *bnx = take(b, (size_t)L->Hp);
+            if (fill) {
+                pack(Wnx, L->Hp, L->K, &s, gru_nx_weight);
+                for (int r = 0; r < L->Hp; r++)
+                    bnx[r] = r < L->H ? ml->b_ih[2 * L->H + r] : 0.f;
+            }
+            L->Wnx = Wnx;
+            L->bnx = bnx;
+        }
+        if (ml->type == RNNAMP_LSTM) {
+            L->c = take(b, (size_t)L->Hp);
+            c0 = take(b, (size_t)L->Hp);
+            if (fill) {
+                memset(c0, 0, (size_t)L->Hp * sizeof(float));
+                memcpy(c0, ml->c0, (size_t)L->H * sizeof(float));
+            }
+        }
+        L->c0 = c0;
+        if (e->use_ratio) {
+            L->ring_h = take(b, (size_t)e->ring_len * (size_t)L->Hp);
+            if (ml->type == RNNAMP_LSTM)
+                L->ring_c = take(b, (size_t)e->ring_len * (size_t)L->Hp);
+        }
+    }
+    const rnnamp_layer *head = &m->layers[m->n_layers - 1];
+    e->hin = hidden ? e->L[hidden - 1].out0 : RNNAMP_X_SLOT - m->n_inputs;
+    e->hk = hidden ? e->L[hidden - 1].Hp : m->n_inputs;
+    float *hw = take(b, (size_t)pad8(e->hk));
+    if (fill) {
+        memset(hw, 0, (size_t)pad8(e->hk) * sizeof(float));
+        memcpy(hw, head->w_ih, (size_t)head->n_in * sizeof(float));
+        e->hb = head->b_ih[0];
+    }
+    e->hw = hw;
+    e->n_layers = hidden;
+}
+
+rnnamp_engine *rnnamp_engine_new(const rnnamp_model *m,
+                                 const rnnamp_engine_opts *opts, char *err,
+                                 size_t errlen)
+{
+    if (rnnamp_model_validate(m, err, errlen) != 0)
+        return NULL;
+    rnnamp_engine tmp;
+    memset(&tmp, 0, sizeof tmp);
+    rnnamp_kernel k = opts ? opts->kernel : RNNAMP_KERNEL_AUTO;
+    rnnamp_kernel best = rnnamp_kernel_best();
+    if (k == RNNAMP_KERNEL_AUTO)
+        k = best;
+    if (k > best) {
+        seterr(err, errlen, "kernel %s is not supported by this CPU",
+               rnnamp_kernel_name(k));
+        return NULL;
+    }
+    double ratio = opts ? opts->rate_ratio : 1.0;
+    if (ratio == 0.0)
+        ratio = 1.0;
+    if (!(ratio >= 1.0 - 1e-9 && ratio <= 8.0)) {
+        seterr(err, errlen, "rate ratio %g is outside 1..8 (resample instead)",
+               ratio);
+        return NULL;
+    }
+    if (ratio > 1.0 + 1e-9) {
+        tmp.use_ratio = 1;
+        tmp.d_int = (int)floor(ratio);
+        tmp.d_frac = (float)(ratio - tmp.d_int);
+        tmp.ring_len = tmp.d_int + 2;
+    }
+    tmp.ratio = ratio;
+    bump b = {NULL, 0};
+    take(&b, sizeof(rnnamp_engine) / sizeof(float) + 1);
+    layout(&tmp, m, &b, 0);
+    size_t bytes = b.off;
+    char *mem = aligned_alloc(64, bytes);
+    if (!mem) {
+        seterr(err, errlen, "out of memory (%zu bytes)", bytes);
+        return NULL;
+    }
+    memset(mem, 0, bytes);
+    rnnamp_engine *e = (rnnamp_engine *)mem;
+    *e = tmp;
+    b.base = mem;
+    b.off = 0;
+    take(&b, sizeof(rnnamp_engine) / sizeof(float) + 1);
+    layout(e, m, &b, 1);
+    e->n_inputs = m->n_inputs;
+    e->skip = m->skip;
+    e->meta = m->meta;
+    e->bytes = bytes;
+    e->kernel = k;
+    switch (k) {
+#ifdef RNNAMP_X86
+    case RNNAMP_KERNEL_AVX2: e->run = rnnamp_run_avx2; break;
+    case RNNAMP_KERNEL_SSE2: e->run = rnnamp_run_sse2; break;
+#endif
+    default: e->run = rnnamp_run_scalar; break;
+    }
+    for (int i = 1; i < e->n_inputs; i++)
+        e->S[RNNAMP_X_SLOT - e->n_inputs + i] = 0.5f;
+    rnnamp_engine_reset(e);
+    return e;
+}
+
+void rnnamp_engine_free(rnnamp_engine *e)
+{
+    free(e);
+}
+
+/* ---- real-time functions ---- */
+
+void rnnamp_engine_reset(rnnamp_engine *e)
+{
+    int x0 = RNNAMP_X_SLOT - e->n_inputs;
+    for (int i = 0; i < e->s_len; i++)
+        if (i < x0 || i >= RNNAMP_X_SLOT)
+            e->S[i] = 0.f;
+    e->S[x0] = 0.f;
+    for (int l = 0; l < e->n_layers; l++) {
+        rnnamp_eng_layer *L = &e->L[l];
+        if (L->type == RNNAMP_DENSE)
+            continue;
+        float *h = e->S + L->out0;
+        for (int k = 0; k < L->Hp; k++)
+            h[k] = L->h0[k];
+        if (L->c)
+            for (int k = 0; k < L->Hp; k++)
+                L->c[k] = L->c0[k];
+        for (int p = 0; e->use_ratio && p < e->ring_len; p++) {
+            for (int k = 0; k < L->Hp; k++) {
+                L->ring_h[p * L->Hp + k] = L->h0[k];
+                if (L->ring_c)
+                    L->ring_c[p * L->Hp + k] = L->c0[k];
+            }
+        }
+    }
+    e->ring_pos = 0;
+}
+
+static void set_knobs(rnnamp_engine *e, const float *knobs)
+{
+    if (!knobs)
+        return;
+    float *x = e->S + RNNAMP_X_SLOT - e->n_inputs;
+    for (int i = 1; i < e->n_inputs; i++) {
+        float v = knobs[i - 1];
+        if (!(v >= 0.f)) /* also NaN */
+            v = 0.f;
+        if (v > 1.f)
+            v = 1.f;
+        x[i] = v;
+    }
+}
+
+static int state_finite(const rnnamp_engine *e)
+{
+    float s = 0.f;
+    for (int i = 0; i < e->s_len; i++)
+        s += e->S[i] * 0.f;
+    for (int l = 0; l < e->n_layers; l++)
+        if (e->L[l].c)
+            for (int k = 0; k < e->L[l].Hp; k++)
+                s += e->L[l].c[k] * 0.f;
+    return s == 0.f;
+}
+
+unsigned rnnamp_engine_process(rnnamp_engine *e, const float *in, float *out,
+                               uint32_t n, const float *knobs)
+{
+    if (!n)
+        return 0;
+    set_knobs(e, knobs);
+    fpmode fm = denormals_off();
+    e->run(e, in, out, n);
+    float acc = 0.f;
+    for (uint32_t i = 0; i < n; i++)
+        acc += out[i] * 0.f; /* NaN iff some output is NaN or Inf */
+    unsigned fl = 0;
+    if (acc != 0.f || !state_finite(e)) {
+        rnnamp_engine_reset(e);
+        memset(out, 0, (size_t)n * sizeof(float));
+        fl = RNNAMP_FLAG_RESET;
+        e->flags |= fl;
+    }
+    denormals_restore(fm);
+    return fl;
+}
+
+void rnnamp_engine_prewarm(rnnamp_engine *e, uint32_t n, const float *knobs)
+{
+    float buf[256];
+    memset(buf, 0, sizeof buf);
+    while (n) {
+        uint32_t k = n < 256 ? n : 256;
+        for (uint32_t i = 0; i < k; i++)
+            buf[i] = 0.f;
+        rnnamp_engine_process(e, buf, buf, k, knobs);
+        n -= k;
+    }
+}
+
+unsigned rnnamp_engine_take_flags(rnnamp_engine *e)
+{
+    unsigned f = e->flags;
+    e->flags = 0;
+    return f;
+}
+
+int rnnamp_engine_n_inputs(const rnnamp_engine *e)
+{
+    return e->n_inputs;
+}
+
+const rnnamp_meta *rnnamp_engine_meta(const rnnamp_engine *e)
+{
+    return &e->meta;
+}
+
+const char *rnnamp_engine_kernel_name(const rnnamp_engine *e)
+{
+    return rnnamp_kernel_name(e->kernel);
+}
+
+size_t rnnamp_engine_bytes(const rnnamp_engine *e)
+{
+    return e->bytes;
+}
+
+/* ---- self-test (non-real-time) ---- */
+
+int rnnamp_engine_selftest(const rnnamp_model *m, double tol, double *max_err,
+                           char *err, size_t errlen)
+{
+    if (max_err)
+        *max_err = 0.0;
+    if (!m->n_batch || !m->input_batch || !m->output_batch)
+        return 1;
+    rnnamp_engine *e = rnnamp_engine_new(m, NULL, err, errlen);
+    if (!e)
+        return -1;
+    double worst = 0.0;
+    size_t worst_i = 0;
+    int ni = m->n_inputs;
+    for (size_t i = 0; i < m->n_batch; i++) {
+        const float *fr = m->input_batch + i * (size_t)ni;
+        float y;
+        rnnamp_engine_process(e, fr, &y, 1, ni > 1 ? fr + 1 : NULL);
+        double d = fabs((double)y - (double)m->output_batch[i]);
+        if (!(d <= worst)) {
+            worst = isfinite(d) ? d : INFINITY;
+            worst_i = i;
+        }
+    }
+    rnnamp_engine_free(e);
+    if (max_err)
+        *max_err = worst;
+    if (!(worst <= tol)) {
+        seterr(err, errlen,
+               "self-test failed: output differs from the stored "
+               "output_batch by %.3g at sample %zu (tolerance %.3g)",
+               worst, worst_i, tol);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,52 @@
+/* rnnamp: "vector" of one float, for the portable kernel. */
+#ifndef RNNAMP_VEC_SCALAR_H
+#define RNNAMP_VEC_SCALAR_H
+
+#define VW 1
+typedef float vf;
+static inline vf vf_load(const float *p)
+{
+    return *p;
+}
+static inline void vf_store(float *p, vf v)
+{
+    *p = v;
+}
+static inline vf vf_set1(float x)
+{
+    return x;
+}
+static inline vf vf_add(vf a, vf b)
+{
+    return a + b;
+}
+static inline vf vf_sub(vf a, vf b)
+{
+    return a - b;
+}
+static inline vf vf_mul(vf a, vf b)
+{
+    return a * b;
+}
+static inline vf vf_fmadd(vf a, vf b, vf c)
+{
+    return a * b + c;
+}
+static inline vf vf_min(vf a, vf b)
+{
+    return a < b ? a : b;
+}
+static inline vf vf_max(vf a, vf b)
+{
+    return a > b ? a : b;
+}
+static inline vf vf_div(vf a, vf b)
+{
+    return a / b;
+}
+static inline float vf_hsum(vf a)
+{
+    return a;
+}
+
+#endif
