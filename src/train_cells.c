@@ -1,0 +1,433 @@
+/* rnnamp trainer: layer forward/backward over a batch, time-major.
+ * See train_cells.h. Each layer type has its _forward and _backward side by
+ * side. */
+#include "train_cells.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- fast activations (vectorisable, ~1e-7 relative error) ---- */
+
+static inline float fast_exp(float x)
+{
+    x = x < -87.0f ? -87.0f : (x > 87.0f ? 87.0f : x);
+    float t = x * 1.44269504088896341f; /* log2(e) */
+    int n = (int)(t + (t >= 0.0f ? 0.5f : -0.5f));
+    float y = (t - (float)n) * 0.693147180559945309f; /* |y| <= ln2/2 */
+    /* e^y, Taylor to degree 7 (error < 3e-8 on the range) */
+    float p = 1.0f / 5040.0f;
+    p = p * y + 1.0f / 720.0f;
+    p = p * y + 1.0f / 120.0f;
+    p = p * y + 1.0f / 24.0f;
+    p = p * y + 1.0f / 6.0f;
+    p = p * y + 0.5f;
+    p = p * y + 1.0f;
+    p = p * y + 1.0f;
+    union {
+        float f;
+        int i;
+    } s;
+    s.i = (n + 127) << 23;
+    return p * s.f;
+}
+
+static inline float fast_sigmoid(float x)
+{
+    return 1.0f / (1.0f + fast_exp(-x));
+}
+
+static inline float fast_tanh(float x)
+{
+    float a = fabsf(x);
+    float r;
+    if (a < 0.0625f) {
+        float x2 = x * x;
+        r = a * (1.0f + x2 * (-1.0f / 3.0f + x2 * (2.0f / 15.0f)));
+    } else {
+        r = 1.0f - 2.0f / (fast_exp(2.0f * a) + 1.0f);
+    }
+    return x < 0.0f ? -r : r;
+}
+
+/* ---- workspace ---- */
+
+rnnamp_cell_ws *rnnamp_cell_ws_new(rnnamp_layer_type type, int n_in, int H,
+                                   int T, int b)
+{
+    rnnamp_cell_ws *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->type = type;
+    w->n_in = n_in;
+    w->H = H;
+    w->G = rnnamp_layer_gates(type);
+    w->T = T;
+    w->b = b;
+    size_t gh = (size_t)w->G * (size_t)H, tb = (size_t)T * (size_t)b;
+    w->act = malloc(tb * gh * sizeof(float));
+    w->h = calloc((tb + (size_t)b) * (size_t)H, sizeof(float));
+    w->dA = malloc(tb * gh * sizeof(float));
+    w->dh = malloc(tb * (size_t)H * sizeof(float));
+    w->scratch = malloc((size_t)b * gh * sizeof(float));
+    int ok = w->act && w->h && w->dA && w->dh && w->scratch;
+    if (type == RNNAMP_LSTM) {
+        w->c = calloc((tb + (size_t)b) * (size_t)H, sizeof(float));
+        ok = ok && w->c;
+    }
+    if (type == RNNAMP_GRU) {
+        w->hn = malloc(tb * (size_t)H * sizeof(float));
+        w->dAih = malloc(tb * gh * sizeof(float));
+        ok = ok && w->hn && w->dAih;
+    }
+    if (!ok) {
+        rnnamp_cell_ws_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void rnnamp_cell_ws_free(rnnamp_cell_ws *w)
+{
+    if (!w)
+        return;
+    free(w->act);
+    free(w->hn);
+    free(w->h);
+    free(w->c);
+    free(w->dA);
+    free(w->dAih);
+    free(w->dh);
+    free(w->scratch);
+    free(w);
+}
+
+void rnnamp_cell_reset(const rnnamp_layer *L, rnnamp_cell_ws *w)
+{
+    size_t H = (size_t)w->H;
+    for (int s = 0; s < w->b; s++) {
+        memcpy(w->h + (size_t)s * H, L->h0, H * sizeof(float));
+        if (w->c)
+            memcpy(w->c + (size_t)s * H, L->c0, H * sizeof(float));
+    }
+}
+
+void rnnamp_cell_carry(rnnamp_cell_ws *w, int T)
+{
+    size_t n = (size_t)w->b * (size_t)w->H;
+    memmove(w->h, w->h + (size_t)T * n, n * sizeof(float));
+    if (w->c)
+        memmove(w->c, w->c + (size_t)T * n, n * sizeof(float));
+}
+
+rnnamp_layer rnnamp_layer_rebase(const rnnamp_layer *L, const float *params,
+                                 float *grad)
+{
+    rnnamp_layer g = *L;
+#define REBASE(p) g.p = L->p ? grad + (L->p - params) : NULL
+    REBASE(w_ih);
+    REBASE(w_hh);
+    REBASE(b_ih);
+    REBASE(b_hh);
+    REBASE(h0);
+    REBASE(c0);
+#undef REBASE
+    return g;
+}
+
+/* A[rows][n] = x[rows][n_in] W^T + bias (bias2 may be NULL). */
+static void input_projection(const float *x, const float *W, const float *bias,
+                             const float *bias2, float *A, int rows, int n_in,
+                             int n)
+{
+    for (int r = 0; r < rows; r++) {
+        float *a = A + (size_t)r * (size_t)n;
+        for (int j = 0; j < n; j++)
+            a[j] = bias[j] + (bias2 ? bias2[j] : 0.0f);
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, n, n_in, 1.0f, x,
+                n_in, W, n_in, 1.0f, A, n);
+}
+
+/* Add the column sums of A [rows][n] to out [n]. */
+static void add_colsum(const float *A, int rows, int n, float *out)
+{
+    for (int r = 0; r < rows; r++) {
+        const float *a = A + (size_t)r * (size_t)n;
+        for (int j = 0; j < n; j++)
+            out[j] += a[j];
+    }
+}
+
+/* Weight and bias gradients shared by all recurrent cells:
+ *  dW_hh += dA^T h[0..T-1], dW_ih += dAih^T x, db_hh += sum dA,
+ *  db_ih += sum dAih, dx = dAih W_ih. */
+static void cell_weight_grads(const rnnamp_layer *L, rnnamp_layer *g,
+                              const rnnamp_cell_ws *w, const float *dAih,
+                              const float *x, int T, float *dx)
+{
+    int rows = T * w->b, gh = w->G * w->H;
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, gh, w->H, rows, 1.0f,
+                w->dA, gh, w->h, w->H, 1.0f, g->w_hh, w->H);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, gh, w->n_in, rows,
+                1.0f, dAih, gh, x, w->n_in, 1.0f, g->w_ih, w->n_in);
+    add_colsum(w->dA, rows, gh, g->b_hh);
+    add_colsum(dAih, rows, gh, g->b_ih);
+    if (dx)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, w->n_in,
+                    gh, 1.0f, dAih, gh, L->w_ih, w->n_in, 0.0f, dx, w->n_in);
+}
+
+/* ---- LSTM: gates i, f, g, o ---- */
+
+static void lstm_forward(const rnnamp_layer *L, rnnamp_cell_ws *w,
+                         const float *x, int T)
+{
+    int b = w->b, H = w->H, gh = 4 * H;
+    input_projection(x, L->w_ih, L->b_ih, L->b_hh, w->act, T * b, w->n_in, gh);
+    for (int t = 0; t < T; t++) {
+        float *A = w->act + (size_t)t * b * gh;
+        const float *hp = w->h + (size_t)t * b * H;
+        float *hn = w->h + (size_t)(t + 1) * b * H;
+        const float *cp = w->c + (size_t)t * b * H;
+        float *cn = w->c + (size_t)(t + 1) * b * H;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, gh, H, 1.0f, hp,
+                    H, L->w_hh, H, 1.0f, A, gh);
+        for (int s = 0; s < b; s++) {
+            float *a = A + (size_t)s * gh;
+            for (int j = 0; j < H; j++) {
+                a[j] = fast_sigmoid(a[j]);
+                a[H + j] = fast_sigmoid(a[H + j]);
+                a[2 * H + j] = fast_tanh(a[2 * H + j]);
+                a[3 * H + j] = fast_sigmoid(a[3 * H + j]);
+            }
+            const float *c0 = cp + (size_t)s * H;
+            float *c1 = cn + (size_t)s * H, *h1 = hn + (size_t)s * H;
+            for (int j = 0; j < H; j++) {
+                float c = a[H + j] * c0[j] + a[j] * a[2 * H + j];
+                c1[j] = c;
+                h1[j] = a[3 * H + j] * fast_tanh(c);
+            }
+        }
+    }
+}
+
+static void lstm_backward(const rnnamp_layer *L, rnnamp_layer *g,
+                          rnnamp_cell_ws *w, const float *x, int T, float *dx)
+{
+    int b = w->b, H = w->H, gh = 4 * H;
+    float *dc = w->scratch; /* [b][H] running dL/dc */
+    memset(dc, 0, (size_t)b * H * sizeof(float));
+    for (int t = T - 1; t >= 0; t--) {
+        const float *A = w->act + (size_t)t * b * gh;
+        float *dA = w->dA + (size_t)t * b * gh;
+        const float *cp = w->c + (size_t)t * b * H;
+        const float *cn = w->c + (size_t)(t + 1) * b * H;
+        const float *dh = w->dh + (size_t)t * b * H;
+        for (int s = 0; s < b; s++) {
+            const float *a = A + (size_t)s * gh;
+            float *d = dA + (size_t)s * gh;
+            float *dcs = dc + (size_t)s * H;
+            const float *c0 = cp + (size_t)s * H, *c1 = cn + (size_t)s * H;
+            const float *dhs = dh + (size_t)s * H;
+            for (int j = 0; j < H; j++) {
+                float i = a[j], f = a[H + j], gg = a[2 * H + j],
+                      o = a[3 * H + j];
+                float tc = fast_tanh(c1[j]);
+                float dct = dcs[j] + dhs[j] * o * (1.0f - tc * tc);
+                d[j] = dct * gg * i * (1.0f - i);
+                d[H + j] = dct * c0[j] * f * (1.0f - f);
+                d[2 * H + j] = dct * i * (1.0f - gg * gg);
+                d[3 * H + j] = dhs[j] * tc * o * (1.0f - o);
+                dcs[j] = dct * f;
+            }
+        }
+        if (t > 0)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, H, gh,
+                        1.0f, dA, gh, L->w_hh, H, 1.0f,
+                        w->dh + (size_t)(t - 1) * b * H, H);
+    }
+    cell_weight_grads(L, g, w, w->dA, x, T, dx);
+}
+
+/* ---- GRU: gates r, z, n (PyTorch, reset applied after W_hn h) ---- */
+
+static void gru_forward(const rnnamp_layer *L, rnnamp_cell_ws *w,
+                        const float *x, int T)
+{
+    int b = w->b, H = w->H, gh = 3 * H;
+    input_projection(x, L->w_ih, L->b_ih, NULL, w->act, T * b, w->n_in, gh);
+    float *hh = w->scratch;
+    for (int t = 0; t < T; t++) {
+        float *A = w->act + (size_t)t * b * gh;
+        const float *hp = w->h + (size_t)t * b * H;
+        float *hnext = w->h + (size_t)(t + 1) * b * H;
+        float *hn = w->hn + (size_t)t * b * H;
+        for (int s = 0; s < b; s++)
+            memcpy(hh + (size_t)s * gh, L->b_hh, (size_t)gh * sizeof(float));
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, gh, H, 1.0f, hp,
+                    H, L->w_hh, H, 1.0f, hh, gh);
+        for (int s = 0; s < b; s++) {
+            float *a = A + (size_t)s * gh;
+            const float *q = hh + (size_t)s * gh;
+            const float *h0 = hp + (size_t)s * H;
+            float *h1 = hnext + (size_t)s * H, *hns = hn + (size_t)s * H;
+            for (int j = 0; j < H; j++) {
+                float r = fast_sigmoid(a[j] + q[j]);
+                float z = fast_sigmoid(a[H + j] + q[H + j]);
+                float n = fast_tanh(a[2 * H + j] + r * q[2 * H + j]);
+                a[j] = r;
+                a[H + j] = z;
+                a[2 * H + j] = n;
+                hns[j] = q[2 * H + j];
+                h1[j] = (1.0f - z) * n + z * h0[j];
+            }
+        }
+    }
+}
+
+static void gru_backward(const rnnamp_layer *L, rnnamp_layer *g,
+                         rnnamp_cell_ws *w, const float *x, int T, float *dx)
+{
+    int b = w->b, H = w->H, gh = 3 * H;
+    for (int t = T - 1; t >= 0; t--) {
+        const float *A = w->act + (size_t)t * b * gh;
+        float *dA = w->dA + (size_t)t * b * gh;
+        float *dAi = w->dAih + (size_t)t * b * gh;
+        const float *hp = w->h + (size_t)t * b * H;
+        const float *hn = w->hn + (size_t)t * b * H;
+        const float *dh = w->dh + (size_t)t * b * H;
+        float *dhp = t > 0 ? w->dh + (size_t)(t - 1) * b * H : NULL;
+        for (int s = 0; s < b; s++) {
+            const float *a = A + (size_t)s * gh;
+            float *d = dA + (size_t)s * gh, *di = dAi + (size_t)s * gh;
+            const float *h0 = hp + (size_t)s * H, *q = hn + (size_t)s * H;
+            const float *dhs = dh + (size_t)s * H;
+            for (int j = 0; j < H; j++) {
+                float r = a[j], z = a[H + j], n = a[2 * H + j];
+                float dn = dhs[j] * (1.0f - z);
+                float dz = dhs[j] * (h0[j] - n);
+                float dan = dn * (1.0f - n * n);
+                float dar = dan * q[j] * r * (1.0f - r);
+                float daz = dz * z * (1.0f - z);
+                di[j] = d[j] = dar;
+                di[H + j] = d[H + j] = daz;
+                di[2 * H + j] = dan;
+                d[2 * H + j] = dan * r;
+            }
+            if (dhp) {
+                float *dps = dhp + (size_t)s * H;
+                for (int j = 0; j < H; j++)
+                    dps[j] += dhs[j] * a[H + j];
+            }
+        }
+        if (dhp)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, H, gh,
+                        1.0f, dA, gh, L->w_hh, H, 1.0f, dhp, H);
+    }
+    cell_weight_grads(L, g, w, w->dAih, x, T, dx);
+}
+
+/* ---- RNN: h = tanh(W_ih x + b_ih + W_hh h + b_hh) ---- */
+
+static void rnn_forward(const rnnamp_layer *L, rnnamp_cell_ws *w,
+                        const float *x, int T)
+{
+    int b = w->b, H = w->H;
+    input_projection(x, L->w_ih, L->b_ih, L->b_hh, w->act, T * b, w->n_in, H);
+    for (int t = 0; t < T; t++) {
+        float *A = w->act + (size_t)t * b * H;
+        const float *hp = w->h + (size_t)t * b * H;
+        float *hn = w->h + (size_t)(t + 1) * b * H;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, H, H, 1.0f, hp,
+                    H, L->w_hh, H, 1.0f, A, H);
+        for (int k = 0; k < b * H; k++) {
+            A[k] = fast_tanh(A[k]);
+            hn[k] = A[k];
+        }
+    }
+}
+
+static void rnn_backward(const rnnamp_layer *L, rnnamp_layer *g,
+                         rnnamp_cell_ws *w, const float *x, int T, float *dx)
+{
+    int b = w->b, H = w->H;
+    for (int t = T - 1; t >= 0; t--) {
+        const float *A = w->act + (size_t)t * b * H;
+        float *dA = w->dA + (size_t)t * b * H;
+        const float *dh = w->dh + (size_t)t * b * H;
+        for (int k = 0; k < b * H; k++)
+            dA[k] = dh[k] * (1.0f - A[k] * A[k]);
+        if (t > 0)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, H, H,
+                        1.0f, dA, H, L->w_hh, H, 1.0f,
+                        w->dh + (size_t)(t - 1) * b * H, H);
+    }
+    cell_weight_grads(L, g, w, w->dA, x, T, dx);
+}
+
+void rnnamp_cell_forward(const rnnamp_layer *L, rnnamp_cell_ws *w,
+                         const float *x, int T)
+{
+    switch (w->type) {
+    case RNNAMP_LSTM: lstm_forward(L, w, x, T); break;
+    case RNNAMP_GRU: gru_forward(L, w, x, T); break;
+    case RNNAMP_RNN: rnn_forward(L, w, x, T); break;
+    default: break;
+    }
+}
+
+void rnnamp_cell_backward(const rnnamp_layer *L, rnnamp_layer *grad,
+                          rnnamp_cell_ws *w, const float *x, int T, float *dx)
+{
+    switch (w->type) {
+    case RNNAMP_LSTM: lstm_backward(L, grad, w, x, T, dx); break;
+    case RNNAMP_GRU: gru_backward(L, grad, w, x, T, dx); break;
+    case RNNAMP_RNN: rnn_backward(L, grad, w, x, T, dx); break;
+    default: break;
+    }
+}
+
+/* ---- dense ---- */
+
+void rnnamp_dense_forward(const rnnamp_layer *L, const float *x, float *y,
+                          int n)
+{
+    int no = L->n_out;
+    input_projection(x, L->w_ih, L->b_ih, NULL, y, n, L->n_in, no);
+    if (L->act == RNNAMP_ACT_LINEAR)
+        return;
+    for (size_t k = 0; k < (size_t)n * (size_t)no; k++) {
+        float v = y[k];
+        switch (L->act) {
+        case RNNAMP_ACT_TANH: v = fast_tanh(v); break;
+        case RNNAMP_ACT_SIGMOID: v = fast_sigmoid(v); break;
+        case RNNAMP_ACT_RELU: v = v > 0.0f ? v : 0.0f; break;
+        default: break;
+        }
+        y[k] = v;
+    }
+}
+
+void rnnamp_dense_backward(const rnnamp_layer *L, rnnamp_layer *grad,
+                           const float *x, const float *y, float *dy, float *dx,
+                           int n)
+{
+    int no = L->n_out, ni = L->n_in;
+    size_t cnt = (size_t)n * (size_t)no;
+    for (size_t k = 0; k < cnt; k++) {
+        switch (L->act) {
+        case RNNAMP_ACT_TANH: dy[k] *= 1.0f - y[k] * y[k]; break;
+        case RNNAMP_ACT_SIGMOID: dy[k] *= y[k] * (1.0f - y[k]); break;
+        case RNNAMP_ACT_RELU: dy[k] = y[k] > 0.0f ? dy[k] : 0.0f; break;
+        default: break;
+        }
+    }
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, no, ni, n, 1.0f, dy,
+                no, x, ni, 1.0f, grad->w_ih, ni);
+    add_colsum(dy, n, no, grad->b_ih);
+    if (dx)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, ni, no, 1.0f,
+                    dy, no, L->w_ih, ni, 0.0f, dx, ni);
+}

@@ -1,0 +1,345 @@
+/* Gradient checks: analytic gradients of train_cells.c / train_loss.c
+ * (float, sgemm) against central finite differences of an independent
+ * double-precision reference forward pass written here. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "train_cells.h"
+#include "train_loss.h"
+
+#define T_STEPS 9
+#define NSEQ    3
+#define NIN     2
+#define HID     5
+
+static double sig(double x)
+{
+    return 1.0 / (1.0 + exp(-x));
+}
+
+/* Deterministic pseudo-random numbers in [-a, a]. */
+static double rnd(unsigned *s, double a)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return a * (((*s >> 8) & 0xffffff) / (double)0x800000 - 1.0);
+}
+
+/* Reference recurrent step in double: h, c updated in place. */
+static void ref_step(const rnnamp_layer *L, const double *p, const float *base,
+                     const double *x, double *h, double *c)
+{
+    int H = L->n_out, ni = L->n_in, G = rnnamp_layer_gates(L->type);
+    const double *wi = p + (L->w_ih - base), *wh = p + (L->w_hh - base);
+    const double *bi = p + (L->b_ih - base), *bh = p + (L->b_hh - base);
+    double ai[4 * 128], ah[4 * 128];
+    for (int r = 0; r < G * H; r++) {
+        ai[r] = bi[r];
+        ah[r] = bh[r];
+        for (int k = 0; k < ni; k++)
+            ai[r] += wi[r * ni + k] * x[k];
+        for (int k = 0; k < H; k++)
+            ah[r] += wh[r * H + k] * h[k];
+    }
+    for (int j = 0; j < H; j++) {
+        if (L->type == RNNAMP_LSTM) {
+            double i = sig(ai[j] + ah[j]), f = sig(ai[H + j] + ah[H + j]);
+            double g = tanh(ai[2 * H + j] + ah[2 * H + j]);
+            double o = sig(ai[3 * H + j] + ah[3 * H + j]);
+            c[j] = f * c[j] + i * g;
+            h[j] = o * tanh(c[j]);
+        } else if (L->type == RNNAMP_GRU) {
+            double r = sig(ai[j] + ah[j]), z = sig(ai[H + j] + ah[H + j]);
+            double n = tanh(ai[2 * H + j] + r * ah[2 * H + j]);
+            h[j] = (1 - z) * n + z * h[j];
+        } else {
+            h[j] = tanh(ai[j] + ah[j]);
+        }
+    }
+}
+
+static double ref_act(rnnamp_act a, double v)
+{
+    switch (a) {
+    case RNNAMP_ACT_TANH: return tanh(v);
+    case RNNAMP_ACT_SIGMOID: return sig(v);
+    case RNNAMP_ACT_RELU: return v > 0 ? v : 0;
+    default: return v;
+    }
+}
+
+/* Reference loss of the whole model (recurrent layer 0, then dense layers)
+ * on x [T][b][NIN], target t [T][b]; p = params in double; xin may be
+ * perturbed. Same loss definition as train_loss.h. */
+static double ref_loss(const rnnamp_model *m, const double *p,
+                       const double *xin, const float *tgt,
+                       const rnnamp_loss *l)
+{
+    const rnnamp_layer *R = &m->layers[0];
+    int H = R->n_out;
+    double y[T_STEPS][NSEQ];
+    for (int s = 0; s < NSEQ; s++) {
+        double h[128], c[128];
+        for (int j = 0; j < H; j++) {
+            h[j] = p[R->h0 - m->params + j];
+            c[j] = R->c0 ? p[R->c0 - m->params + j] : 0;
+        }
+        for (int t = 0; t < T_STEPS; t++) {
+            ref_step(R, p, m->params, xin + (t * NSEQ + s) * NIN, h, c);
+            double v[128], u[128];
+            int nv = H;
+            memcpy(v, h, sizeof(double) * H);
+            for (int li = 1; li < m->n_layers; li++) {
+                const rnnamp_layer *D = &m->layers[li];
+                const double *W = p + (D->w_ih - m->params);
+                const double *bb = p + (D->b_ih - m->params);
+                for (int o = 0; o < D->n_out; o++) {
+                    double a = bb[o];
+                    for (int k = 0; k < nv; k++)
+                        a += W[o * nv + k] * v[k];
+                    u[o] = ref_act(D->act, a);
+                }
+                nv = D->n_out;
+                memcpy(v, u, sizeof(double) * nv);
+            }
+            y[t][s] = v[0] + (m->skip ? xin[(t * NSEQ + s) * NIN] : 0.0);
+        }
+    }
+    /* loss */
+    double ef = 1e-10, er = 1e-10, loss = 0;
+    int k0 = l->n_taps - 1;
+    for (int s = 0; s < NSEQ; s++)
+        for (int t = 0; t < T_STEPS; t++) {
+            er += (double)tgt[t * NSEQ + s] * tgt[t * NSEQ + s];
+            if (t >= k0) {
+                double f = 0;
+                for (int k = 0; k < l->n_taps; k++)
+                    f += l->h[k] * (double)tgt[(t - k) * NSEQ + s];
+                ef += f * f;
+            }
+        }
+    for (int s = 0; s < NSEQ; s++) {
+        double mean = 0;
+        for (int t = 0; t < T_STEPS; t++)
+            mean += y[t][s] - tgt[t * NSEQ + s];
+        mean /= T_STEPS;
+        loss += l->dc_weight * T_STEPS * mean * mean / er;
+        for (int t = k0; t < T_STEPS; t++) {
+            double e = 0;
+            for (int k = 0; k < l->n_taps; k++)
+                e += l->h[k] * (y[t - k][s] - tgt[(t - k) * NSEQ + s]);
+            loss += e * e / ef;
+        }
+    }
+    return loss;
+}
+
+/* Analytic gradient with the trainer's code. grad has n_params entries,
+ * dx has T*b*NIN. Returns the loss. */
+static double analytic(const rnnamp_model *m, const float *x, const float *tgt,
+                       const rnnamp_loss *l, float *grad, float *dx)
+{
+    const rnnamp_layer *R = &m->layers[0];
+    int H = R->n_out, rows = T_STEPS * NSEQ;
+    rnnamp_cell_ws *w = rnnamp_cell_ws_new(R->type, R->n_in, H, T_STEPS, NSEQ);
+    ck_assert_ptr_nonnull(w);
+    memset(grad, 0, m->n_params * sizeof(float));
+    rnnamp_cell_reset(R, w);
+    rnnamp_cell_forward(R, w, x, T_STEPS);
+    /* dense stack on h[1..T] */
+    float *acts[RNNAMP_MAX_LAYERS];
+    acts[0] = w->h + (size_t)NSEQ * H;
+    for (int li = 1; li < m->n_layers; li++) {
+        acts[li] = malloc(sizeof(float) * rows * m->layers[li].n_out);
+        rnnamp_dense_forward(&m->layers[li], acts[li - 1], acts[li], rows);
+    }
+    float *y = malloc(sizeof(float) * rows);
+    for (int r = 0; r < rows; r++)
+        y[r] = acts[m->n_layers - 1][r] + (m->skip ? x[r * NIN] : 0.0f);
+    rnnamp_loss_norm nrm = {0};
+    rnnamp_loss_norm_add(l, tgt, T_STEPS, NSEQ, &nrm);
+    float *dy = malloc(sizeof(float) * rows);
+    double loss = rnnamp_loss_eval(l, &nrm, y, tgt, T_STEPS, NSEQ, dy);
+    float *d = dy;
+    for (int li = m->n_layers - 1; li >= 1; li--) {
+        rnnamp_layer g = rnnamp_layer_rebase(&m->layers[li], m->params, grad);
+        float *dprev =
+            li == 1 ? w->dh : malloc(sizeof(float) * rows * m->layers[li].n_in);
+        rnnamp_dense_backward(&m->layers[li], &g, acts[li - 1], acts[li], d,
+                              dprev, rows);
+        if (d != dy)
+            free(d);
+        d = dprev;
+    }
+    rnnamp_layer g = rnnamp_layer_rebase(R, m->params, grad);
+    rnnamp_cell_backward(R, &g, w, x, T_STEPS, dx);
+    if (m->skip)
+        for (int r = 0; r < rows; r++)
+            dx[r * NIN] += dy[r];
+    for (int li = 1; li < m->n_layers; li++)
+        free(acts[li]);
+    free(y);
+    free(dy);
+    rnnamp_cell_ws_free(w);
+    return loss;
+}
+
+/* Check every weight (not h0/c0, which are not trained) and every input. */
+static void check_model(rnnamp_layer_type type, int dense_hidden,
+                        rnnamp_act act, int skip, int a_weighting)
+{
+    rnnamp_layer_spec sp[3];
+    int nl = 0;
+    sp[nl++] = (rnnamp_layer_spec){type, HID, RNNAMP_ACT_LINEAR};
+    if (dense_hidden)
+        sp[nl++] = (rnnamp_layer_spec){RNNAMP_DENSE, dense_hidden, act};
+    sp[nl++] = (rnnamp_layer_spec){RNNAMP_DENSE, 1, RNNAMP_ACT_LINEAR};
+    char err[256];
+    rnnamp_model *m = rnnamp_model_new(NIN, nl, sp, skip, err, sizeof err);
+    ck_assert_msg(m != NULL, "%s", err);
+    unsigned seed = 12345u + (unsigned)type * 7u + (unsigned)dense_hidden;
+    for (size_t i = 0; i < m->n_params; i++)
+        m->params[i] = (float)rnd(&seed, 0.6);
+    int rows = T_STEPS * NSEQ;
+    float x[T_STEPS * NSEQ * NIN], tgt[T_STEPS * NSEQ];
+    double xd[T_STEPS * NSEQ * NIN];
+    for (int i = 0; i < rows * NIN; i++)
+        xd[i] = x[i] = (float)rnd(&seed, 1.0);
+    for (int i = 0; i < rows; i++)
+        tgt[i] = (float)rnd(&seed, 0.5);
+    rnnamp_loss l;
+    rnnamp_loss_init(&l, 0.85, 0, 48000, 1.0);
+    if (a_weighting) {
+        /* a short random FIR stands in for the long A-weighting filter */
+        l.n_taps = 4;
+        for (int k = 0; k < 4; k++)
+            l.h[k] = (float)rnd(&seed, 1.0);
+    }
+    float *grad = malloc(sizeof(float) * m->n_params);
+    float dx[T_STEPS * NSEQ * NIN];
+    double la = analytic(m, x, tgt, &l, grad, dx);
+    double *p = malloc(sizeof(double) * m->n_params);
+    for (size_t i = 0; i < m->n_params; i++)
+        p[i] = m->params[i];
+    double l0 = ref_loss(m, p, xd, tgt, &l);
+    ck_assert_msg(fabs(la - l0) <= 1e-5 * fabs(l0) + 1e-7,
+                  "%s: loss %.9g vs reference %.9g",
+                  rnnamp_layer_type_name(type), la, l0);
+    const double eps = 1e-5;
+    double worst = 0;
+    size_t first_state = (size_t)(m->layers[0].h0 - m->params);
+    size_t state_len = (size_t)HID * (m->layers[0].c0 ? 2 : 1);
+    for (size_t i = 0; i < m->n_params; i++) {
+        if (i >= first_state && i < first_state + state_len)
+            continue;
+        double keep = p[i];
+        p[i] = keep + eps;
+        double lp = ref_loss(m, p, xd, tgt, &l);
+        p[i] = keep - eps;
+        double lm = ref_loss(m, p, xd, tgt, &l);
+        p[i] = keep;
+        double fd = (lp - lm) / (2 * eps);
+        double e = fabs(fd - grad[i]) / fmax(1e-2, fabs(fd));
+        worst = fmax(worst, e);
+        ck_assert_msg(e < 2e-3, "%s param %zu: analytic %.7g vs fd %.7g",
+                      rnnamp_layer_type_name(type), i, grad[i], fd);
+    }
+    for (int i = 0; i < rows * NIN; i++) {
+        double keep = xd[i];
+        xd[i] = keep + eps;
+        double lp = ref_loss(m, p, xd, tgt, &l);
+        xd[i] = keep - eps;
+        double lm = ref_loss(m, p, xd, tgt, &l);
+        xd[i] = keep;
+        double fd = (lp - lm) / (2 * eps);
+        double e = fabs(fd - dx[i]) / fmax(1e-2, fabs(fd));
+        ck_assert_msg(e < 2e-3, "%s input %d: analytic %.7g vs fd %.7g",
+                      rnnamp_layer_type_name(type), i, dx[i], fd);
+    }
+    /* gradients must not be all zero: the check would then be vacuous */
+    double gn = 0;
+    for (size_t i = 0; i < m->n_params; i++)
+        gn += fabs(grad[i]);
+    ck_assert(gn > 1e-3);
+    free(p);
+    free(grad);
+    rnnamp_model_free(m);
+}
+
+START_TEST(grad_lstm)
+{
+    check_model(RNNAMP_LSTM, 0, RNNAMP_ACT_LINEAR, 0, 0);
+}
+END_TEST
+
+START_TEST(grad_gru)
+{
+    check_model(RNNAMP_GRU, 0, RNNAMP_ACT_LINEAR, 0, 0);
+}
+END_TEST
+
+START_TEST(grad_rnn)
+{
+    check_model(RNNAMP_RNN, 0, RNNAMP_ACT_LINEAR, 1, 0);
+}
+END_TEST
+
+START_TEST(grad_dense_tanh)
+{
+    check_model(RNNAMP_LSTM, 4, RNNAMP_ACT_TANH, 1, 0);
+}
+END_TEST
+
+START_TEST(grad_dense_sigmoid)
+{
+    check_model(RNNAMP_GRU, 3, RNNAMP_ACT_SIGMOID, 0, 0);
+}
+END_TEST
+
+START_TEST(grad_loss_fir)
+{
+    check_model(RNNAMP_RNN, 0, RNNAMP_ACT_LINEAR, 0, 1);
+}
+END_TEST
+
+/* The A-weighting filter: about -19.1 dB at 100 Hz and ~0 dB at 1 kHz
+ * (IEC 61672 table), checked on the FIR's frequency response. */
+START_TEST(a_weighting_response)
+{
+    rnnamp_loss l;
+    rnnamp_loss_init(&l, 0.0, 1, 48000, 0.0);
+    ck_assert_int_gt(l.n_taps, 50);
+    double f[3] = {1000, 100, 4000}, want[3] = {0.0, -19.1, 1.0};
+    for (int i = 0; i < 3; i++) {
+        double re = 0, im = 0;
+        for (int k = 0; k < l.n_taps; k++) {
+            re += l.h[k] * cos(2 * M_PI * f[i] * k / 48000);
+            im -= l.h[k] * sin(2 * M_PI * f[i] * k / 48000);
+        }
+        double db = 10 * log10(re * re + im * im);
+        ck_assert_msg(fabs(db - want[i]) < 1.5, "A-weighting at %g Hz: %.2f dB",
+                      f[i], db);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("train_grad");
+    TCase *tc = tcase_create("grad");
+    tcase_add_test(tc, grad_lstm);
+    tcase_add_test(tc, grad_gru);
+    tcase_add_test(tc, grad_rnn);
+    tcase_add_test(tc, grad_dense_tanh);
+    tcase_add_test(tc, grad_dense_sigmoid);
+    tcase_add_test(tc, grad_loss_fir);
+    tcase_add_test(tc, a_weighting_response);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int nf = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return nf ? 1 : 0;
+}
