@@ -29,6 +29,17 @@ rnnamp_model *rnnamp_model_load_buffer(const char *data, size_t len,
                                        const char *name, char *err,
                                        size_t errlen);
 
+/* Relative tolerance of the load-time self-test: a file whose
+ * input_batch/output_batch replay misses by more than this times the RMS
+ * of output_batch is refused (it would sound wrong). Smaller errors are
+ * recorded in meta.selftest_max_err. */
+#define RNNAMP_SELFTEST_REL_TOL 1e-2
+
+/* One-line human summary of a loaded model into buf, e.g.
+ * "aidax 'tw40': lstm-12, 48000 Hz, self-test max error 1.6e-07".
+ * m may be NULL ("(no model)"). Any thread (no allocation). */
+void rnnamp_model_summary(const rnnamp_model *m, char *buf, size_t len);
+
 /* Write the AIDA-X Keras-style JSON (our native format), atomically:
  * a temporary file in the same folder, fsync, rename. An existing file is
  * never replaced by a partial one. meta_json may be NULL or a JSON object

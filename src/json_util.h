@@ -1,0 +1,87 @@
+/* rnnamp: small helpers shared by the JSON model-format parsers
+ * (format_aidax.c, format_guitarml.c, format_nam.c).
+ *
+ * They parse JSON text with size limits, read numbers strictly (finite,
+ * representable as float) and read numeric arrays of an expected shape,
+ * reporting "<file>: <what>: expected ..., got ..." on any mismatch.
+ *
+ * Threads: any non-real-time thread (they allocate through jansson).
+ * Memory: rnnamp_json_parse returns a jansson reference the caller releases
+ * with json_decref(); the other functions write into caller buffers and own
+ * nothing. No global state.
+ */
+#ifndef RNNAMP_JSON_UTIL_H
+#define RNNAMP_JSON_UTIL_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* Most JSON values (numbers, arrays, objects, strings) a model file may hold.
+ * The largest legal model (8 layers, hidden 128, plus reference batches)
+ * stays far below; the limit stops a small file made of "0,0,0,..." from
+ * turning into gigabytes of parser nodes. */
+#define RNNAMP_JSON_MAX_VALUES (4u * 1024u * 1024u)
+
+/* Where a parser reports errors: messages are prefixed with "name: ". */
+typedef struct {
+    const char *name; /* file name or label; never NULL */
+    char *err;        /* may be NULL */
+    size_t errlen;
+} rnnamp_jctx;
+
+/* Write "name: <formatted message>" into c->err. */
+void rnnamp_jerr(const rnnamp_jctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Parse JSON text (need not be NUL-terminated). Rejects duplicate keys and
+ * more than RNNAMP_JSON_MAX_VALUES values. On a syntax error the message
+ * names the line and column. Returns a new reference or NULL. */
+json_t *rnnamp_json_parse(const char *data, size_t len, const rnnamp_jctx *c);
+
+/* A finite JSON number (integer or real) as double. Strings such as "NaN"
+ * are not numbers. Returns 0, or -1 (no message). */
+int rnnamp_json_number(const json_t *v, double *out);
+
+/* Member `key` of object obj as an integer in lo..hi. `what` names the
+ * object in messages (e.g. "config"). If the member is missing: returns 1
+ * and leaves *out untouched when optional, else -1 with a message. A real
+ * with an integral value (2.0) is accepted. Returns 0 when read. */
+int rnnamp_json_get_int(const json_t *obj, const char *key, const char *what,
+                        long lo, long hi, int optional, long *out,
+                        const rnnamp_jctx *c);
+
+/* Member `key` as a finite number; missing: 1 if optional, else -1 with a
+ * message. A string holding a number ("48000") is accepted when
+ * allow_string is set. Returns 0 when read. */
+int rnnamp_json_get_double(const json_t *obj, const char *key, const char *what,
+                           int optional, int allow_string, double *out,
+                           const rnnamp_jctx *c);
+
+/* Copy member `key` (a string) into buf if present and a string. */
+void rnnamp_json_get_str(const json_t *obj, const char *key, char *buf,
+                         size_t len);
+
+/* Describe the shape of a JSON value for messages: "[12][48]", "number",
+ * "string", "object", "[]" ... (follows the first element of arrays). */
+void rnnamp_json_shape(const json_t *v, char *buf, size_t len);
+
+/* Read a numeric array of exactly the given shape (ndims 1..3, row-major)
+ * into out (dims[0]*...*dims[ndims-1] floats). Every value must be a finite
+ * number that fits a float. `what` names the array in messages, e.g.
+ * "layer 0 (lstm) weights[1] (U)". Returns 0 or -1 with a message. */
+int rnnamp_json_floats(const json_t *v, const int *dims, int ndims, float *out,
+                       const char *what, const rnnamp_jctx *c);
+
+/* Count the numbers in a numeric array nested to any depth (max 4).
+ * Returns the count, or -1 with a message if something is not a number or
+ * an array. */
+long rnnamp_json_count_numbers(const json_t *v, const char *what,
+                               const rnnamp_jctx *c);
+
+/* Flatten a nested numeric array (as counted above) into out, which holds
+ * n floats. Returns 0 or -1 with a message (non-finite, out of range). */
+int rnnamp_json_flatten(const json_t *v, float *out, size_t n, const char *what,
+                        const rnnamp_jctx *c);
+
+#endif
