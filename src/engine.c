@@ -97,6 +97,18 @@ typedef struct {
     int K_real; /* real input count */
 } packsrc;
 
+/* Rows feeding a sigmoid are stored times 0.5, so the kernel computes
+ * sigmoid(x) = 0.5 + 0.5 tanh(x / 2) without a multiply. */
+static float gate_scale(const rnnamp_layer *ml, int q)
+{
+    switch (ml->type) {
+    case RNNAMP_LSTM: return q == 2 ? 1.f : 0.5f;
+    case RNNAMP_GRU: return q < 2 ? 0.5f : 1.f;
+    case RNNAMP_DENSE: return ml->act == RNNAMP_ACT_SIGMOID ? 0.5f : 1.f;
+    default: return 1.f;
+    }
+}
+
 static float main_weight(const packsrc *s, int r, int c)
 {
     const rnnamp_layer *ml = s->ml;
@@ -106,7 +118,8 @@ static float main_weight(const packsrc *s, int r, int c)
     if (ml->type == RNNAMP_DENSE) {
         if (r >= H || c >= s->K_real)
             return 0.f;
-        return ml->w_ih[(size_t)r * (size_t)ml->n_in + (size_t)c];
+        return gate_scale(ml, 0) *
+               ml->w_ih[(size_t)r * (size_t)ml->n_in + (size_t)c];
     }
     if (u >= H)
         return 0.f;
@@ -116,12 +129,12 @@ static float main_weight(const packsrc *s, int r, int c)
             return 0.f;
         if (ml->type == RNNAMP_GRU && q == 2)
             return 0.f; /* n gate: input part is in Wnx */
-        return ml->w_ih[row * (size_t)ml->n_in + (size_t)c];
+        return gate_scale(ml, q) * ml->w_ih[row * (size_t)ml->n_in + (size_t)c];
     }
     int v = c - el->K;
     if (v >= H)
         return 0.f;
-    return ml->w_hh[row * (size_t)H + (size_t)v];
+    return gate_scale(ml, q) * ml->w_hh[row * (size_t)H + (size_t)v];
 }
 
 static float main_bias(const packsrc *s, int r)
@@ -132,11 +145,11 @@ static float main_bias(const packsrc *s, int r)
     if (u >= H)
         return 0.f;
     if (ml->type == RNNAMP_DENSE)
-        return ml->b_ih[u];
+        return gate_scale(ml, 0) * ml->b_ih[u];
     size_t row = (size_t)q * (size_t)H + (size_t)u;
     if (ml->type == RNNAMP_GRU && q == 2)
         return ml->b_hh[row];
-    return ml->b_ih[row] + ml->b_hh[row];
+    return gate_scale(ml, q) * (ml->b_ih[row] + ml->b_hh[row]);
 }
 
 /* Pack R x C into the block-column layout of engine_internal.h. */

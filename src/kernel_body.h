@@ -32,11 +32,12 @@ KB_INLINE vf kb_tanh(vf x)
     return vf_div(p, q);
 }
 
-/* sigmoid(x) = (1 + tanh(x/2)) / 2 */
-KB_INLINE vf kb_sigmoid(vf x)
+/* sigmoid(2y) = (1 + tanh(y)) / 2: the packed weights of every row that
+ * feeds a sigmoid are pre-scaled by 0.5 (engine.c, gate_scale). */
+KB_INLINE vf kb_sigmoid_half(vf y)
 {
     const vf h = vf_set1(0.5f);
-    return vf_fmadd(kb_tanh(vf_mul(x, h)), h, h);
+    return vf_fmadd(kb_tanh(y), h, h);
 }
 
 /* y[so .. so+NV*VW) = b + W v for one sub-block of rows of a packed block
@@ -49,19 +50,19 @@ KB_INLINE void kb_gemv_sub(const float *Wb, int nb, int so, const float *b,
         acc[k] = vf_load(b + so + k * VW);
     const float *w = Wb + so;
     int j = 0;
-    for (; j + 2 <= C; j += 2) {
-        vf s0 = vf_set1(v[j]);
-        vf s1 = vf_set1(v[j + 1]);
-        for (int k = 0; k < NV; k++)
-            acc[k] = vf_fmadd(vf_load(w + k * VW), s0, acc[k]);
-        for (int k = 0; k < NV; k++)
-            acc[k] = vf_fmadd(vf_load(w + nb + k * VW), s1, acc[k]);
-        w += 2 * nb;
+    for (; j + 4 <= C; j += 4) {
+        for (int u = 0; u < 4; u++) {
+            vf s0 = vf_set1(v[j + u]);
+            for (int k = 0; k < NV; k++)
+                acc[k] = vf_fmadd(vf_load(w + u * nb + k * VW), s0, acc[k]);
+        }
+        w += 4 * nb;
     }
-    if (j < C) {
+    for (; j < C; j++) {
         vf s0 = vf_set1(v[j]);
         for (int k = 0; k < NV; k++)
             acc[k] = vf_fmadd(vf_load(w + k * VW), s0, acc[k]);
+        w += nb;
     }
     for (int k = 0; k < NV; k++)
         vf_store(y + so + k * VW, acc[k]);
@@ -96,10 +97,10 @@ static void kb_gemv(const float *W, const float *b, const float *v, int R,
 static void kb_lstm_update(const float *g, float *c, float *h, int Hp)
 {
     for (int k = 0; k < Hp; k += VW) {
-        vf i = kb_sigmoid(vf_load(g + k));
-        vf f = kb_sigmoid(vf_load(g + Hp + k));
+        vf i = kb_sigmoid_half(vf_load(g + k));
+        vf f = kb_sigmoid_half(vf_load(g + Hp + k));
         vf gg = kb_tanh(vf_load(g + 2 * Hp + k));
-        vf o = kb_sigmoid(vf_load(g + 3 * Hp + k));
+        vf o = kb_sigmoid_half(vf_load(g + 3 * Hp + k));
         vf cn = vf_fmadd(f, vf_load(c + k), vf_mul(i, gg));
         vf_store(c + k, cn);
         vf_store(h + k, vf_mul(o, kb_tanh(cn)));
@@ -110,8 +111,8 @@ static void kb_lstm_update(const float *g, float *c, float *h, int Hp)
 static void kb_gru_update(const float *g, float *h, int Hp)
 {
     for (int k = 0; k < Hp; k += VW) {
-        vf r = kb_sigmoid(vf_load(g + k));
-        vf z = kb_sigmoid(vf_load(g + Hp + k));
+        vf r = kb_sigmoid_half(vf_load(g + k));
+        vf z = kb_sigmoid_half(vf_load(g + Hp + k));
         vf nn = kb_tanh(
             vf_fmadd(r, vf_load(g + 2 * Hp + k), vf_load(g + 3 * Hp + k)));
         vf hp = vf_load(h + k);
@@ -125,7 +126,7 @@ static void kb_activate(const float *g, float *y, int n, int act)
         vf v = vf_load(g + k);
         switch (act) {
         case RNNAMP_ACT_TANH: v = kb_tanh(v); break;
-        case RNNAMP_ACT_SIGMOID: v = kb_sigmoid(v); break;
+        case RNNAMP_ACT_SIGMOID: v = kb_sigmoid_half(v); break;
         case RNNAMP_ACT_RELU: v = vf_max(v, vf_set1(0.f)); break;
         default: break;
         }
