@@ -12,8 +12,7 @@
 
 int rnnamp_aidax_detect(const json_t *root)
 {
-    return json_is_object(root) &&
-           json_is_array(json_object_get(root, "layers"));
+    return json_is_object(root) && json_object_get(root, "layers") != NULL;
 }
 
 /* Keras gate g (GRU: z, r, h) -> our gate (r, z, n). LSTM keeps i,f,g,o. */
@@ -384,11 +383,15 @@ rnnamp_model *rnnamp_aidax_from_json(const json_t *root, const rnnamp_jctx *c)
         rnnamp_jerr(c, "the top level must be a JSON object");
         return NULL;
     }
+    const json_t *layers = json_object_get(root, "layers");
+    if (!json_is_array(layers)) {
+        rnnamp_jerr(c, "'layers' must be a list of layer objects");
+        return NULL;
+    }
     long n_in;
     if (shape_last(json_object_get(root, "in_shape"), 1, RNNAMP_MAX_INPUTS,
                    "top level", "in_shape", &n_in, c))
         return NULL;
-    const json_t *layers = json_object_get(root, "layers");
     size_t nl = json_array_size(layers);
     if (nl < 1 || nl > RNNAMP_MAX_LAYERS) {
         rnnamp_jerr(c, "'layers' has %zu layers: must be 1 to %d", nl,

@@ -25,7 +25,7 @@
 /* Prewarm customary for AIDA-X models (samples of silence). */
 #define RNNAMP_AIDAX_PREWARM 2048
 
-/* 1 if root looks like this format (an object with a "layers" array). */
+/* 1 if root looks like this format (an object with a "layers" member). */
 int rnnamp_aidax_detect(const json_t *root);
 
 /* Build a model from a parsed file. Sets meta (name, sample_rate, esr,

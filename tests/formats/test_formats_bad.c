@@ -1,0 +1,379 @@
+/* rnnamp tests: bad model files are refused with a message that names the
+ * file and the problem; never a crash or a giant allocation. Each case
+ * starts from a small valid file of one format and breaks one thing. */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "model_io.h"
+#include "test_util.h"
+
+/* Valid AIDA-X: LSTM 1 -> 2, dense 2 -> 1. */
+static const char *AIDAX =
+    "{\"in_shape\": [null, null, 1], \"in_gain\": 0.0,\n"
+    " \"layers\": [\n"
+    "  {\"type\": \"lstm\", \"activation\": \"\", \"shape\": [null, null, 2],\n"
+    "   \"weights\": [[[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]],\n"
+    "                 [[0.1, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, "
+    "0.1]],\n"
+    "                 [0, 0, 1, 1, 0, 0, 0, 0]]},\n"
+    "  {\"type\": \"dense\", \"activation\": \"\", \"shape\": [null, null, "
+    "1],\n"
+    "   \"weights\": [[[0.5], [-0.25]], [0.125]]}],\n"
+    " \"metadata\": {\"name\": \"tiny\", \"samplerate\": \"48000\"}}\n";
+
+/* Valid GuitarML: GRU 1 -> 1. */
+static const char *GUITARML =
+    "{\"model_data\": {\"model\": \"SimpleRNN\", \"input_size\": 1, "
+    "\"skip\": 1, \"output_size\": 1, \"unit_type\": \"GRU\", "
+    "\"num_layers\": 1, \"hidden_size\": 1, \"bias_fl\": true},\n"
+    " \"state_dict\": {\"rec.weight_ih_l0\": [[0.1], [0.2], [0.3]],\n"
+    "  \"rec.weight_hh_l0\": [[0.1], [0.2], [0.3]],\n"
+    "  \"rec.bias_ih_l0\": [0, 0, 0], \"rec.bias_hh_l0\": [0, 0, 0],\n"
+    "  \"lin.weight\": [[0.5]], \"lin.bias\": [0.0]}}\n";
+
+/* Valid NAM: LSTM 1 layer, hidden 1: 4*(1+1) + 4 + 1 + 1 + 1 + 1 = 16. */
+static const char *NAM =
+    "{\"version\": \"0.5.4\", \"architecture\": \"LSTM\",\n"
+    " \"config\": {\"input_size\": 1, \"hidden_size\": 1, \"num_layers\": 1},\n"
+    " \"weights\": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8,\n"
+    "             0, 0, 0, 0, 0.01, 0.02, 0.9, 0.05],\n"
+    " \"sample_rate\": 48000, \"metadata\": {\"loudness\": -20.5}}\n";
+
+static char tmpdir[256];
+
+static void setup(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/rnnamp-fmt-bad-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static void write_file(const char *path, const char *text, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* base with the first occurrence of `from` replaced by `to` (malloc'ed). */
+static char *replace(const char *base, const char *from, const char *to)
+{
+    const char *p = strstr(base, from);
+    ck_assert_msg(p != NULL, "template lacks '%s'", from);
+    size_t a = (size_t)(p - base), lf = strlen(from), lt = strlen(to);
+    size_t n = strlen(base) - lf + lt;
+    char *s = malloc(n + 1);
+    memcpy(s, base, a);
+    memcpy(s + a, to, lt);
+    strcpy(s + a + lt, p + lf);
+    return s;
+}
+
+/* Load text from a file called `fname` and check the refusal message. */
+static void expect_fail(const char *fname, const char *text, size_t len,
+                        const char *keyword)
+{
+    char path[512], err[RNNAMP_ERR_LEN] = "";
+    snprintf(path, sizeof path, "%s/%s", tmpdir, fname);
+    write_file(path, text, len);
+    rnnamp_model *m = rnnamp_model_load(path, err, sizeof err);
+    ck_assert_msg(m == NULL, "%s: loaded but should fail", fname);
+    printf("  refused: %s\n", err + strlen(tmpdir) + 1);
+    ck_assert_msg(strstr(err, path) != NULL, "%s: message lacks the path: %s",
+                  fname, err);
+    ck_assert_msg(strstr(err, keyword) != NULL, "%s: message lacks '%s': %s",
+                  fname, keyword, err);
+}
+
+static void expect_fail_repl(const char *fname, const char *base,
+                             const char *from, const char *to,
+                             const char *keyword)
+{
+    char *s = replace(base, from, to);
+    expect_fail(fname, s, strlen(s), keyword);
+    free(s);
+}
+
+static void expect_ok(const char *fname, const char *text)
+{
+    char path[512], err[RNNAMP_ERR_LEN] = "";
+    snprintf(path, sizeof path, "%s/%s", tmpdir, fname);
+    write_file(path, text, strlen(text));
+    rnnamp_model *m = rnnamp_model_load(path, err, sizeof err);
+    ck_assert_msg(m != NULL, "%s: %s", fname, err);
+    rnnamp_model_free(m);
+}
+
+START_TEST(templates_are_valid)
+{
+    /* The bad cases below only prove something if the unbroken files load;
+     * and detection is by content, so a misleading extension is fine. */
+    expect_ok("a.nam", AIDAX);
+    expect_ok("g.json", GUITARML);
+    expect_ok("n.txt", NAM);
+    char path[512], err[RNNAMP_ERR_LEN];
+    snprintf(path, sizeof path, "%s/n.txt", tmpdir);
+    rnnamp_model *m = rnnamp_model_load(path, err, sizeof err);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_str_eq(m->meta.source_format, "nam");
+    ck_assert_double_eq(m->meta.loudness_db, -20.5);
+    ck_assert_float_eq(m->layers[0].w_ih[1], 0.3f); /* row 1, x part */
+    ck_assert_float_eq(m->layers[0].w_hh[1], 0.4f); /* row 1, h part */
+    ck_assert_float_eq(m->layers[0].h0[0], 0.01f);
+    ck_assert_float_eq(m->layers[0].c0[0], 0.02f);
+    ck_assert_float_eq(m->layers[1].w_ih[0], 0.9f);
+    ck_assert_float_eq(m->layers[1].b_ih[0], 0.05f);
+    rnnamp_model_free(m);
+}
+END_TEST
+
+START_TEST(malformed_json)
+{
+    size_t n = strlen(AIDAX);
+    expect_fail("truncated.json", AIDAX, n / 2, "invalid JSON at line");
+    expect_fail_repl("syntax.json", AIDAX, "\"layers\": [", "\"layers\": [}",
+                     "column");
+    expect_fail("garbage.json",
+                "\x7f"
+                "ELF\x01\x02",
+                6, "invalid JSON");
+    expect_fail("toplevel.json", "[1, 2, 3]", 9, "JSON object");
+    expect_fail("unknown.json", "{\"hello\": 1}", 12, "not a recognised");
+    expect_fail_repl("dupkey.json", AIDAX, "\"in_gain\": 0.0",
+                     "\"in_gain\": 0.0, \"in_gain\": 1.0", "duplicate");
+}
+END_TEST
+
+START_TEST(non_finite)
+{
+    expect_fail_repl("nan_str.json", AIDAX, "0.3, 0.4", "\"NaN\", 0.4",
+                     "not a finite number");
+    expect_fail_repl("nan_lit.json", AIDAX, "0.3, 0.4", "NaN, 0.4",
+                     "invalid JSON");
+    expect_fail_repl("inf_lit.json", AIDAX, "0.3, 0.4", "Infinity, 0.4",
+                     "invalid JSON");
+    expect_fail_repl("1e999.json", AIDAX, "0.3, 0.4", "1e999, 0.4",
+                     "invalid JSON");
+    expect_fail_repl("1e39.json", AIDAX, "0.3, 0.4", "1e39, 0.4",
+                     "not a finite float");
+    expect_fail_repl("nam_inf.nam", NAM, "0.9", "\"Infinity\"",
+                     "not a finite number");
+    expect_fail_repl("gml_null.json", GUITARML, "[[0.5]]", "[[null]]",
+                     "not a number");
+    expect_fail_repl("gain.json", AIDAX, "\"in_gain\": 0.0",
+                     "\"in_gain\": 1000", "in_gain");
+}
+END_TEST
+
+START_TEST(wrong_sizes)
+{
+    expect_fail_repl("w_short.json", AIDAX, "0.7, 0.8]]", "0.7]]",
+                     "layer 0 (lstm) weights[0] (W, input kernel): wrong "
+                     "size: expected [1][8], got [1][7]");
+    expect_fail_repl("b_long.json", AIDAX, "[0, 0, 1, 1, 0, 0, 0, 0]",
+                     "[0, 0, 1, 1, 0, 0, 0, 0, 0]", "expected [8], got [9]");
+    expect_fail_repl("dense.json", AIDAX, "[[0.5], [-0.25]]", "[[0.5]]",
+                     "layer 1 (dense) weights[0]");
+    expect_fail_repl("nweights.json", AIDAX, "[[0.5], [-0.25]], [0.125]]",
+                     "[[0.5], [-0.25]]]", "list of 2 arrays");
+    expect_fail_repl("nam_count.nam", NAM, "0.9, 0.05", "0.9",
+                     "has 15 values, expected 16");
+    expect_fail_repl("gml_shape.json", GUITARML, "[[0.1], [0.2], [0.3]]",
+                     "[[0.1], [0.2]]",
+                     "'rec.weight_ih_l0': wrong size: expected [3][1]");
+    expect_fail_repl("gml_missing.json", GUITARML, "rec.weight_hh_l0",
+                     "rec.weight_hh_l9", "missing key 'rec.weight_hh_l0'");
+    expect_fail_repl("gru_sizes.json", AIDAX, "\"lstm\"", "\"gru\"",
+                     "weights[0]");
+    expect_fail_repl("batch.json", AIDAX, "\"metadata\"",
+                     "\"input_batch\": [1, 2, 3], \"output_batch\": [1, 2], "
+                     "\"metadata\"",
+                     "input_batch has 3 values but output_batch has 2");
+    expect_fail_repl("batch1.json", AIDAX, "\"metadata\"",
+                     "\"input_batch\": [1, 2, 3], \"metadata\"",
+                     "'output_batch' is missing");
+}
+END_TEST
+
+START_TEST(gru_reset_before)
+{
+    /* A Keras GRU with reset_after=False has a flat bias of 3H. */
+    const char *gru =
+        "{\"in_shape\": [null, null, 1], \"layers\": [\n"
+        " {\"type\": \"gru\", \"shape\": [null, null, 1],\n"
+        "  \"weights\": [[[0.1, 0.2, 0.3]], [[0.1, 0.2, 0.3]], [0, 0, 0]]},\n"
+        " {\"type\": \"dense\", \"shape\": [null, null, 1],\n"
+        "  \"weights\": [[[1.0]], [0.0]]}]}";
+    expect_fail("gru.json", gru, strlen(gru), "reset_after");
+    char *ok = replace(gru, "[0, 0, 0]", "[[0, 0, 0], [0, 0, 0]]");
+    expect_ok("gru_ok.json", ok);
+    free(ok);
+}
+END_TEST
+
+START_TEST(bad_structure)
+{
+    expect_fail_repl("h0.json", AIDAX, "[null, null, 2]", "[null, null, 0]",
+                     "must be 1 to 128");
+    expect_fail_repl("h100k.json", AIDAX, "[null, null, 2]",
+                     "[null, null, 100000]", "size 100000");
+    expect_fail_repl("type.json", AIDAX, "\"lstm\"", "\"conv1d\"",
+                     "layer type 'conv1d' is not supported");
+    expect_fail_repl("act.json", AIDAX,
+                     "\"activation\": \"\", \"shape\": "
+                     "[null, null, 1]",
+                     "\"activation\": \"softmax\", \"shape\": [null, null, 1]",
+                     "activation 'softmax'");
+    expect_fail_repl("inshape.json", AIDAX, "[null, null, 1]",
+                     "[null, null, \"one\"]", "in_shape");
+    expect_fail_repl("weights_obj.json", AIDAX, "\"weights\": [[[0.1",
+                     "\"weights\": {}, \"x\": [[[0.1", "'weights' must be");
+    expect_fail_repl("layer_num.json", AIDAX, "\"layers\": [\n",
+                     "\"layers\": [7,\n", "layer 0: must be an object");
+    expect_fail_repl(
+        "last.json", AIDAX, "\"activation\": \"\", \"shape\": [null, null, 1]",
+        "\"activation\": \"\", \"shape\": [null, null, 2]", "last layer");
+    const char *lo = "{\"layers\": {\"type\": \"lstm\"}}";
+    expect_fail("layers_obj.json", lo, strlen(lo), "'layers' must be a list");
+    expect_fail_repl("meta.json", AIDAX, "{\"name\": \"tiny\"",
+                     "[{\"name\": \"tiny\"", "invalid JSON");
+    expect_fail_repl("meta_type.json", AIDAX,
+                     "\"metadata\": {\"name\": \"tiny\", \"samplerate\": "
+                     "\"48000\"}",
+                     "\"metadata\": 5", "'metadata' must be an object");
+    expect_fail_repl("rate.json", AIDAX, "\"48000\"", "\"fast\"", "samplerate");
+    expect_fail_repl("gml_hidden.json", GUITARML, "\"hidden_size\": 1",
+                     "\"hidden_size\": 100000", "hidden_size");
+    expect_fail_repl("gml_unit.json", GUITARML, "\"GRU\"", "\"TCN\"",
+                     "unit_type 'TCN'");
+    expect_fail_repl("gml_layers.json", GUITARML, "\"num_layers\": 1",
+                     "\"num_layers\": 50", "num_layers");
+    expect_fail_repl("gml_type.json", GUITARML, "\"input_size\": 1",
+                     "\"input_size\": \"1\"", "must be an integer");
+    expect_fail_repl("nam_arch.nam", NAM, "\"LSTM\"", "\"WaveNet\"",
+                     "NAM architecture 'WaveNet' is not supported yet "
+                     "(rnnamp reads NAM LSTM models only)");
+    expect_fail_repl("nam_layers.nam", NAM, "\"num_layers\": 1",
+                     "\"num_layers\": 50", "num_layers");
+    expect_fail_repl("nam_hidden.nam", NAM, "\"hidden_size\": 1",
+                     "\"hidden_size\": 100000", "hidden_size");
+    expect_fail_repl("nam_config.nam", NAM, "\"config\": {", "\"config\": [{",
+                     "invalid JSON");
+    expect_fail_repl("nam_rate.nam", NAM, "48000", "\"48000\"", "sample_rate");
+}
+END_TEST
+
+START_TEST(fifty_layers)
+{
+    /* 50 dense layers: refused by count before any weight is read. */
+    size_t cap = 50 * 128 + 128, off = 0;
+    char *s = malloc(cap);
+    off += (size_t)snprintf(s + off, cap - off,
+                            "{\"in_shape\": [null, null, 1], \"layers\": [");
+    for (int i = 0; i < 50; i++)
+        off += (size_t)snprintf(
+            s + off, cap - off,
+            "%s{\"type\": \"dense\", \"shape\": [null, null, 1], "
+            "\"weights\": [[[1]], [0]]}",
+            i ? "," : "");
+    snprintf(s + off, cap - off, "]}");
+    expect_fail("fifty.json", s, strlen(s), "50 layers");
+    free(s);
+}
+END_TEST
+
+START_TEST(files)
+{
+    char path[512], err[RNNAMP_ERR_LEN];
+    /* A directory. */
+    rnnamp_model *m = rnnamp_model_load(tmpdir, err, sizeof err);
+    ck_assert_ptr_null(m);
+    ck_assert_msg(strstr(err, tmpdir) && strstr(err, "directory"), "%s", err);
+    /* An empty file. */
+    expect_fail("empty.json", "", 0, "empty");
+    /* A missing file. */
+    snprintf(path, sizeof path, "%s/missing.json", tmpdir);
+    m = rnnamp_model_load(path, err, sizeof err);
+    ck_assert_ptr_null(m);
+    ck_assert_msg(strstr(err, path) && strstr(err, "No such file"), "%s", err);
+    /* A 2 GB file (sparse: no disk used): refused by size before reading. */
+    snprintf(path, sizeof path, "%s/huge.json", tmpdir);
+    int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, 2LL * 1024 * 1024 * 1024), 0);
+    ck_assert_int_eq(close(fd), 0);
+    m = rnnamp_model_load(path, err, sizeof err);
+    ck_assert_ptr_null(m);
+    ck_assert_msg(strstr(err, path) && strstr(err, "too large"), "%s", err);
+    /* A FIFO must not hang the loader. */
+    snprintf(path, sizeof path, "%s/fifo.json", tmpdir);
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+    m = rnnamp_model_load(path, err, sizeof err);
+    ck_assert_ptr_null(m);
+    ck_assert_msg(strstr(err, path) && strstr(err, "not a regular file"), "%s",
+                  err);
+    /* NULL / empty path. */
+    ck_assert_ptr_null(rnnamp_model_load("", err, sizeof err));
+    ck_assert_ptr_null(rnnamp_model_load(NULL, err, sizeof err));
+    /* A NULL error buffer is fine. */
+    ck_assert_ptr_null(rnnamp_model_load(tmpdir, NULL, 0));
+}
+END_TEST
+
+START_TEST(too_many_values)
+{
+    /* 5 M zeros in 10 MB: refused before jansson builds 5 M nodes. */
+    size_t n = 5u * 1024u * 1024u, len = 2 * n + 16;
+    char *s = malloc(len);
+    ck_assert_ptr_nonnull(s);
+    size_t off = (size_t)snprintf(s, len, "{\"layers\": [");
+    for (size_t i = 0; i < n; i++) {
+        s[off++] = '0';
+        s[off++] = ',';
+    }
+    memcpy(s + off, "0]}", 3);
+    off += 3;
+    char err[RNNAMP_ERR_LEN];
+    rnnamp_model *m =
+        rnnamp_model_load_buffer(s, off, "zeros.json", err, sizeof err);
+    ck_assert_ptr_null(m);
+    ck_assert_msg(strstr(err, "zeros.json") && strstr(err, "too many"), "%s",
+                  err);
+    free(s);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("formats-bad-input");
+    TCase *tc = tcase_create("bad-input");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, templates_are_valid);
+    tcase_add_test(tc, malformed_json);
+    tcase_add_test(tc, non_finite);
+    tcase_add_test(tc, wrong_sizes);
+    tcase_add_test(tc, gru_reset_before);
+    tcase_add_test(tc, bad_structure);
+    tcase_add_test(tc, fifty_layers);
+    tcase_add_test(tc, files);
+    tcase_add_test(tc, too_many_values);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int nf = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}
