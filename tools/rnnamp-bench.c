@@ -1,0 +1,227 @@
+/* rnnamp-bench: inference speed of the engine.
+ *
+ *   rnnamp-bench                      the whole table (LSTM/GRU sizes, NAM 2x8)
+ *   rnnamp-bench --arch lstm --hidden 32 [--layers 1] [--samples N]
+ *                [--kernel auto|scalar|sse2|avx2] [--repeats R]
+ *   rnnamp-bench --model FILE         a model file
+ *
+ * One configuration runs N samples in 128-sample blocks, R times, and
+ * prints the median ns/sample, the real-time factor at 48 kHz (how many
+ * times faster than real time one instance runs) and the kernel path. Run a
+ * single configuration under `valgrind --tool=callgrind` to count
+ * instructions per sample. Never time it while the machine is busy. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+#include "model.h"
+#include "model_io.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static rnnamp_model *make_model(rnnamp_layer_type t, int H, int layers)
+{
+    rnnamp_layer_spec sp[RNNAMP_MAX_LAYERS];
+    for (int i = 0; i < layers; i++)
+        sp[i] = (rnnamp_layer_spec){t, H, RNNAMP_ACT_LINEAR};
+    sp[layers] = (rnnamp_layer_spec){RNNAMP_DENSE, 1, RNNAMP_ACT_LINEAR};
+    char err[RNNAMP_ERR_LEN];
+    rnnamp_model *m = rnnamp_model_new(1, layers + 1, sp, 1, err, sizeof err);
+    if (!m) {
+        fprintf(stderr, "rnnamp-bench: %s\n", err);
+        return NULL;
+    }
+    unsigned s = 12345;
+    for (size_t i = 0; i < m->n_params; i++) {
+        s = s * 1103515245u + 12345u;
+        m->params[i] = ((float)(s >> 8) / 16777216.f - 0.5f) / sqrtf((float)H);
+    }
+    return m;
+}
+
+/* Median ns/sample over repeats; 0 on error. */
+static double bench(const rnnamp_model *m, rnnamp_kernel k, long samples,
+                    int repeats, const char **kname)
+{
+    rnnamp_engine_opts o = {k, 1.0};
+    char err[RNNAMP_ERR_LEN];
+    rnnamp_engine *e = rnnamp_engine_new(m, &o, err, sizeof err);
+    if (!e) {
+        fprintf(stderr, "rnnamp-bench: %s\n", err);
+        return 0;
+    }
+    *kname = rnnamp_engine_kernel_name(e);
+    enum { B = 128 };
+    float buf[B];
+    double *t = calloc((size_t)repeats, sizeof *t);
+    for (int r = 0; r < repeats; r++) {
+        long done = 0;
+        double t0 = now_s();
+        while (done < samples) {
+            for (int i = 0; i < B; i++)
+                buf[i] = 0.5f * sinf(0.01f * (float)(done + i));
+            rnnamp_engine_process(e, buf, buf, B, NULL);
+            done += B;
+        }
+        t[r] = (now_s() - t0) * 1e9 / (double)done;
+    }
+    qsort(t, (size_t)repeats, sizeof *t, cmp_d);
+    double med = t[repeats / 2];
+    free(t);
+    rnnamp_engine_free(e);
+    return med;
+}
+
+static void row(const char *label, const rnnamp_model *m, rnnamp_kernel k,
+                long samples, int repeats)
+{
+    const char *kn = "?";
+    double ns = bench(m, k, samples, repeats, &kn);
+    if (ns > 0)
+        printf("| %-10s | %8.1f | %8.0fx | %-8s |\n", label, ns,
+               1e9 / (ns * 48000.0), kn);
+    fflush(stdout);
+}
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: rnnamp-bench [--arch lstm|gru|rnn --hidden H [--layers L]"
+            " | --model FILE]\n"
+            "                    [--samples N] [--repeats R]"
+            " [--kernel auto|scalar|sse2|avx2]\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *arch = NULL, *file = NULL;
+    int hidden = 0, layers = 1, repeats = 7;
+    long samples = 480000;
+    rnnamp_kernel k = RNNAMP_KERNEL_AUTO;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage();
+            return 0;
+        }
+        if (!v) {
+            fprintf(stderr, "rnnamp-bench: %s needs a value\n", a);
+            usage();
+            return 2;
+        }
+        i++;
+        char *end;
+        if (!strcmp(a, "--arch"))
+            arch = v;
+        else if (!strcmp(a, "--model"))
+            file = v;
+        else if (!strcmp(a, "--hidden") || !strcmp(a, "--layers") ||
+                 !strcmp(a, "--samples") || !strcmp(a, "--repeats")) {
+            long n = strtol(v, &end, 10);
+            if (*end || n < 1 || n > 100000000) {
+                fprintf(stderr, "rnnamp-bench: %s: bad number '%s'\n", a, v);
+                return 2;
+            }
+            if (!strcmp(a, "--hidden"))
+                hidden = (int)n;
+            else if (!strcmp(a, "--layers"))
+                layers = (int)n;
+            else if (!strcmp(a, "--samples"))
+                samples = n;
+            else
+                repeats = (int)n;
+        } else if (!strcmp(a, "--kernel")) {
+            if (!strcmp(v, "auto"))
+                k = RNNAMP_KERNEL_AUTO;
+            else if (!strcmp(v, "scalar"))
+                k = RNNAMP_KERNEL_SCALAR;
+            else if (!strcmp(v, "sse2"))
+                k = RNNAMP_KERNEL_SSE2;
+            else if (!strcmp(v, "avx2"))
+                k = RNNAMP_KERNEL_AVX2;
+            else {
+                fprintf(stderr, "rnnamp-bench: --kernel: unknown '%s'\n", v);
+                return 2;
+            }
+        } else {
+            fprintf(stderr, "rnnamp-bench: unknown option %s\n", a);
+            usage();
+            return 2;
+        }
+    }
+    printf("| model      | ns/sample | RT @48k  | kernel   |\n"
+           "|------------|----------:|---------:|----------|\n");
+    if (file) {
+        char err[RNNAMP_ERR_LEN];
+        rnnamp_model *m = rnnamp_model_load(file, err, sizeof err);
+        if (!m) {
+            fprintf(stderr, "rnnamp-bench: %s\n", err);
+            return 1;
+        }
+        char d[64];
+        rnnamp_model_describe(m, d, sizeof d);
+        row(d, m, k, samples, repeats);
+        rnnamp_model_free(m);
+        return 0;
+    }
+    if (arch) {
+        rnnamp_layer_type t;
+        if (!strcmp(arch, "lstm"))
+            t = RNNAMP_LSTM;
+        else if (!strcmp(arch, "gru"))
+            t = RNNAMP_GRU;
+        else if (!strcmp(arch, "rnn"))
+            t = RNNAMP_RNN;
+        else {
+            fprintf(stderr, "rnnamp-bench: --arch: unknown '%s'\n", arch);
+            return 2;
+        }
+        if (hidden < 1 || hidden > RNNAMP_MAX_HIDDEN || layers < 1 ||
+            layers >= RNNAMP_MAX_LAYERS) {
+            fprintf(stderr,
+                    "rnnamp-bench: --hidden must be 1..%d and "
+                    "--layers 1..%d\n",
+                    RNNAMP_MAX_HIDDEN, RNNAMP_MAX_LAYERS - 1);
+            return 2;
+        }
+        rnnamp_model *m = make_model(t, hidden, layers);
+        if (!m)
+            return 1;
+        char label[32];
+        snprintf(label, sizeof label, "%s-%d%s", arch, hidden,
+                 layers > 1 ? (layers == 2 ? "x2" : "xN") : "");
+        row(label, m, k, samples, repeats);
+        rnnamp_model_free(m);
+        return 0;
+    }
+    static const int sizes[] = {8, 12, 16, 20, 24, 32, 40, 64};
+    const char *names[] = {"LSTM", "GRU"};
+    rnnamp_layer_type types[] = {RNNAMP_LSTM, RNNAMP_GRU};
+    for (int ti = 0; ti < 2; ti++)
+        for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+            rnnamp_model *m = make_model(types[ti], sizes[s], 1);
+            char label[32];
+            snprintf(label, sizeof label, "%s-%d", names[ti], sizes[s]);
+            row(label, m, k, samples, repeats);
+            rnnamp_model_free(m);
+        }
+    rnnamp_model *m = make_model(RNNAMP_LSTM, 8, 2);
+    row("LSTM-2x8", m, k, samples, repeats);
+    rnnamp_model_free(m);
+    return 0;
+}
