@@ -571,11 +571,12 @@ static const char *act_name(rnnamp_act a)
 static json_t *layer_json(const rnnamp_layer *L)
 {
     json_t *o = json_object();
+    /* Recurrent layers get activation "" as in AIDA-X's own files. */
     json_object_set_new(o, "type",
                         json_string(rnnamp_layer_type_name(L->type)));
     json_object_set_new(
         o, "activation",
-        json_string(L->type == RNNAMP_DENSE ? act_name(L->act) : "tanh"));
+        json_string(L->type == RNNAMP_DENSE ? act_name(L->act) : ""));
     json_object_set_new(o, "shape", shape3(L->n_out));
     if (L->type == RNNAMP_DENSE) {
         json_t *w = json_array();
