@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# rnnamp quick start: the two commands of the README.
+#
+#   tools/quickstart.sh demo   install what is missing, build, train a model on
+#                              the bundled demo pair, write it as an LV2 preset,
+#                              render the demo DI through the plugin, print ESR
+#   tools/quickstart.sh test   install what is missing, build, run every test
+#                              suite (plain build, ASan+UBSan build, valgrind,
+#                              fuzzing, the real-host jalv test)
+#
+# Runs as root on Debian 12 (uses apt-get for missing packages; idempotent).
+# Environment: CI=true turns skipped test suites into failures.
+#              DEMO_MINUTES (default 1), FUZZ_SECONDS (default 60).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+
+# Every Debian package the build, the demo and the tests use.
+PACKAGES=(
+  build-essential pkg-config meson ninja-build git
+  lv2-dev liblilv-dev lilv-utils libopenblas-dev check libsndfile1-dev
+  libjansson-dev libsamplerate0-dev libcairo2-dev
+  jalv jackd2 libjack-jackd2-dev
+  clang libclang-rt-14-dev valgrind
+  sox fluidsynth fluid-soundfont-gm guitarix-lv2 mda-lv2
+)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+install_deps() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    say "all ${#PACKAGES[@]} packages already installed"
+    return
+  fi
+  say "installing: ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build() { # build <dir> [meson options...]
+  local dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "$@" >/dev/null
+  else
+    meson setup --reconfigure "$dir" "$@" >/dev/null
+  fi
+  ninja -C "$dir"
+}
+
+demo() {
+  install_deps
+  say "building"
+  build build
+  local out=out/demo minutes=${DEMO_MINUTES:-1}
+  mkdir -p "$out"
+  say "training an LSTM-16 on data/demo for about $minutes minute(s)"
+  build/tools/rnnamp-train --input data/demo/di.flac --target data/demo/target.flac \
+    -o "$out/demo-model.json" --arch lstm --hidden 16 --minutes "$minutes" --seed 1 \
+    --lv2-bundle "$out/rnnamp-demo.lv2"
+  say "rendering the demo DI through the rnnamp LV2 plugin (preset in $out/rnnamp-demo.lv2)"
+  LV2_PATH="$here/build:$here/$out${LV2_PATH:+:$LV2_PATH}" \
+    build/tools/rnnamp-render --model "$out/demo-model.json" \
+    data/demo/di.flac "$out/demo-rendered.wav"
+  say "result"
+  build/tools/rnnamp-esr data/demo/target.flac "$out/demo-rendered.wav"
+  cat <<MSG
+Files:
+  model (AIDA-X JSON, also loads in AIDA-X and NAM-LV2): $out/demo-model.json
+  LV2 preset bundle (copy to ~/.lv2 to see it in Ardour/Carla/jalv): $out/rnnamp-demo.lv2
+  rendered audio: $out/demo-rendered.wav   (dry: data/demo/di.flac, real: data/demo/target.flac)
+  plugin bundle: build/rnnamp.lv2   (install with: meson install -C build)
+MSG
+}
+
+test_all() {
+  install_deps
+  exec 3>&1
+  local total_ok=0 total_fail=0 total_skip=0 status=0
+  run_suite() { # run_suite <label> <builddir> [meson test args...]
+    local label=$1 dir=$2; shift 2
+    say "tests: $label"
+    local log; log=$(mktemp)
+    set +e
+    meson test -C "$dir" --print-errorlogs "$@" 2>&1 | tee "$log" >&3
+    local rc=${PIPESTATUS[0]}
+    set -e
+    local ok fail skip to
+    ok=$(awk '/^Ok:/{print $2}' "$log" | tail -n1)
+    fail=$(awk '/^Fail:/{print $2}' "$log" | tail -n1)
+    skip=$(awk '/^Skipped:/{print $2}' "$log" | tail -n1)
+    to=$(awk '/^Timeout:/{print $2}' "$log" | tail -n1)
+    rm -f "$log"
+    ok=${ok:-0}; fail=$(( ${fail:-0} + ${to:-0} )); skip=${skip:-0}
+    if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
+    total_ok=$((total_ok + ok)); total_fail=$((total_fail + fail)); total_skip=$((total_skip + skip))
+  }
+
+  say "building (release)"
+  build build
+  run_suite "all suites, release build" build
+
+  say "building with ASan + UBSan"
+  build build-asan -Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    run_suite "unit + plugin suites under ASan+UBSan" build-asan --suite unit --suite plugin
+
+  if command -v valgrind >/dev/null; then
+    run_suite "engine + formats under valgrind memcheck" build --no-rebuild \
+      --wrapper 'valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite -q' \
+      --timeout-multiplier 20 --suite engine --suite formats
+  fi
+
+  echo
+  if [ "$total_skip" -gt 0 ] && [ "${CI:-}" = "true" ]; then
+    say "$total_skip suite(s) skipped (see the SKIP lines above): a skip is a failure in CI"
+    total_fail=$((total_fail + total_skip))
+    status=1
+  fi
+  [ "$total_fail" -eq 0 ] || status=1
+  echo "tests: $total_ok passed, $total_fail failed, $total_skip skipped"
+  return $status
+}
+
+case "${1:-}" in
+  demo) demo ;;
+  test) test_all ;;
+  deps) install_deps ;;
+  *) echo "usage: $0 demo|test" >&2; exit 2 ;;
+esac

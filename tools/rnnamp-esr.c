@@ -1,0 +1,117 @@
+/* rnnamp-esr: error-to-signal ratio between a reference and a test file.
+ *
+ *   rnnamp-esr reference.wav test.wav [--skip N] [--channel C]
+ *
+ * ESR = sum (ref - test)^2 / sum ref^2 over the common length, after
+ * skipping N samples (default 0), plain and with the 1 - 0.85 z^-1
+ * pre-emphasis the trainer uses. Prints NAM's verbal grade too. Exit 1 on a
+ * file error, 2 on a usage error. Both files must have the same rate. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audio_io.h"
+
+static const char *grade(double esr)
+{
+    if (esr < 0.01)
+        return "Great";
+    if (esr < 0.035)
+        return "Not bad";
+    if (esr < 0.1)
+        return "...This *might* sound ok!";
+    if (esr < 0.3)
+        return "This doesn't look good";
+    return "Something seems wrong";
+}
+
+int main(int argc, char **argv)
+{
+    const char *files[2] = {NULL, NULL};
+    int nf = 0, ch = 0;
+    long skip = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--skip") || !strcmp(argv[i], "--channel")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "rnnamp-esr: %s needs a value\n", argv[i]);
+                return 2;
+            }
+            char *e;
+            long v = strtol(argv[i + 1], &e, 10);
+            if (*e || v < 0) {
+                fprintf(stderr, "rnnamp-esr: %s: bad value '%s'\n", argv[i],
+                        argv[i + 1]);
+                return 2;
+            }
+            if (!strcmp(argv[i], "--skip"))
+                skip = v;
+            else
+                ch = (int)v;
+            i++;
+        } else if (nf < 2 && argv[i][0] != '-') {
+            files[nf++] = argv[i];
+        } else {
+            fprintf(stderr, "usage: rnnamp-esr reference.wav test.wav "
+                            "[--skip N] [--channel C]\n");
+            return 2;
+        }
+    }
+    if (nf != 2) {
+        fprintf(stderr, "usage: rnnamp-esr reference.wav test.wav "
+                        "[--skip N] [--channel C]\n");
+        return 2;
+    }
+    char err[512];
+    rnnamp_audio a, b;
+    if (rnnamp_audio_read(files[0], &a, err, sizeof err) != 0) {
+        fprintf(stderr, "rnnamp-esr: %s\n", err);
+        return 1;
+    }
+    if (rnnamp_audio_read(files[1], &b, err, sizeof err) != 0) {
+        fprintf(stderr, "rnnamp-esr: %s\n", err);
+        rnnamp_audio_free(&a);
+        return 1;
+    }
+    int rc = 0;
+    if (a.rate != b.rate) {
+        fprintf(stderr, "rnnamp-esr: %s is %d Hz but %s is %d Hz\n", files[0],
+                a.rate, files[1], b.rate);
+        rc = 1;
+    } else if (ch >= a.channels || ch >= b.channels) {
+        fprintf(stderr,
+                "rnnamp-esr: --channel %d: the files have %d and %d "
+                "channels\n",
+                ch, a.channels, b.channels);
+        rc = 2;
+    } else {
+        size_t n = a.frames < b.frames ? a.frames : b.frames;
+        double num = 0, den = 0, pnum = 0, pden = 0;
+        double pr = 0, pt = 0;
+        for (size_t i = (size_t)skip; i < n; i++) {
+            double r = a.data[i * (size_t)a.channels + (size_t)ch];
+            double t = b.data[i * (size_t)b.channels + (size_t)ch];
+            num += (r - t) * (r - t);
+            den += r * r;
+            double er = r - 0.85 * pr, et = t - 0.85 * pt;
+            pnum += (er - et) * (er - et);
+            pden += er * er;
+            pr = r;
+            pt = t;
+        }
+        if (den <= 0) {
+            fprintf(stderr, "rnnamp-esr: %s is silent after sample %ld\n",
+                    files[0], skip);
+            rc = 1;
+        } else {
+            double esr = num / den;
+            printf("ESR %.5f (%.2f%%), pre-emphasised ESR %.5f, over %zu "
+                   "samples: %s\n",
+                   esr, 100 * esr, pden > 0 ? pnum / pden : 0.0,
+                   n - (size_t)skip, grade(esr));
+        }
+    }
+    rnnamp_audio_free(&a);
+    rnnamp_audio_free(&b);
+    return rc;
+}
