@@ -1,0 +1,163 @@
+/* rnnamp plugin: a model made ready to play (see model_slot.h). */
+#include "model_slot.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_io.h"
+#include "smoother.h"
+
+/* Settle time when the format does not name one (samples at model rate). */
+#define DEFAULT_PREWARM 2048
+
+/* Truncating string copy (always NUL-terminated). */
+static void copy_str(char *dst, size_t len, const char *src)
+{
+    size_t n = strnlen(src, len - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void run_engine(void *ctx, float *buf, uint32_t n)
+{
+    rnnamp_slot *s = ctx;
+    rnnamp_engine_process(s->engine, buf, buf, n, s->knobs);
+}
+
+static void describe_knobs(const rnnamp_slot *s, char *buf, size_t len)
+{
+    if (s->n_knobs >= 2)
+        snprintf(buf, len, "knob1, knob2 in use");
+    else if (s->n_knobs == 1)
+        snprintf(buf, len, "knob1 in use, knob2 unused");
+    else
+        snprintf(buf, len, "knob1, knob2 unused");
+}
+
+rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
+                              const float *knobs, uint32_t seq)
+{
+    rnnamp_slot *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->seq = seq;
+    s->pre_lin = s->post_lin = s->norm_lin = 1.0f;
+    copy_str(s->path, sizeof s->path, path ? path : "");
+    if (!s->path[0]) {
+        s->ok = 1;
+        snprintf(s->status, sizeof s->status, "no model (dry)");
+        return s;
+    }
+    if (path && strlen(path) >= sizeof s->path) {
+        snprintf(s->status, sizeof s->status,
+                 "model path is too long (%zu bytes, at most %d)", strlen(path),
+                 RNNAMP_SLOT_PATH_MAX - 1);
+        return s;
+    }
+
+    char err[RNNAMP_ERR_LEN] = "";
+    rnnamp_model *m = rnnamp_model_load(s->path, err, sizeof err);
+    if (!m || rnnamp_model_validate(m, err, sizeof err) != 0) {
+        snprintf(s->status, sizeof s->status, "error: %s", err);
+        rnnamp_model_free(m);
+        return s;
+    }
+    const rnnamp_meta *meta = &m->meta;
+    double model_rate = meta->sample_rate > 0.0 ? meta->sample_rate : 48000.0;
+    if (!(host_rate > 0.0))
+        host_rate = 48000.0;
+    double ratio = host_rate / model_rate;
+    rnnamp_engine_opts opts = {RNNAMP_KERNEL_AUTO, 1.0};
+    int resample = ratio < 1.0 - 1e-9 || ratio > 8.0;
+    if (!resample && fabs(ratio - 1.0) > 1e-9)
+        opts.rate_ratio = ratio;
+    s->engine = rnnamp_engine_new(m, &opts, err, sizeof err);
+    if (!s->engine) {
+        snprintf(s->status, sizeof s->status, "error: %s: %s", s->path, err);
+        rnnamp_model_free(m);
+        return s;
+    }
+    if (resample) {
+        s->rs = rnnamp_resampler_new(host_rate, model_rate, err, sizeof err);
+        if (!s->rs) {
+            snprintf(s->status, sizeof s->status, "error: %s: %s", s->path,
+                     err);
+            rnnamp_engine_free(s->engine);
+            s->engine = NULL;
+            rnnamp_model_free(m);
+            return s;
+        }
+        s->latency = rnnamp_resampler_latency(s->rs);
+    }
+    s->n_knobs = m->n_inputs - 1;
+    s->pre_lin = rnnamp_db_to_lin(meta->in_gain_db);
+    s->post_lin = rnnamp_db_to_lin(meta->out_gain_db);
+    if (meta->has_loudness && isfinite(meta->loudness_db))
+        s->norm_lin = rnnamp_db_to_lin(
+            (float)(RNNAMP_NORMALIZE_TARGET_DB - meta->loudness_db));
+    if (meta->name[0])
+        copy_str(s->name, sizeof s->name, meta->name);
+    else {
+        const char *base = strrchr(s->path, '/');
+        copy_str(s->name, sizeof s->name, base ? base + 1 : s->path);
+    }
+
+    /* settle the state where the model will start playing */
+    float k[RNNAMP_SLOT_KNOBS] = {0.5f, 0.5f, 0.5f};
+    if (knobs)
+        memcpy(k, knobs, sizeof k);
+    uint32_t warm = meta->prewarm_samples > 0 ? (uint32_t)meta->prewarm_samples
+                                              : DEFAULT_PREWARM;
+    if (!resample && opts.rate_ratio > 1.0)
+        warm = (uint32_t)ceil(warm * opts.rate_ratio);
+    rnnamp_engine_prewarm(s->engine, warm, k);
+
+    char desc[256], kn[64], rate[160];
+    rnnamp_model_describe(m, desc, sizeof desc);
+    describe_knobs(s, kn, sizeof kn);
+    if (resample)
+        snprintf(rate, sizeof rate,
+                 "%g Hz model resampled from %g Hz, latency %u", model_rate,
+                 host_rate, s->latency);
+    else if (opts.rate_ratio > 1.0)
+        snprintf(rate, sizeof rate, "%g Hz model at %g Hz (delay-line)",
+                 model_rate, host_rate);
+    else
+        snprintf(rate, sizeof rate, "%g Hz", model_rate);
+    snprintf(s->status, sizeof s->status, "loaded %s: %s, %s%s, %s, %s",
+             s->name, desc, rate,
+             meta->sample_rate_assumed ? " (rate assumed)" : "",
+             rnnamp_engine_kernel_name(s->engine), kn);
+    s->ok = 1;
+    rnnamp_model_free(m);
+    return s;
+}
+
+void rnnamp_slot_free(rnnamp_slot *s)
+{
+    if (!s)
+        return;
+    rnnamp_resampler_free(s->rs);
+    rnnamp_engine_free(s->engine);
+    free(s);
+}
+
+void rnnamp_slot_process(rnnamp_slot *s, const float *in, float *out,
+                         uint32_t n, const float *knobs)
+{
+    s->knobs = knobs;
+    if (s->pre_lin != 1.0f) {
+        for (uint32_t i = 0; i < n; i++)
+            out[i] = in[i] * s->pre_lin;
+        in = out;
+    }
+    if (s->rs)
+        rnnamp_resampler_process(s->rs, in, out, n, run_engine, s);
+    else
+        rnnamp_engine_process(s->engine, in, out, n, knobs);
+    if (s->post_lin != 1.0f)
+        for (uint32_t i = 0; i < n; i++)
+            out[i] *= s->post_lin;
+}

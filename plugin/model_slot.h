@@ -1,0 +1,64 @@
+/* rnnamp plugin: a model made ready to play ("slot").
+ *
+ * A slot is everything the audio thread needs to play one model file: the
+ * engine (with its sample-rate correction), an optional resampler when the
+ * host runs slower than the model, the model's fixed gains, and texts for
+ * the host (name, status). The worker builds a slot (load, validate, build
+ * engine, prewarm) and later frees it; the audio thread only processes it.
+ * A slot whose load failed carries no engine and the error in status; a
+ * slot with an empty path means "no model" (dry).
+ *
+ * Threads: rnnamp_slot_load/rnnamp_slot_free on a non-real-time thread
+ * (worker, restore); rnnamp_slot_process on the audio thread.
+ * Memory: rnnamp_slot_load returns a slot owned by the caller, freed with
+ * rnnamp_slot_free (which frees the engine and resampler too).
+ */
+#ifndef RNNAMP_MODEL_SLOT_H
+#define RNNAMP_MODEL_SLOT_H
+
+#include <stdint.h>
+
+#include "engine.h"
+#include "model.h"
+#include "resampler.h"
+
+#define RNNAMP_SLOT_PATH_MAX   4096
+#define RNNAMP_SLOT_STATUS_MAX (RNNAMP_ERR_LEN + RNNAMP_SLOT_PATH_MAX + 128)
+#define RNNAMP_SLOT_KNOBS      3 /* knob values handed to the engine */
+/* Loudness that "normalize" brings a NAM model to (dB, as NAM's plugin). */
+#define RNNAMP_NORMALIZE_TARGET_DB (-18.0)
+
+typedef struct rnnamp_slot {
+    struct rnnamp_slot *next; /* link for the lists the plugin keeps */
+    uint32_t seq;             /* request number (newer requests win) */
+    int ok;                   /* 1: loaded (or cleared), 0: load failed */
+    rnnamp_engine *engine;    /* NULL: no model */
+    rnnamp_resampler *rs;     /* NULL unless host rate < model rate */
+    int n_knobs;              /* conditioning inputs the model uses */
+    float pre_lin;            /* model in_gain (linear) */
+    float post_lin;           /* model out_gain (linear) */
+    float norm_lin;           /* loudness normalisation factor (1 if none) */
+    uint32_t latency;         /* host samples added by the resampler */
+    const float *knobs;       /* set by rnnamp_slot_process for the callback */
+    char path[RNNAMP_SLOT_PATH_MAX];
+    char name[128];
+    char status[RNNAMP_SLOT_STATUS_MAX];
+} rnnamp_slot;
+
+/* Load path (empty string: a "no model" slot) for a host at host_rate,
+ * prewarmed with the given knob values (RNNAMP_SLOT_KNOBS values, NULL =
+ * 0.5). Always returns a slot unless memory runs out (NULL); on failure
+ * slot->ok is 0 and slot->status holds the message naming the file. */
+rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
+                              const float *knobs, uint32_t seq);
+
+/* Free a slot and what it owns. NULL is fine. */
+void rnnamp_slot_free(rnnamp_slot *s);
+
+/* out[i] = post * net(pre * in[i]) at the host rate, n any size, in and
+ * out may alias. knobs: RNNAMP_SLOT_KNOBS values. Must not be called on a
+ * slot without engine. Real-time safe. */
+void rnnamp_slot_process(rnnamp_slot *s, const float *in, float *out,
+                         uint32_t n, const float *knobs);
+
+#endif

@@ -1,0 +1,785 @@
+/* rnnamp LV2 plugin: plays an RNN amp model file.
+ *
+ * Thin glue over src/: model_slot.c loads and runs a model, smoother.c and
+ * dc_blocker.c give the click-free parts. Structure after the LV2 book's
+ * eg-sampler: run() turns a patch:Set into a worker request; work() loads
+ * the file into a slot (on the worker thread); work_response() only
+ * publishes the slot on a lock-free stack; run() installs the newest slot
+ * at the start of a block, crossfades old and new over ~50 ms, and sends
+ * the old slot back to the worker to be freed.
+ *
+ * Ardour may call work_response re-entrantly inside schedule_work (export)
+ * and from the GUI thread (presets). Both are fine: work_response touches
+ * nothing but the atomic stack, and run() orders results by request number
+ * rather than by arrival.
+ *
+ * The state restore path never touches run()'s data either (it pushes onto
+ * the same stack), so state:threadSafeRestore holds.
+ */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#define RNNAMP_HAVE_MXCSR 1
+#endif
+
+#include <lv2/atom/forge.h>
+#include <lv2/atom/util.h>
+#include <lv2/core/lv2.h>
+#include <lv2/core/lv2_util.h>
+#include <lv2/log/logger.h>
+#include <lv2/state/state.h>
+#include <lv2/worker/worker.h>
+
+#include "dc_blocker.h"
+#include "model_slot.h"
+#include "smoother.h"
+#include "uris.h"
+
+#define CHUNK        256  /* samples processed at a time */
+#define FADE_SECONDS 0.05 /* crossfade and bypass fade */
+#define GAIN_SECONDS 0.02 /* gain ramps */
+#define DC_CORNER_HZ 5.0
+
+typedef enum {
+    PORT_IN = 0,
+    PORT_OUT,
+    PORT_CONTROL,
+    PORT_NOTIFY,
+    PORT_INPUT_GAIN,
+    PORT_OUTPUT_GAIN,
+    PORT_KNOB1,
+    PORT_KNOB2,
+    PORT_DC_BLOCK,
+    PORT_NORMALIZE,
+    PORT_ENABLED,
+    PORT_LATENCY,
+    PORT_COUNT
+} port_index;
+
+/* Worker messages. A LOAD message is followed by path_len bytes (the path
+ * with its terminating NUL). */
+enum { MSG_LOAD = 1, MSG_FREE = 2 };
+
+typedef struct {
+    uint32_t type;
+    uint32_t seq;
+    float knobs[RNNAMP_SLOT_KNOBS];
+    uint32_t path_len;
+} load_msg;
+
+typedef struct {
+    uint32_t type;
+    uint32_t pad;
+    rnnamp_slot *slot;
+} slot_msg;
+
+typedef struct {
+    /* features, queried once in instantiate */
+    LV2_URID_Map *map;
+    LV2_Worker_Schedule *schedule;
+    LV2_Log_Logger logger;
+    rnnamp_uris uris;
+    LV2_Atom_Forge forge;
+    LV2_Atom_Forge_Frame notify_frame; /* the notify sequence, in run() */
+    double rate;
+    uint32_t max_block; /* bufsz:maxBlockLength or 0 (informational) */
+
+    /* ports */
+    const float *in;
+    float *out;
+    const LV2_Atom_Sequence *control;
+    LV2_Atom_Sequence *notify;
+    const float *ctl[PORT_COUNT];
+    float *latency;
+
+    /* shared between threads (atomics only) */
+    _Atomic(rnnamp_slot *) pending; /* results not yet seen by run() */
+    atomic_uint next_seq;           /* request numbers */
+    atomic_uint path_gen;           /* seqlock over path for save() */
+    char path[RNNAMP_SLOT_PATH_MAX];
+
+    /* owned by run() */
+    rnnamp_slot *cur;     /* playing (NULL = dry) */
+    rnnamp_slot *old;     /* fading out while fading */
+    rnnamp_slot *queued;  /* waits for the running fade to end */
+    rnnamp_slot *garbage; /* to be sent to the worker for freeing */
+    int fading;
+    uint32_t installed_seq;
+    rnnamp_ramp xfade, in_gain, out_gain, norm_mix, wet, dc_mix;
+    rnnamp_dc_blocker dc;
+    int send_state; /* tell the host the model/status on notify */
+    char status[RNNAMP_SLOT_STATUS_MAX];
+    char name[128];
+    float dry[CHUNK], drive[CHUNK], a[CHUNK], b[CHUNK], blocked[CHUNK];
+} Plugin;
+
+/* ---- helpers usable from any thread ---------------------------------- */
+
+/* Push a finished slot for run() to pick up. Lock-free; any thread. */
+static void publish(Plugin *self, rnnamp_slot *s)
+{
+    rnnamp_slot *head = atomic_load(&self->pending);
+    do {
+        s->next = head;
+    } while (!atomic_compare_exchange_weak(&self->pending, &head, s));
+}
+
+/* Copy the playing model's path (for save). Non-real-time threads. */
+static void read_path(Plugin *self, char *buf, size_t len)
+{
+    for (;;) {
+        unsigned g1 = atomic_load(&self->path_gen);
+        if (g1 & 1u)
+            continue;
+        snprintf(buf, len, "%s", self->path);
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load(&self->path_gen) == g1)
+            return;
+    }
+}
+
+/* ---- audio thread ----------------------------------------------------- */
+
+/* Update the path save() reads. Audio thread (bounded copy). */
+static void write_path(Plugin *self, const char *path)
+{
+    atomic_fetch_add(&self->path_gen, 1u);
+    atomic_thread_fence(memory_order_release);
+    size_t n = strnlen(path, sizeof self->path - 1);
+    memcpy(self->path, path, n);
+    self->path[n] = '\0';
+    atomic_thread_fence(memory_order_release);
+    atomic_fetch_add(&self->path_gen, 1u);
+}
+
+static void to_garbage(Plugin *self, rnnamp_slot *s)
+{
+    if (!s)
+        return;
+    s->next = self->garbage;
+    self->garbage = s;
+}
+
+/* Hand garbage to the worker; keeps what the host refuses for later. */
+static void flush_garbage(Plugin *self)
+{
+    while (self->garbage) {
+        rnnamp_slot *s = self->garbage;
+        rnnamp_slot *next = s->next; /* a synchronous host frees s at once */
+        slot_msg m = {MSG_FREE, 0, s};
+        if (self->schedule->schedule_work(self->schedule->handle, sizeof m,
+                                          &m) != LV2_WORKER_SUCCESS)
+            return;
+        self->garbage = next;
+    }
+}
+
+static float knob_value(const float *p)
+{
+    float v = p ? *p : 0.5f;
+    if (!isfinite(v))
+        return 0.5f;
+    return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+}
+
+static void current_knobs(const Plugin *self, float *k)
+{
+    k[0] = knob_value(self->ctl[PORT_KNOB1]);
+    k[1] = knob_value(self->ctl[PORT_KNOB2]);
+    k[2] = 0.5f;
+}
+
+/* Ask the worker to load path (len bytes, need not be NUL-terminated). */
+static void request_load(Plugin *self, const char *path, uint32_t len)
+{
+    struct {
+        load_msg h;
+        char path[RNNAMP_SLOT_PATH_MAX];
+    } m;
+    if (len > 0 && path[len - 1] == '\0')
+        len--;
+    if (len >= sizeof m.path) {
+        snprintf(self->status, sizeof self->status,
+                 "error: model path too long (%u bytes)", len);
+        self->send_state = 1;
+        return;
+    }
+    m.h.type = MSG_LOAD;
+    m.h.seq = atomic_fetch_add(&self->next_seq, 1u) + 1u;
+    current_knobs(self, m.h.knobs);
+    memcpy(m.path, path, len);
+    m.path[len] = '\0';
+    m.h.path_len = len + 1;
+    if (self->schedule->schedule_work(self->schedule->handle,
+                                      (uint32_t)(sizeof m.h + len + 1),
+                                      &m) != LV2_WORKER_SUCCESS) {
+        snprintf(self->status, sizeof self->status,
+                 "error: the host's worker refused the load request");
+        self->send_state = 1;
+    }
+}
+
+static void start_fade(Plugin *self, rnnamp_slot *s)
+{
+    self->old = self->cur;
+    self->cur = s;
+    self->fading = 1;
+    rnnamp_ramp_set(&self->xfade, 0.0f);
+    rnnamp_ramp_to(&self->xfade, 1.0f);
+}
+
+/* Take results from the stack. The newest request wins; a failed newest
+ * request keeps the playing model and reports the error. */
+static void install_pending(Plugin *self)
+{
+    rnnamp_slot *list = atomic_exchange(&self->pending, NULL);
+    rnnamp_slot *best = NULL;
+    while (list) {
+        rnnamp_slot *s = list;
+        list = s->next;
+        s->next = NULL;
+        if (s->seq <= self->installed_seq || (best && s->seq <= best->seq)) {
+            to_garbage(self, s);
+            continue;
+        }
+        to_garbage(self, best);
+        best = s;
+    }
+    if (!best)
+        return;
+    self->installed_seq = best->seq;
+    snprintf(self->status, sizeof self->status, "%s", best->status);
+    self->send_state = 1;
+    if (!best->ok) {
+        to_garbage(self, best);
+        return;
+    }
+    snprintf(self->name, sizeof self->name, "%s", best->name);
+    write_path(self, best->path);
+    if (!best->engine && !self->cur && !self->fading) {
+        to_garbage(self, best); /* clearing while already dry */
+        return;
+    }
+    if (self->fading) {
+        to_garbage(self, self->queued);
+        self->queued = best;
+    } else {
+        start_fade(self, best);
+    }
+}
+
+static void finish_fade(Plugin *self)
+{
+    self->fading = 0;
+    rnnamp_slot *gone = self->old;
+    self->old = NULL;
+    to_garbage(self, gone);
+    if (self->cur && !self->cur->engine) {
+        to_garbage(self, self->cur); /* faded to "no model" */
+        self->cur = NULL;
+    }
+}
+
+/* wet signal of one slot (NULL = dry) into out; n <= CHUNK */
+static void slot_wet(Plugin *self, rnnamp_slot *s, const float *drive,
+                     float *out, uint32_t n, const float *knobs,
+                     const float *norm)
+{
+    if (!s || !s->engine) {
+        memcpy(out, self->dry, n * sizeof *out);
+        return;
+    }
+    rnnamp_slot_process(s, drive, out, n, knobs);
+    if (s->norm_lin != 1.0f && norm) {
+        const float d = s->norm_lin - 1.0f;
+        for (uint32_t i = 0; i < n; i++)
+            out[i] *= 1.0f + norm[i] * d;
+    }
+}
+
+static void process_chunk(Plugin *self, const float *in, float *out, uint32_t n)
+{
+    float knobs[RNNAMP_SLOT_KNOBS];
+    current_knobs(self, knobs);
+    memcpy(self->dry, in, n * sizeof *in);
+
+    /* fully bypassed: dry only, nets rest */
+    if (rnnamp_ramp_done(&self->wet) && self->wet.value == 0.0f) {
+        memcpy(out, self->dry, n * sizeof *out);
+        return;
+    }
+
+    memcpy(self->drive, self->dry, n * sizeof *out);
+    rnnamp_ramp_apply(&self->in_gain, self->drive, n);
+
+    /* normalisation amount per sample (0..1), kept in blocked[] for now */
+    float *norm = NULL;
+    if (!(rnnamp_ramp_done(&self->norm_mix) && self->norm_mix.value == 0.0f)) {
+        norm = self->blocked;
+        for (uint32_t i = 0; i < n; i++)
+            norm[i] = rnnamp_ramp_next(&self->norm_mix);
+    }
+    slot_wet(self, self->cur, self->drive, self->a, n, knobs, norm);
+    if (self->fading) {
+        slot_wet(self, self->old, self->drive, self->b, n, knobs, norm);
+        for (uint32_t i = 0; i < n; i++) {
+            const float x = rnnamp_ramp_next(&self->xfade);
+            self->a[i] = self->b[i] + (self->a[i] - self->b[i]) * x;
+        }
+        if (rnnamp_ramp_done(&self->xfade))
+            finish_fade(self);
+    }
+    rnnamp_ramp_apply(&self->out_gain, self->a, n);
+
+    /* DC blocker always runs so that switching it is seamless */
+    rnnamp_dc_blocker_process(&self->dc, self->a, self->blocked, n);
+    if (rnnamp_ramp_done(&self->dc_mix)) {
+        if (self->dc_mix.value == 1.0f)
+            memcpy(self->a, self->blocked, n * sizeof *out);
+    } else {
+        for (uint32_t i = 0; i < n; i++) {
+            const float m = rnnamp_ramp_next(&self->dc_mix);
+            self->a[i] += (self->blocked[i] - self->a[i]) * m;
+        }
+    }
+
+    if (rnnamp_ramp_done(&self->wet)) {
+        memcpy(out, self->a, n * sizeof *out);
+    } else {
+        for (uint32_t i = 0; i < n; i++) {
+            const float w = rnnamp_ramp_next(&self->wet);
+            out[i] = self->dry[i] + (self->a[i] - self->dry[i]) * w;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (!isfinite(out[i]))
+            out[i] = 0.0f;
+}
+
+static float port_or(const float *p, float def)
+{
+    return (p && isfinite(*p)) ? *p : def;
+}
+
+/* Read the control ports into ramp targets. */
+static void read_controls(Plugin *self)
+{
+    float ig = port_or(self->ctl[PORT_INPUT_GAIN], 0.0f);
+    float og = port_or(self->ctl[PORT_OUTPUT_GAIN], 0.0f);
+    ig = ig < -24.0f ? -24.0f : ig > 24.0f ? 24.0f : ig;
+    og = og < -24.0f ? -24.0f : og > 24.0f ? 24.0f : og;
+    rnnamp_ramp_to(&self->in_gain, ig == 0.0f ? 1.0f : rnnamp_db_to_lin(ig));
+    rnnamp_ramp_to(&self->out_gain, og == 0.0f ? 1.0f : rnnamp_db_to_lin(og));
+    rnnamp_ramp_to(&self->dc_mix, port_or(self->ctl[PORT_DC_BLOCK], 1.0f) > 0.5f
+                                      ? 1.0f
+                                      : 0.0f);
+    rnnamp_ramp_to(&self->norm_mix,
+                   port_or(self->ctl[PORT_NORMALIZE], 0.0f) > 0.5f ? 1.0f
+                                                                   : 0.0f);
+    rnnamp_ramp_to(&self->wet,
+                   port_or(self->ctl[PORT_ENABLED], 1.0f) > 0.5f ? 1.0f : 0.0f);
+}
+
+/* Write patch:Set <property> <value> to notify. */
+static void notify_set(Plugin *self, LV2_URID prop, LV2_URID type,
+                       const char *str)
+{
+    LV2_Atom_Forge *f = &self->forge;
+    LV2_Atom_Forge_Frame frame;
+    if (!lv2_atom_forge_frame_time(f, 0))
+        return;
+    if (!lv2_atom_forge_object(f, &frame, 0, self->uris.patch_Set))
+        return;
+    lv2_atom_forge_key(f, self->uris.patch_property);
+    lv2_atom_forge_urid(f, prop);
+    lv2_atom_forge_key(f, self->uris.patch_value);
+    lv2_atom_forge_typed_string(f, type, str, (uint32_t)strlen(str));
+    lv2_atom_forge_pop(f, &frame);
+}
+
+static void send_state(Plugin *self)
+{
+    char path[RNNAMP_SLOT_PATH_MAX];
+    size_t n = strnlen(self->path, sizeof path - 1); /* run() is the writer */
+    memcpy(path, self->path, n);
+    path[n] = '\0';
+    notify_set(self, self->uris.model, self->uris.atom_Path, path);
+    notify_set(self, self->uris.model_name, self->uris.atom_String, self->name);
+    notify_set(self, self->uris.status, self->uris.atom_String, self->status);
+}
+
+static void handle_event(Plugin *self, const LV2_Atom_Event *ev)
+{
+    const rnnamp_uris *u = &self->uris;
+    if (ev->body.type != u->atom_Object)
+        return;
+    const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
+    if (obj->body.otype == u->patch_Set) {
+        const LV2_Atom *property = NULL, *value = NULL;
+        lv2_atom_object_get(obj, u->patch_property, &property, u->patch_value,
+                            &value, 0);
+        if (!property || property->type != u->atom_URID ||
+            ((const LV2_Atom_URID *)property)->body != u->model || !value)
+            return; /* not ours: ignore */
+        if (value->type != u->atom_Path && value->type != u->atom_String) {
+            snprintf(self->status, sizeof self->status,
+                     "error: patch:Set of the model needs an atom:Path");
+            self->send_state = 1;
+            return;
+        }
+        request_load(self, (const char *)LV2_ATOM_BODY_CONST(value),
+                     value->size);
+    } else if (obj->body.otype == u->patch_Get) {
+        self->send_state = 1;
+    }
+}
+
+/* Audio thread. */
+static void run(LV2_Handle instance, uint32_t n_samples)
+{
+    Plugin *self = instance;
+#ifdef RNNAMP_HAVE_MXCSR
+    const unsigned csr = _mm_getcsr();
+    _mm_setcsr(csr | 0x8040u); /* flush-to-zero, denormals-are-zero */
+#endif
+    if (self->notify) {
+        const uint32_t cap = self->notify->atom.size;
+        lv2_atom_forge_set_buffer(&self->forge, (uint8_t *)self->notify, cap);
+        lv2_atom_forge_sequence_head(&self->forge, &self->notify_frame, 0);
+    }
+    if (self->control) {
+        LV2_ATOM_SEQUENCE_FOREACH(self->control, ev)
+        {
+            handle_event(self, ev);
+        }
+    }
+    if (!self->fading && self->queued) {
+        rnnamp_slot *q = self->queued;
+        self->queued = NULL;
+        start_fade(self, q);
+    }
+    install_pending(self);
+    read_controls(self);
+
+    if (self->in && self->out) {
+        for (uint32_t done = 0; done < n_samples;) {
+            uint32_t k = n_samples - done < CHUNK ? n_samples - done : CHUNK;
+            process_chunk(self, self->in + done, self->out + done, k);
+            done += k;
+        }
+    }
+    if (self->latency)
+        *self->latency = self->cur ? (float)self->cur->latency : 0.0f;
+    if (self->send_state && self->notify) {
+        send_state(self);
+        self->send_state = 0;
+    }
+    flush_garbage(self);
+#ifdef RNNAMP_HAVE_MXCSR
+    _mm_setcsr(csr);
+#endif
+}
+
+/* ---- worker thread ---------------------------------------------------- */
+
+static LV2_Worker_Status work(LV2_Handle instance,
+                              LV2_Worker_Respond_Function respond,
+                              LV2_Worker_Respond_Handle handle, uint32_t size,
+                              const void *data)
+{
+    Plugin *self = instance;
+    uint32_t type = 0;
+    if (size < sizeof type)
+        return LV2_WORKER_ERR_UNKNOWN;
+    memcpy(&type, data, sizeof type);
+    if (type == MSG_FREE && size >= sizeof(slot_msg)) {
+        slot_msg m;
+        memcpy(&m, data, sizeof m);
+        rnnamp_slot_free(m.slot);
+        return LV2_WORKER_SUCCESS;
+    }
+    if (type != MSG_LOAD || size < sizeof(load_msg))
+        return LV2_WORKER_ERR_UNKNOWN;
+    load_msg h;
+    memcpy(&h, data, sizeof h);
+    const char *path = (const char *)data + sizeof h;
+    if (h.path_len == 0 || sizeof h + h.path_len > size ||
+        path[h.path_len - 1] != '\0')
+        return LV2_WORKER_ERR_UNKNOWN;
+    rnnamp_slot *s = rnnamp_slot_load(path, self->rate, h.knobs, h.seq);
+    if (!s) {
+        lv2_log_error(&self->logger, "rnnamp: out of memory loading %s\n",
+                      path);
+        return LV2_WORKER_ERR_NO_SPACE;
+    }
+    if (!s->ok)
+        lv2_log_error(&self->logger, "rnnamp: %s\n", s->status);
+    else
+        lv2_log_note(&self->logger, "rnnamp: %s\n", s->status);
+    slot_msg r = {MSG_LOAD, 0, s};
+    if (respond(handle, sizeof r, &r) != LV2_WORKER_SUCCESS) {
+        lv2_log_error(&self->logger,
+                      "rnnamp: host dropped the response "
+                      "for %s\n",
+                      path);
+        rnnamp_slot_free(s);
+        return LV2_WORKER_ERR_NO_SPACE;
+    }
+    return LV2_WORKER_SUCCESS;
+}
+
+/* Audio thread, or whatever thread the host delivers responses on (Ardour:
+ * inside schedule_work, or its GUI thread). Only publishes. */
+static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size,
+                                       const void *data)
+{
+    Plugin *self = instance;
+    if (size < sizeof(slot_msg))
+        return LV2_WORKER_ERR_UNKNOWN;
+    slot_msg m;
+    memcpy(&m, data, sizeof m);
+    if (m.type != MSG_LOAD || !m.slot)
+        return LV2_WORKER_ERR_UNKNOWN;
+    publish(self, m.slot);
+    return LV2_WORKER_SUCCESS;
+}
+
+/* ---- state (non-real-time threads) ------------------------------------ */
+
+static const void *get_feature(const LV2_Feature *const *features,
+                               const char *uri)
+{
+    for (int i = 0; features && features[i]; i++)
+        if (!strcmp(features[i]->URI, uri))
+            return features[i]->data;
+    return NULL;
+}
+
+static LV2_State_Status save(LV2_Handle instance,
+                             LV2_State_Store_Function store,
+                             LV2_State_Handle handle, uint32_t flags,
+                             const LV2_Feature *const *features)
+{
+    (void)flags;
+    Plugin *self = instance;
+    char path[RNNAMP_SLOT_PATH_MAX];
+    read_path(self, path, sizeof path);
+    LV2_State_Map_Path *map_path =
+        (LV2_State_Map_Path *)get_feature(features, LV2_STATE__mapPath);
+    LV2_State_Free_Path *free_path =
+        (LV2_State_Free_Path *)get_feature(features, LV2_STATE__freePath);
+    char *apath = NULL;
+    if (path[0] && map_path)
+        apath = map_path->abstract_path(map_path->handle, path);
+    const char *v = apath ? apath : path;
+    LV2_State_Status st =
+        store(handle, self->uris.model, v, strlen(v) + 1, self->uris.atom_Path,
+              LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
+    if (apath) {
+        if (free_path)
+            free_path->free_path(free_path->handle, apath);
+        else
+            free(apath);
+    }
+    return st;
+}
+
+static LV2_State_Status restore(LV2_Handle instance,
+                                LV2_State_Retrieve_Function retrieve,
+                                LV2_State_Handle handle, uint32_t flags,
+                                const LV2_Feature *const *features)
+{
+    (void)flags;
+    Plugin *self = instance;
+    size_t size = 0;
+    uint32_t type = 0, vflags = 0;
+    const char *value =
+        retrieve(handle, self->uris.model, &size, &type, &vflags);
+    LV2_State_Map_Path *map_path =
+        (LV2_State_Map_Path *)get_feature(features, LV2_STATE__mapPath);
+    LV2_State_Free_Path *free_path =
+        (LV2_State_Free_Path *)get_feature(features, LV2_STATE__freePath);
+    LV2_Worker_Schedule *schedule =
+        (LV2_Worker_Schedule *)get_feature(features, LV2_WORKER__schedule);
+
+    char path[RNNAMP_SLOT_PATH_MAX] = "";
+    if (value && type != self->uris.atom_Path &&
+        type != self->uris.atom_String) {
+        lv2_log_error(&self->logger,
+                      "rnnamp: state: model path has the wrong type\n");
+        return LV2_STATE_ERR_BAD_TYPE;
+    }
+    if (value && size > 0 && value[0]) {
+        char tmp[RNNAMP_SLOT_PATH_MAX];
+        size_t n = strnlen(value, size);
+        if (n >= sizeof tmp) {
+            lv2_log_error(&self->logger, "rnnamp: state: path too long\n");
+            return LV2_STATE_ERR_UNKNOWN;
+        }
+        memcpy(tmp, value, n);
+        tmp[n] = '\0';
+        char *abs =
+            map_path ? map_path->absolute_path(map_path->handle, tmp) : NULL;
+        snprintf(path, sizeof path, "%s", abs ? abs : tmp);
+        if (abs) {
+            if (free_path)
+                free_path->free_path(free_path->handle, abs);
+            else
+                free(abs);
+        }
+    }
+
+    float knobs[RNNAMP_SLOT_KNOBS] = {0.5f, 0.5f, 0.5f};
+    uint32_t seq = atomic_fetch_add(&self->next_seq, 1u) + 1u;
+    if (schedule) {
+        struct {
+            load_msg h;
+            char path[RNNAMP_SLOT_PATH_MAX];
+        } m;
+        m.h.type = MSG_LOAD;
+        m.h.seq = seq;
+        memcpy(m.h.knobs, knobs, sizeof knobs);
+        size_t len = strlen(path);
+        memcpy(m.path, path, len + 1);
+        m.h.path_len = (uint32_t)len + 1;
+        if (schedule->schedule_work(schedule->handle,
+                                    (uint32_t)(sizeof m.h + len + 1),
+                                    &m) == LV2_WORKER_SUCCESS)
+            return LV2_STATE_SUCCESS;
+        /* fall through: load here */
+    }
+    rnnamp_slot *s = rnnamp_slot_load(path, self->rate, knobs, seq);
+    if (!s)
+        return LV2_STATE_ERR_UNKNOWN;
+    if (!s->ok)
+        lv2_log_error(&self->logger, "rnnamp: restore: %s\n", s->status);
+    publish(self, s);
+    return LV2_STATE_SUCCESS;
+}
+
+/* ---- life cycle (instantiation thread) -------------------------------- */
+
+static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
+                              const char *bundle_path,
+                              const LV2_Feature *const *features)
+{
+    (void)descriptor;
+    (void)bundle_path;
+    Plugin *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    LV2_Log_Log *log = NULL;
+    const LV2_Options_Option *options = NULL;
+    const char *missing = lv2_features_query(
+        features, LV2_LOG__log, &log, false, LV2_URID__map, &self->map, true,
+        LV2_WORKER__schedule, &self->schedule, true, LV2_OPTIONS__options,
+        &options, false, NULL);
+    lv2_log_logger_init(&self->logger, self->map, log);
+    if (missing) {
+        lv2_log_error(&self->logger, "rnnamp: host lacks feature <%s>\n",
+                      missing);
+        free(self);
+        return NULL;
+    }
+    if (!(rate > 0.0) || !isfinite(rate)) {
+        lv2_log_error(&self->logger, "rnnamp: bad sample rate %g\n", rate);
+        free(self);
+        return NULL;
+    }
+    rnnamp_uris_map(&self->uris, self->map);
+    lv2_atom_forge_init(&self->forge, self->map);
+    for (int i = 0; options && options[i].key; i++)
+        if (options[i].key == self->uris.bufsz_maxBlockLength &&
+            options[i].type == self->uris.atom_Int)
+            self->max_block = (uint32_t) * (const int32_t *)options[i].value;
+    self->rate = rate;
+    atomic_init(&self->pending, NULL);
+    atomic_init(&self->next_seq, 0u);
+    atomic_init(&self->path_gen, 0u);
+
+    const uint32_t fade = (uint32_t)(FADE_SECONDS * rate);
+    const uint32_t gain = (uint32_t)(GAIN_SECONDS * rate);
+    rnnamp_ramp_init(&self->xfade, 1.0f, fade);
+    rnnamp_ramp_init(&self->wet, 1.0f, fade);
+    rnnamp_ramp_init(&self->in_gain, 1.0f, gain);
+    rnnamp_ramp_init(&self->out_gain, 1.0f, gain);
+    rnnamp_ramp_init(&self->norm_mix, 0.0f, fade);
+    rnnamp_ramp_init(&self->dc_mix, 1.0f, fade);
+    rnnamp_dc_blocker_init(&self->dc, DC_CORNER_HZ, rate);
+    snprintf(self->status, sizeof self->status, "no model (dry)");
+    return self;
+}
+
+static void connect_port(LV2_Handle instance, uint32_t port, void *data)
+{
+    Plugin *self = instance;
+    switch ((port_index)port) {
+    case PORT_IN: self->in = data; break;
+    case PORT_OUT: self->out = data; break;
+    case PORT_CONTROL: self->control = data; break;
+    case PORT_NOTIFY: self->notify = data; break;
+    case PORT_LATENCY: self->latency = data; break;
+    default:
+        if (port < PORT_COUNT)
+            self->ctl[port] = data;
+        break;
+    }
+}
+
+static void activate(LV2_Handle instance)
+{
+    Plugin *self = instance;
+    /* controls jump to their values: no ramps from the defaults */
+    read_controls(self);
+    rnnamp_ramp_set(&self->in_gain, self->in_gain.target);
+    rnnamp_ramp_set(&self->out_gain, self->out_gain.target);
+    rnnamp_ramp_set(&self->dc_mix, self->dc_mix.target);
+    rnnamp_ramp_set(&self->norm_mix, self->norm_mix.target);
+    rnnamp_ramp_set(&self->wet, self->wet.target);
+    rnnamp_dc_blocker_reset(&self->dc);
+}
+
+static void free_list(rnnamp_slot *s)
+{
+    while (s) {
+        rnnamp_slot *next = s->next;
+        rnnamp_slot_free(s);
+        s = next;
+    }
+}
+
+static void cleanup(LV2_Handle instance)
+{
+    Plugin *self = instance;
+    free_list(atomic_exchange(&self->pending, NULL));
+    free_list(self->garbage);
+    rnnamp_slot_free(self->cur);
+    rnnamp_slot_free(self->old);
+    rnnamp_slot_free(self->queued);
+    free(self);
+}
+
+static const void *extension_data(const char *uri)
+{
+    static const LV2_Worker_Interface worker = {work, work_response, NULL};
+    static const LV2_State_Interface state = {save, restore};
+    if (!strcmp(uri, LV2_WORKER__interface))
+        return &worker;
+    if (!strcmp(uri, LV2_STATE__interface))
+        return &state;
+    return NULL;
+}
+
+static const LV2_Descriptor descriptor = {
+    RNNAMP_URI, instantiate, connect_port, activate,
+    run,        NULL,        cleanup,      extension_data};
+
+LV2_SYMBOL_EXPORT const LV2_Descriptor *lv2_descriptor(uint32_t index)
+{
+    return index == 0 ? &descriptor : NULL;
+}

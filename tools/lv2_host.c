@@ -1,0 +1,957 @@
+/* rnnamp tools: a small offline LV2 host on lilv (see lv2_host.h). */
+#include "lv2_host.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <lilv/lilv.h>
+#include <lv2/atom/atom.h>
+#include <lv2/atom/forge.h>
+#include <lv2/atom/util.h>
+#include <lv2/buf-size/buf-size.h>
+#include <lv2/core/lv2.h>
+#include <lv2/log/log.h>
+#include <lv2/options/options.h>
+#include <lv2/parameters/parameters.h>
+#include <lv2/patch/patch.h>
+#include <lv2/presets/presets.h>
+#include <lv2/state/state.h>
+#include <lv2/urid/urid.h>
+#include <lv2/worker/worker.h>
+
+#define SEQ_SIZE  65536u /* bytes per atom port buffer */
+#define MAX_PROPS 16     /* patch:Set values remembered from notify */
+#define PROP_LEN  8192
+
+typedef enum { P_OTHER, P_AUDIO, P_CONTROL, P_ATOM, P_CV } port_kind;
+
+typedef struct {
+    port_kind kind;
+    int is_input;
+    const char *symbol; /* owned by lilv */
+    float value, min, max, def;
+    int has_min, has_max;
+    float *audio;            /* P_AUDIO / P_CV */
+    LV2_Atom_Sequence *atom; /* P_ATOM (aligned storage) */
+} port;
+
+/* A worker message (request or response). */
+typedef struct wmsg {
+    struct wmsg *next;
+    uint32_t size;
+    unsigned char data[];
+} wmsg;
+
+typedef struct {
+    LV2_URID prop;
+    char value[PROP_LEN];
+    unsigned long serial; /* when it was last set */
+} prop_value;
+
+struct rnnamp_lv2_host {
+    rnnamp_lv2_host_opts o;
+    LilvWorld *world;
+    const LilvPlugin *plugin;
+    LilvInstance *instance;
+    const LV2_Worker_Interface *iface;
+    uint32_t n_ports;
+    port *ports;
+    int audio_in, audio_out, control_in, notify_out, latency_port;
+    float *silence, *scratch;
+
+    /* urid map (any thread) */
+    pthread_mutex_t map_lock;
+    char **uris;
+    uint32_t n_uris;
+    LV2_URID_Map map;
+    LV2_URID_Unmap unmap;
+    LV2_Log_Log log;
+    LV2_Worker_Schedule schedule;
+    LV2_Options_Option options[6];
+    int32_t opt_min, opt_max, opt_nominal, opt_seq;
+    float opt_rate;
+    LV2_Feature f_map, f_unmap, f_log, f_sched, f_opts, f_bounded, f_rt;
+    const LV2_Feature *features[8];
+
+    /* worker */
+    pthread_t thread;
+    int thread_running, stopping, busy;
+    pthread_mutex_t wlock;
+    pthread_cond_t wcond;
+    wmsg *requests, *responses; /* FIFO lists */
+
+    /* control input messages queued for the next run */
+    LV2_Atom_Forge forge;
+    LV2_Atom_Forge_Frame seq_frame;
+    unsigned char *pending;
+    uint32_t pending_len;
+
+    prop_value props[MAX_PROPS];
+    unsigned long serial;
+    LV2_URID u_path, u_string, u_urid, u_seq, u_chunk, u_object, u_set, u_get,
+        u_property, u_value, u_int, u_float;
+};
+
+/* ---- urid ---------------------------------------------------------- */
+
+static LV2_URID map_uri(LV2_URID_Map_Handle handle, const char *uri)
+{
+    rnnamp_lv2_host *h = handle;
+    pthread_mutex_lock(&h->map_lock);
+    LV2_URID id = 0;
+    for (uint32_t i = 0; i < h->n_uris; i++)
+        if (!strcmp(h->uris[i], uri)) {
+            id = i + 1;
+            break;
+        }
+    if (!id) {
+        char **n = realloc(h->uris, (h->n_uris + 1) * sizeof *n);
+        char *s = strdup(uri);
+        if (n && s) {
+            h->uris = n;
+            h->uris[h->n_uris++] = s;
+            id = h->n_uris;
+        } else {
+            if (n)
+                h->uris = n;
+            free(s);
+        }
+    }
+    pthread_mutex_unlock(&h->map_lock);
+    return id;
+}
+
+static const char *unmap_uri(LV2_URID_Unmap_Handle handle, LV2_URID id)
+{
+    rnnamp_lv2_host *h = handle;
+    pthread_mutex_lock(&h->map_lock);
+    const char *s = (id >= 1 && id <= h->n_uris) ? h->uris[id - 1] : NULL;
+    pthread_mutex_unlock(&h->map_lock);
+    return s;
+}
+
+/* ---- log ----------------------------------------------------------- */
+
+static int log_vprintf(LV2_Log_Handle handle, LV2_URID type, const char *fmt,
+                       va_list ap)
+{
+    rnnamp_lv2_host *h = handle;
+    const char *t = unmap_uri(h, type);
+    int is_err =
+        t && (!strcmp(t, LV2_LOG__Error) || !strcmp(t, LV2_LOG__Warning));
+    if (h->o.quiet && !is_err)
+        return 0;
+    fprintf(stderr, "%s: ", is_err ? "plugin error" : "plugin");
+    return vfprintf(stderr, fmt, ap);
+}
+
+static int log_printf(LV2_Log_Handle handle, LV2_URID type, const char *fmt,
+                      ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = log_vprintf(handle, type, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+/* ---- worker -------------------------------------------------------- */
+
+static wmsg *msg_new(uint32_t size, const void *data)
+{
+    wmsg *m = malloc(sizeof *m + size);
+    if (!m)
+        return NULL;
+    m->next = NULL;
+    m->size = size;
+    memcpy(m->data, data, size);
+    return m;
+}
+
+static void list_append(wmsg **list, wmsg *m)
+{
+    while (*list)
+        list = &(*list)->next;
+    *list = m;
+}
+
+static LV2_Worker_Status respond_sync(LV2_Worker_Respond_Handle handle,
+                                      uint32_t size, const void *data)
+{
+    rnnamp_lv2_host *h = handle;
+    /* as Ardour does during export: respond re-entrantly, right away */
+    if (h->iface->work_response)
+        return h->iface->work_response(lilv_instance_get_handle(h->instance),
+                                       size, data);
+    return LV2_WORKER_SUCCESS;
+}
+
+static LV2_Worker_Status respond_threaded(LV2_Worker_Respond_Handle handle,
+                                          uint32_t size, const void *data)
+{
+    rnnamp_lv2_host *h = handle;
+    wmsg *m = msg_new(size, data);
+    if (!m)
+        return LV2_WORKER_ERR_NO_SPACE;
+    pthread_mutex_lock(&h->wlock);
+    list_append(&h->responses, m);
+    pthread_mutex_unlock(&h->wlock);
+    return LV2_WORKER_SUCCESS;
+}
+
+static LV2_Worker_Status schedule_work(LV2_Worker_Schedule_Handle handle,
+                                       uint32_t size, const void *data)
+{
+    rnnamp_lv2_host *h = handle;
+    if (!h->iface)
+        return LV2_WORKER_ERR_UNKNOWN;
+    if (!h->o.threaded_worker)
+        return h->iface->work(lilv_instance_get_handle(h->instance),
+                              respond_sync, h, size, data);
+    wmsg *m = msg_new(size, data);
+    if (!m)
+        return LV2_WORKER_ERR_NO_SPACE;
+    pthread_mutex_lock(&h->wlock);
+    list_append(&h->requests, m);
+    pthread_cond_broadcast(&h->wcond);
+    pthread_mutex_unlock(&h->wlock);
+    return LV2_WORKER_SUCCESS;
+}
+
+static void *worker_main(void *arg)
+{
+    rnnamp_lv2_host *h = arg;
+    pthread_mutex_lock(&h->wlock);
+    for (;;) {
+        while (!h->requests && !h->stopping)
+            pthread_cond_wait(&h->wcond, &h->wlock);
+        if (!h->requests && h->stopping)
+            break;
+        wmsg *m = h->requests;
+        h->requests = m->next;
+        h->busy = 1;
+        pthread_mutex_unlock(&h->wlock);
+        h->iface->work(lilv_instance_get_handle(h->instance), respond_threaded,
+                       h, m->size, m->data);
+        free(m);
+        pthread_mutex_lock(&h->wlock);
+        h->busy = 0;
+        pthread_cond_broadcast(&h->wcond);
+    }
+    pthread_mutex_unlock(&h->wlock);
+    return NULL;
+}
+
+void rnnamp_lv2_host_worker_idle(rnnamp_lv2_host *h)
+{
+    if (!h->thread_running)
+        return;
+    pthread_mutex_lock(&h->wlock);
+    while (h->requests || h->busy)
+        pthread_cond_wait(&h->wcond, &h->wlock);
+    pthread_mutex_unlock(&h->wlock);
+}
+
+/* Deliver queued responses to the plugin (audio thread side). */
+static void deliver_responses(rnnamp_lv2_host *h)
+{
+    if (!h->thread_running)
+        return;
+    pthread_mutex_lock(&h->wlock);
+    wmsg *list = h->responses;
+    h->responses = NULL;
+    pthread_mutex_unlock(&h->wlock);
+    while (list) {
+        wmsg *m = list;
+        list = m->next;
+        if (h->iface->work_response)
+            h->iface->work_response(lilv_instance_get_handle(h->instance),
+                                    m->size, m->data);
+        free(m);
+    }
+    if (h->iface->end_run)
+        h->iface->end_run(lilv_instance_get_handle(h->instance));
+}
+
+/* ---- set-up -------------------------------------------------------- */
+
+static void *aligned_zero(size_t bytes)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, 64, bytes ? bytes : 64) != 0)
+        return NULL;
+    memset(p, 0, bytes ? bytes : 64);
+    return p;
+}
+
+static int setup_ports(rnnamp_lv2_host *h, char *err, size_t errlen)
+{
+    LilvWorld *w = h->world;
+    LilvNode *audio = lilv_new_uri(w, LV2_CORE__AudioPort);
+    LilvNode *control = lilv_new_uri(w, LV2_CORE__ControlPort);
+    LilvNode *atom = lilv_new_uri(w, LV2_ATOM__AtomPort);
+    LilvNode *cv = lilv_new_uri(w, LV2_CORE__CVPort);
+    LilvNode *input = lilv_new_uri(w, LV2_CORE__InputPort);
+    LilvNode *optional = lilv_new_uri(w, LV2_CORE__connectionOptional);
+    LilvNode *rep_lat = lilv_new_uri(w, LV2_CORE__reportsLatency);
+    int rc = 0;
+    h->n_ports = lilv_plugin_get_num_ports(h->plugin);
+    h->ports = calloc(h->n_ports ? h->n_ports : 1, sizeof *h->ports);
+    float *mins = calloc(h->n_ports + 1, sizeof *mins);
+    float *maxs = calloc(h->n_ports + 1, sizeof *maxs);
+    float *defs = calloc(h->n_ports + 1, sizeof *defs);
+    h->audio_in = h->audio_out = h->control_in = h->notify_out = -1;
+    h->latency_port = -1;
+    if (!h->ports || !mins || !maxs || !defs) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+        goto done;
+    }
+    lilv_plugin_get_port_ranges_float(h->plugin, mins, maxs, defs);
+    for (uint32_t i = 0; i < h->n_ports && rc == 0; i++) {
+        const LilvPort *lp = lilv_plugin_get_port_by_index(h->plugin, i);
+        port *p = &h->ports[i];
+        p->symbol = lilv_node_as_string(lilv_port_get_symbol(h->plugin, lp));
+        p->is_input = lilv_port_is_a(h->plugin, lp, input);
+        p->min = mins[i];
+        p->max = maxs[i];
+        p->def = defs[i];
+        p->has_min = !isnan(mins[i]);
+        p->has_max = !isnan(maxs[i]);
+        if (lilv_port_is_a(h->plugin, lp, audio)) {
+            p->kind = P_AUDIO;
+            p->audio = aligned_zero(h->o.max_block * sizeof(float));
+            if (!p->audio)
+                rc = -1;
+            if (p->is_input && h->audio_in < 0)
+                h->audio_in = (int)i;
+            if (!p->is_input && h->audio_out < 0)
+                h->audio_out = (int)i;
+        } else if (lilv_port_is_a(h->plugin, lp, control)) {
+            p->kind = P_CONTROL;
+            p->value = isnan(defs[i]) ? (p->has_min ? mins[i] : 0.0f) : defs[i];
+            if (!p->is_input && lilv_port_has_property(h->plugin, lp, rep_lat))
+                h->latency_port = (int)i;
+        } else if (lilv_port_is_a(h->plugin, lp, atom)) {
+            p->kind = P_ATOM;
+            p->atom = aligned_zero(SEQ_SIZE);
+            if (!p->atom)
+                rc = -1;
+            if (p->is_input && h->control_in < 0)
+                h->control_in = (int)i;
+            if (!p->is_input && h->notify_out < 0)
+                h->notify_out = (int)i;
+        } else if (lilv_port_is_a(h->plugin, lp, cv)) {
+            p->kind = P_CV;
+            p->audio = aligned_zero(h->o.max_block * sizeof(float));
+            if (!p->audio)
+                rc = -1;
+        } else if (!lilv_port_has_property(h->plugin, lp, optional)) {
+            snprintf(err, errlen,
+                     "port '%s' has a type this host does not "
+                     "support",
+                     p->symbol);
+            rc = -1;
+        }
+    }
+    if (rc == 0 && (h->audio_in < 0 || h->audio_out < 0)) {
+        snprintf(err, errlen, "plugin has no %s port",
+                 h->audio_in < 0 ? "audio input" : "audio output");
+        rc = -1;
+    } else if (rc != 0 && !err[0]) {
+        snprintf(err, errlen, "out of memory");
+    }
+done:
+    free(mins);
+    free(maxs);
+    free(defs);
+    lilv_node_free(audio);
+    lilv_node_free(control);
+    lilv_node_free(atom);
+    lilv_node_free(cv);
+    lilv_node_free(input);
+    lilv_node_free(optional);
+    lilv_node_free(rep_lat);
+    return rc;
+}
+
+static void connect_ports(rnnamp_lv2_host *h)
+{
+    for (uint32_t i = 0; i < h->n_ports; i++) {
+        port *p = &h->ports[i];
+        void *buf = NULL;
+        switch (p->kind) {
+        case P_AUDIO:
+        case P_CV: buf = p->audio; break;
+        case P_CONTROL: buf = &p->value; break;
+        case P_ATOM: buf = p->atom; break;
+        default: break;
+        }
+        lilv_instance_connect_port(h->instance, i, buf);
+    }
+}
+
+rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
+                                     char *err, size_t errlen)
+{
+    rnnamp_lv2_host *h = calloc(1, sizeof *h);
+    if (!h) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    h->o = *opts;
+    if (!h->o.plugin_uri)
+        h->o.plugin_uri = RNNAMP_PLUGIN_URI;
+    if (!h->o.max_block)
+        h->o.max_block = 8192;
+    if (!(h->o.rate > 0.0) || h->o.rate > 1e6) {
+        snprintf(err, errlen, "bad sample rate %g", h->o.rate);
+        free(h);
+        return NULL;
+    }
+    pthread_mutex_init(&h->map_lock, NULL);
+    pthread_mutex_init(&h->wlock, NULL);
+    pthread_cond_init(&h->wcond, NULL);
+
+    h->map.handle = h;
+    h->map.map = map_uri;
+    h->unmap.handle = h;
+    h->unmap.unmap = unmap_uri;
+    h->log.handle = h;
+    h->log.printf = log_printf;
+    h->log.vprintf = log_vprintf;
+    h->schedule.handle = h;
+    h->schedule.schedule_work = schedule_work;
+    h->u_path = map_uri(h, LV2_ATOM__Path);
+    h->u_string = map_uri(h, LV2_ATOM__String);
+    h->u_urid = map_uri(h, LV2_ATOM__URID);
+    h->u_seq = map_uri(h, LV2_ATOM__Sequence);
+    h->u_chunk = map_uri(h, LV2_ATOM__Chunk);
+    h->u_object = map_uri(h, LV2_ATOM__Object);
+    h->u_set = map_uri(h, LV2_PATCH__Set);
+    h->u_get = map_uri(h, LV2_PATCH__Get);
+    h->u_property = map_uri(h, LV2_PATCH__property);
+    h->u_value = map_uri(h, LV2_PATCH__value);
+    h->u_int = map_uri(h, LV2_ATOM__Int);
+    h->u_float = map_uri(h, LV2_ATOM__Float);
+    lv2_atom_forge_init(&h->forge, &h->map);
+
+    h->opt_rate = (float)h->o.rate;
+    h->opt_min = 1;
+    h->opt_max = (int32_t)h->o.max_block;
+    h->opt_nominal = (int32_t)(h->o.max_block < 256 ? h->o.max_block : 256);
+    h->opt_seq = (int32_t)SEQ_SIZE;
+    LV2_Options_Option o[6] = {
+        {LV2_OPTIONS_INSTANCE, 0, map_uri(h, LV2_PARAMETERS__sampleRate),
+         sizeof(float), h->u_float, &h->opt_rate},
+        {LV2_OPTIONS_INSTANCE, 0, map_uri(h, LV2_BUF_SIZE__minBlockLength),
+         sizeof(int32_t), h->u_int, &h->opt_min},
+        {LV2_OPTIONS_INSTANCE, 0, map_uri(h, LV2_BUF_SIZE__maxBlockLength),
+         sizeof(int32_t), h->u_int, &h->opt_max},
+        {LV2_OPTIONS_INSTANCE, 0, map_uri(h, LV2_BUF_SIZE__nominalBlockLength),
+         sizeof(int32_t), h->u_int, &h->opt_nominal},
+        {LV2_OPTIONS_INSTANCE, 0, map_uri(h, LV2_BUF_SIZE__sequenceSize),
+         sizeof(int32_t), h->u_int, &h->opt_seq},
+        {LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, NULL}};
+    memcpy(h->options, o, sizeof o);
+    h->f_map = (LV2_Feature){LV2_URID__map, &h->map};
+    h->f_unmap = (LV2_Feature){LV2_URID__unmap, &h->unmap};
+    h->f_log = (LV2_Feature){LV2_LOG__log, &h->log};
+    h->f_sched = (LV2_Feature){LV2_WORKER__schedule, &h->schedule};
+    h->f_opts = (LV2_Feature){LV2_OPTIONS__options, h->options};
+    h->f_bounded = (LV2_Feature){LV2_BUF_SIZE__boundedBlockLength, NULL};
+    h->f_rt = (LV2_Feature){LV2_CORE__hardRTCapable, NULL};
+    const LV2_Feature *f[8] = {&h->f_map,   &h->f_unmap, &h->f_log,
+                               &h->f_sched, &h->f_opts,  &h->f_bounded,
+                               &h->f_rt,    NULL};
+    memcpy(h->features, f, sizeof f);
+
+    h->world = lilv_world_new();
+    if (!h->world) {
+        snprintf(err, errlen, "cannot create the LV2 world");
+        goto fail;
+    }
+    lilv_world_load_all(h->world);
+    LilvNode *uri = lilv_new_uri(h->world, h->o.plugin_uri);
+    h->plugin =
+        uri ? lilv_plugins_get_by_uri(lilv_world_get_all_plugins(h->world), uri)
+            : NULL;
+    lilv_node_free(uri);
+    if (!h->plugin) {
+        snprintf(err, errlen,
+                 "unknown plugin URI <%s> (not found in LV2_PATH=%s; run "
+                 "lv2ls to list installed plugins)",
+                 h->o.plugin_uri,
+                 getenv("LV2_PATH") ? getenv("LV2_PATH") : "(default)");
+        goto fail;
+    }
+    /* required features we do not provide */
+    LilvNodes *req = lilv_plugin_get_required_features(h->plugin);
+    LILV_FOREACH(nodes, i, req)
+    {
+        const char *r = lilv_node_as_uri(lilv_nodes_get(req, i));
+        int have = 0;
+        for (int k = 0; h->features[k]; k++)
+            if (!strcmp(h->features[k]->URI, r))
+                have = 1;
+        if (!have) {
+            snprintf(err, errlen,
+                     "plugin <%s> requires feature <%s>, which "
+                     "this host does not provide",
+                     h->o.plugin_uri, r);
+            lilv_nodes_free(req);
+            goto fail;
+        }
+    }
+    lilv_nodes_free(req);
+    if (setup_ports(h, err, errlen) != 0)
+        goto fail;
+    h->silence = aligned_zero(h->o.max_block * sizeof(float));
+    h->scratch = aligned_zero(h->o.max_block * sizeof(float));
+    h->pending = aligned_zero(SEQ_SIZE);
+    if (!h->silence || !h->scratch || !h->pending) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    h->instance = lilv_plugin_instantiate(h->plugin, h->o.rate, h->features);
+    if (!h->instance) {
+        snprintf(err, errlen,
+                 "plugin <%s> failed to instantiate at %g Hz (see its "
+                 "messages above)",
+                 h->o.plugin_uri, h->o.rate);
+        goto fail;
+    }
+    h->iface =
+        lilv_instance_get_extension_data(h->instance, LV2_WORKER__interface);
+    if (h->o.threaded_worker && h->iface) {
+        if (pthread_create(&h->thread, NULL, worker_main, h) != 0) {
+            snprintf(err, errlen, "cannot start the worker thread");
+            goto fail;
+        }
+        h->thread_running = 1;
+    }
+    connect_ports(h);
+    lilv_instance_activate(h->instance);
+    return h;
+fail:
+    rnnamp_lv2_host_free(h);
+    return NULL;
+}
+
+void rnnamp_lv2_host_free(rnnamp_lv2_host *h)
+{
+    if (!h)
+        return;
+    if (h->thread_running) {
+        pthread_mutex_lock(&h->wlock);
+        h->stopping = 1;
+        pthread_cond_broadcast(&h->wcond);
+        pthread_mutex_unlock(&h->wlock);
+        pthread_join(h->thread, NULL);
+        h->thread_running = 0;
+    }
+    if (h->instance) {
+        /* hand over what the worker answered so the plugin can free it */
+        wmsg *list = h->responses;
+        h->responses = NULL;
+        while (list) {
+            wmsg *m = list;
+            list = m->next;
+            if (h->iface && h->iface->work_response)
+                h->iface->work_response(lilv_instance_get_handle(h->instance),
+                                        m->size, m->data);
+            free(m);
+        }
+        lilv_instance_deactivate(h->instance);
+        lilv_instance_free(h->instance);
+    }
+    for (uint32_t i = 0; h->ports && i < h->n_ports; i++) {
+        free(h->ports[i].audio);
+        free(h->ports[i].atom);
+    }
+    free(h->ports);
+    free(h->silence);
+    free(h->scratch);
+    free(h->pending);
+    if (h->world)
+        lilv_world_free(h->world);
+    for (uint32_t i = 0; i < h->n_uris; i++)
+        free(h->uris[i]);
+    free(h->uris);
+    pthread_mutex_destroy(&h->map_lock);
+    pthread_mutex_destroy(&h->wlock);
+    pthread_cond_destroy(&h->wcond);
+    free(h);
+}
+
+/* ---- controls ------------------------------------------------------ */
+
+static port *find_port(const rnnamp_lv2_host *h, const char *sym)
+{
+    for (uint32_t i = 0; i < h->n_ports; i++)
+        if (!strcmp(h->ports[i].symbol, sym))
+            return &h->ports[i];
+    return NULL;
+}
+
+int rnnamp_lv2_host_set_control(rnnamp_lv2_host *h, const char *sym, float val,
+                                char *err, size_t errlen)
+{
+    port *p = find_port(h, sym);
+    if (!p || p->kind != P_CONTROL || !p->is_input) {
+        size_t off = (size_t)snprintf(
+            err, errlen, "unknown control port '%s'; the plugin has:", sym);
+        for (uint32_t i = 0; i < h->n_ports && off < errlen; i++)
+            if (h->ports[i].kind == P_CONTROL && h->ports[i].is_input)
+                off += (size_t)snprintf(err + off, errlen - off, " %s",
+                                        h->ports[i].symbol);
+        return -1;
+    }
+    if (!isfinite(val) || (p->has_min && val < p->min) ||
+        (p->has_max && val > p->max)) {
+        snprintf(err, errlen, "value %g for '%s' is out of range %g..%g", val,
+                 sym, p->has_min ? p->min : -INFINITY,
+                 p->has_max ? p->max : INFINITY);
+        return -1;
+    }
+    p->value = val;
+    return 0;
+}
+
+int rnnamp_lv2_host_get_control(const rnnamp_lv2_host *h, const char *sym,
+                                float *val)
+{
+    port *p = find_port(h, sym);
+    if (!p || p->kind != P_CONTROL)
+        return -1;
+    *val = p->value;
+    return 0;
+}
+
+uint32_t rnnamp_lv2_host_latency(const rnnamp_lv2_host *h)
+{
+    if (h->latency_port < 0)
+        return 0;
+    float v = h->ports[h->latency_port].value;
+    return v > 0.0f && isfinite(v) ? (uint32_t)lrintf(v) : 0;
+}
+
+/* ---- atom messages ------------------------------------------------- */
+
+static int queue_room(rnnamp_lv2_host *h, char *err, size_t errlen)
+{
+    if (h->control_in < 0) {
+        snprintf(err, errlen,
+                 "plugin <%s> has no atom control input for "
+                 "patch messages",
+                 h->o.plugin_uri);
+        return -1;
+    }
+    if (h->pending_len == 0) {
+        lv2_atom_forge_set_buffer(&h->forge, h->pending, SEQ_SIZE);
+        lv2_atom_forge_sequence_head(&h->forge, &h->seq_frame, 0);
+    } else {
+        /* continue the sequence where we left off */
+        lv2_atom_forge_set_buffer(&h->forge, h->pending, SEQ_SIZE);
+        h->forge.offset = h->pending_len;
+        /* a buffer forge's ref is offset + 1: the sequence is at 0 */
+        lv2_atom_forge_push(&h->forge, &h->seq_frame, 1);
+    }
+    return 0;
+}
+
+static void queue_done(rnnamp_lv2_host *h)
+{
+    h->pending_len = h->forge.offset;
+    lv2_atom_forge_pop(&h->forge, &h->seq_frame);
+}
+
+int rnnamp_lv2_host_set_path(rnnamp_lv2_host *h, const char *prop_uri,
+                             const char *path, char *err, size_t errlen)
+{
+    if (queue_room(h, err, errlen) != 0)
+        return -1;
+    if (h->pending_len + strlen(path) + 256 > SEQ_SIZE) {
+        snprintf(err, errlen, "too many messages queued");
+        return -1;
+    }
+    LV2_Atom_Forge_Frame frame;
+    lv2_atom_forge_frame_time(&h->forge, 0);
+    lv2_atom_forge_object(&h->forge, &frame, 0, h->u_set);
+    lv2_atom_forge_key(&h->forge, h->u_property);
+    lv2_atom_forge_urid(&h->forge, map_uri(h, prop_uri));
+    lv2_atom_forge_key(&h->forge, h->u_value);
+    lv2_atom_forge_path(&h->forge, path, (uint32_t)strlen(path) + 1);
+    lv2_atom_forge_pop(&h->forge, &frame);
+    queue_done(h);
+    return 0;
+}
+
+void rnnamp_lv2_host_get_all(rnnamp_lv2_host *h)
+{
+    char err[64];
+    if (queue_room(h, err, sizeof err) != 0 || h->pending_len + 64 > SEQ_SIZE)
+        return;
+    LV2_Atom_Forge_Frame frame;
+    lv2_atom_forge_frame_time(&h->forge, 0);
+    lv2_atom_forge_object(&h->forge, &frame, 0, h->u_get);
+    lv2_atom_forge_pop(&h->forge, &frame);
+    queue_done(h);
+}
+
+static void remember(rnnamp_lv2_host *h, LV2_URID prop, const char *s,
+                     uint32_t len)
+{
+    prop_value *slot = NULL;
+    for (int i = 0; i < MAX_PROPS && !slot; i++)
+        if (h->props[i].prop == prop || h->props[i].prop == 0)
+            slot = &h->props[i];
+    if (!slot)
+        return;
+    slot->prop = prop;
+    if (len >= PROP_LEN)
+        len = PROP_LEN - 1;
+    memcpy(slot->value, s, len);
+    slot->value[len] = '\0';
+    slot->serial = ++h->serial;
+}
+
+static void read_notify(rnnamp_lv2_host *h)
+{
+    if (h->notify_out < 0)
+        return;
+    const LV2_Atom_Sequence *seq = h->ports[h->notify_out].atom;
+    if (seq->atom.type != h->u_seq ||
+        seq->atom.size > SEQ_SIZE - sizeof(LV2_Atom))
+        return;
+    LV2_ATOM_SEQUENCE_FOREACH(seq, ev)
+    {
+        if (ev->body.type != h->u_object)
+            continue;
+        const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
+        if (obj->body.otype != h->u_set)
+            continue;
+        const LV2_Atom *property = NULL, *value = NULL;
+        lv2_atom_object_get(obj, h->u_property, &property, h->u_value, &value,
+                            0);
+        if (!property || property->type != h->u_urid || !value)
+            continue;
+        if (value->type != h->u_string && value->type != h->u_path)
+            continue;
+        const char *s = LV2_ATOM_BODY_CONST(value);
+        uint32_t len = (uint32_t)strnlen(s, value->size);
+        remember(h, ((const LV2_Atom_URID *)property)->body, s, len);
+    }
+}
+
+const char *rnnamp_lv2_host_property(const rnnamp_lv2_host *h,
+                                     const char *prop_uri)
+{
+    LV2_URID u = map_uri((rnnamp_lv2_host *)h, prop_uri);
+    for (int i = 0; i < MAX_PROPS; i++)
+        if (h->props[i].prop == u)
+            return h->props[i].value;
+    return NULL;
+}
+
+static unsigned long prop_serial(const rnnamp_lv2_host *h, LV2_URID u)
+{
+    for (int i = 0; i < MAX_PROPS; i++)
+        if (h->props[i].prop == u)
+            return h->props[i].serial;
+    return 0;
+}
+
+/* ---- running ------------------------------------------------------- */
+
+int rnnamp_lv2_host_run(rnnamp_lv2_host *h, const float *in, float *out,
+                        uint32_t n)
+{
+    if (n > h->o.max_block)
+        return -1;
+    deliver_responses(h);
+    port *ain = &h->ports[h->audio_in], *aout = &h->ports[h->audio_out];
+    if (in)
+        memcpy(ain->audio, in, n * sizeof *in);
+    else
+        memset(ain->audio, 0, n * sizeof *in);
+    for (uint32_t i = 0; i < h->n_ports; i++) {
+        port *p = &h->ports[i];
+        if (p->kind != P_ATOM)
+            continue;
+        if (p->is_input) {
+            if ((int)i == h->control_in && h->pending_len) {
+                memcpy(p->atom, h->pending, h->pending_len);
+                h->pending_len = 0;
+            } else {
+                p->atom->atom.type = h->u_seq;
+                p->atom->atom.size = sizeof(LV2_Atom_Sequence_Body);
+                p->atom->body.unit = 0;
+                p->atom->body.pad = 0;
+            }
+        } else {
+            p->atom->atom.type = h->u_chunk;
+            p->atom->atom.size = SEQ_SIZE - sizeof(LV2_Atom);
+        }
+    }
+    if (h->o.run_hook)
+        h->o.run_hook(h->o.run_hook_ctx, 1);
+    lilv_instance_run(h->instance, n);
+    if (h->o.run_hook)
+        h->o.run_hook(h->o.run_hook_ctx, 0);
+    if (out)
+        memcpy(out, aout->audio, n * sizeof *out);
+    read_notify(h);
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+long rnnamp_lv2_host_wait_property(rnnamp_lv2_host *h, const char *prop_uri,
+                                   uint32_t block, double timeout_s)
+{
+    LV2_URID u = map_uri(h, prop_uri);
+    unsigned long before = prop_serial(h, u);
+    long ran = 0;
+    double t0 = now_s();
+    if (block == 0 || block > h->o.max_block)
+        block = h->o.max_block < 256 ? h->o.max_block : 256;
+    for (int i = 0;; i++) {
+        rnnamp_lv2_host_run(h, NULL, h->scratch, block);
+        ran += block;
+        if (prop_serial(h, u) != before)
+            return ran;
+        if (h->thread_running) {
+            if (now_s() - t0 > timeout_s)
+                return -1;
+            rnnamp_lv2_host_worker_idle(h);
+        } else if (i >= 1000) {
+            return -1;
+        }
+    }
+}
+
+/* ---- presets and state --------------------------------------------- */
+
+static void set_port_value(const char *sym, void *user, const void *value,
+                           uint32_t size, uint32_t type)
+{
+    rnnamp_lv2_host *h = user;
+    port *p = find_port(h, sym);
+    if (!p || p->kind != P_CONTROL || !p->is_input)
+        return;
+    if (type == h->u_float && size == sizeof(float))
+        p->value = *(const float *)value;
+    else if (type == h->u_int && size == sizeof(int32_t))
+        p->value = (float)*(const int32_t *)value;
+    else if (type == map_uri(h, LV2_ATOM__Double) && size == sizeof(double))
+        p->value = (float)*(const double *)value;
+}
+
+static const void *get_port_value(const char *sym, void *user, uint32_t *size,
+                                  uint32_t *type)
+{
+    rnnamp_lv2_host *h = user;
+    port *p = find_port(h, sym);
+    if (!p || p->kind != P_CONTROL || !p->is_input) {
+        *size = *type = 0;
+        return NULL;
+    }
+    *size = sizeof(float);
+    *type = h->u_float;
+    return &p->value;
+}
+
+/* Apply a state; responses of a synchronous or threaded worker are picked
+ * up by the next run. */
+static int restore(rnnamp_lv2_host *h, LilvState *state, int with_worker)
+{
+    const LV2_Feature *f[4] = {&h->f_map, &h->f_log, NULL, NULL};
+    if (with_worker)
+        f[2] = &h->f_sched;
+    lilv_state_restore(state, h->instance, set_port_value, h, 0, f);
+    return 0;
+}
+
+int rnnamp_lv2_host_apply_preset(rnnamp_lv2_host *h, const char *uri, char *err,
+                                 size_t errlen)
+{
+    LilvNode *node = lilv_new_uri(h->world, uri);
+    LilvState *state =
+        node ? lilv_state_new_from_world(h->world, &h->map, node) : NULL;
+    if (!state) {
+        /* list the presets we know for this plugin */
+        size_t off = (size_t)snprintf(
+            err, errlen, "unknown preset <%s>; presets for <%s>:", uri,
+            h->o.plugin_uri);
+        LilvNode *pset = lilv_new_uri(h->world, LV2_PRESETS__Preset);
+        LilvNodes *presets = lilv_plugin_get_related(h->plugin, pset);
+        LILV_FOREACH(nodes, i, presets)
+        {
+            if (off < errlen)
+                off += (size_t)snprintf(
+                    err + off, errlen - off, " <%s>",
+                    lilv_node_as_uri(lilv_nodes_get(presets, i)));
+        }
+        lilv_nodes_free(presets);
+        lilv_node_free(pset);
+        lilv_node_free(node);
+        return -1;
+    }
+    lilv_node_free(node);
+    restore(h, state, 1);
+    lilv_state_free(state);
+    return 0;
+}
+
+int rnnamp_lv2_host_save_state(rnnamp_lv2_host *h, const char *dir, char *err,
+                               size_t errlen)
+{
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    const LV2_Feature *f[3] = {&h->f_map, &h->f_log, NULL};
+    LilvState *state = lilv_state_new_from_instance(
+        h->plugin, h->instance, &h->map, NULL, dir, dir, dir, get_port_value, h,
+        LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE, f);
+    if (!state) {
+        snprintf(err, errlen, "could not take the plugin's state");
+        return -1;
+    }
+    int rc = lilv_state_save(h->world, &h->map, &h->unmap, state, NULL, dir,
+                             "state.ttl");
+    lilv_state_free(state);
+    if (rc != 0) {
+        snprintf(err, errlen, "could not write the state to %s", dir);
+        return -1;
+    }
+    return 0;
+}
+
+int rnnamp_lv2_host_restore_state(rnnamp_lv2_host *h, const char *dir,
+                                  int with_worker, char *err, size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/state.ttl", dir);
+    LilvState *state = lilv_state_new_from_file(h->world, &h->map, NULL, path);
+    if (!state) {
+        snprintf(err, errlen, "cannot read a state from %s", path);
+        return -1;
+    }
+    restore(h, state, with_worker);
+    lilv_state_free(state);
+    return 0;
+}

@@ -1,0 +1,118 @@
+/* rnnamp tools: a small offline LV2 host on lilv.
+ *
+ * Runs one instance of any LV2 plugin over mono buffers, block by block,
+ * as a real host would: urid:map/unmap, worker:schedule (synchronous, with
+ * responses delivered inside schedule_work as Ardour does during export, or
+ * a real worker thread), state:mapPath (presets and saved states), options
+ * (sample rate, min/max/nominal block length, sequence size),
+ * buf-size:boundedBlockLength and log:log. Model files and other
+ * lv2:Parameter values are sent as patch:Set atoms on the control input;
+ * patch:Set messages the plugin writes to its notify output are kept and
+ * can be read with rnnamp_lv2_host_property().
+ *
+ * Audio: the mono input goes to the first audio input, the first audio
+ * output is returned; other audio and CV ports get silent buffers.
+ *
+ * Threads: a host is driven by one thread; with threaded_worker it starts
+ * one more thread of its own. Nothing here is real-time code, but
+ * rnnamp_lv2_host_run() itself does not allocate around the plugin's run()
+ * (see run_hook, used by the allocation tests).
+ * Memory: rnnamp_lv2_host_new() returns a host owning the lilv world, the
+ * instance and all buffers; rnnamp_lv2_host_free() releases everything.
+ */
+#ifndef RNNAMP_LV2_HOST_H
+#define RNNAMP_LV2_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RNNAMP_PLUGIN_URI    "http://rnnamp.org/plugins/rnnamp"
+#define RNNAMP_PLUGIN_MODEL  RNNAMP_PLUGIN_URI "#model"
+#define RNNAMP_PLUGIN_STATUS RNNAMP_PLUGIN_URI "#status"
+#define RNNAMP_PLUGIN_NAME   RNNAMP_PLUGIN_URI "#modelName"
+
+typedef struct rnnamp_lv2_host rnnamp_lv2_host;
+
+typedef struct {
+    const char *plugin_uri; /* NULL: the rnnamp plugin */
+    double rate;            /* host sample rate (Hz) */
+    uint32_t max_block;     /* largest block passed to run (0: 8192) */
+    int threaded_worker;    /* 0: synchronous worker, 1: worker thread */
+    int quiet;              /* 1: do not print the plugin's notes/traces */
+    /* Called right before (begin = 1) and after (begin = 0) the plugin's
+     * run(), e.g. to count allocations. May be NULL. */
+    void (*run_hook)(void *ctx, int begin);
+    void *run_hook_ctx;
+} rnnamp_lv2_host_opts;
+
+/* Load the LV2 world (LV2_PATH as usual), find the plugin and instantiate
+ * it. Errors (NULL + message): unknown plugin URI (hint: lv2ls), no audio
+ * input or output, a required feature we do not provide, instantiation
+ * failure. */
+rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
+                                     char *err, size_t errlen);
+
+/* Stop the worker thread, free the instance, world and buffers. NULL ok. */
+void rnnamp_lv2_host_free(rnnamp_lv2_host *h);
+
+/* Set control input sym to val. Errors: unknown symbol (the message lists
+ * the plugin's control symbols), value outside the port's range. */
+int rnnamp_lv2_host_set_control(rnnamp_lv2_host *h, const char *sym, float val,
+                                char *err, size_t errlen);
+
+/* Current value of a control port (input or output) by symbol; -1 if no
+ * such control port. */
+int rnnamp_lv2_host_get_control(const rnnamp_lv2_host *h, const char *sym,
+                                float *val);
+
+/* Apply preset (or any state) uri from the world: port values and plugin
+ * state. Errors: unknown preset (lists the plugin's presets). */
+int rnnamp_lv2_host_apply_preset(rnnamp_lv2_host *h, const char *uri, char *err,
+                                 size_t errlen);
+
+/* Queue patch:Set property=prop_uri value=path (atom:Path) for the next
+ * run. */
+int rnnamp_lv2_host_set_path(rnnamp_lv2_host *h, const char *prop_uri,
+                             const char *path, char *err, size_t errlen);
+
+/* Queue a patch:Get (all properties) for the next run. */
+void rnnamp_lv2_host_get_all(rnnamp_lv2_host *h);
+
+/* Run one block: deliver worker responses, run the plugin on in[0..n)
+ * into out[0..n) (in may be NULL for silence; in == out is fine), read
+ * the notify output. n <= max_block. Returns 0 or -1 if n is too big. */
+int rnnamp_lv2_host_run(rnnamp_lv2_host *h, const float *in, float *out,
+                        uint32_t n);
+
+/* Run silent blocks of `block` samples until the plugin has sent a
+ * patch:Set of prop_uri after this call began, or timeout_s of wall time
+ * passed (threaded worker) / 1000 blocks (synchronous). Returns the number
+ * of samples run, or -1 on timeout. */
+long rnnamp_lv2_host_wait_property(rnnamp_lv2_host *h, const char *prop_uri,
+                                   uint32_t block, double timeout_s);
+
+/* Last value the plugin sent for prop_uri via patch:Set on its notify
+ * port (strings and paths), or NULL if none yet. Valid until the next
+ * run. */
+const char *rnnamp_lv2_host_property(const rnnamp_lv2_host *h,
+                                     const char *prop_uri);
+
+/* Save the instance's state (ports + plugin state) as an LV2 state bundle
+ * in dir (created). */
+int rnnamp_lv2_host_save_state(rnnamp_lv2_host *h, const char *dir, char *err,
+                               size_t errlen);
+
+/* Restore a state bundle saved by rnnamp_lv2_host_save_state. with_worker:
+ * pass worker:schedule to the plugin's restore (1) or not (0, as Ardour
+ * does). */
+int rnnamp_lv2_host_restore_state(rnnamp_lv2_host *h, const char *dir,
+                                  int with_worker, char *err, size_t errlen);
+
+/* Latency the plugin reports (0 if it has no latency port). */
+uint32_t rnnamp_lv2_host_latency(const rnnamp_lv2_host *h);
+
+/* Wait until the worker thread has nothing left to do (no-op when
+ * synchronous). */
+void rnnamp_lv2_host_worker_idle(rnnamp_lv2_host *h);
+
+#endif
