@@ -1,0 +1,28 @@
+/* rnnamp trainer: write an LV2 preset bundle for a trained model.
+ *
+ * DIR/ (created if missing) receives:
+ *   manifest.ttl   - lists the preset for http://rnnamp.org/plugins/rnnamp
+ *   <name>.ttl     - the preset; its state sets
+ *                    http://rnnamp.org/plugins/rnnamp#model to the model
+ *                    file as a path relative to the bundle (atom:Path)
+ *   <model file>   - a copy of the model
+ * Every file is written atomically. Hosts (Ardour, jalv -p, Carla) list
+ * the preset once DIR is on LV2_PATH (e.g. ~/.lv2/NAME.preset.lv2).
+ *
+ * Threads: any non-real-time thread. Errors: -1 with a message naming the
+ * file.
+ */
+#ifndef RNNAMP_LV2_PRESET_H
+#define RNNAMP_LV2_PRESET_H
+
+#include <stddef.h>
+
+#define RNNAMP_PLUGIN_URI "http://rnnamp.org/plugins/rnnamp"
+#define RNNAMP_MODEL_PROP RNNAMP_PLUGIN_URI "#model"
+
+/* label: human name of the preset (any text; quotes are escaped).
+ * model_path: the model file to copy into the bundle. */
+int rnnamp_lv2_preset_write(const char *dir, const char *label,
+                            const char *model_path, char *err, size_t errlen);
+
+#endif
