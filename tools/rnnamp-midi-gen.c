@@ -49,8 +49,8 @@ static int rng_int(midi_song *s, int lo, int hi)
     return lo + (int)(rng_next(s) % (uint32_t)(hi - lo + 1));
 }
 
-static int add_event(midi_song *s, double t, uint8_t b0, uint8_t b1,
-                     uint8_t b2, uint8_t len)
+static int add_event(midi_song *s, double t, uint8_t b0, uint8_t b1, uint8_t b2,
+                     uint8_t len)
 {
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 1024;
@@ -157,8 +157,7 @@ static double section_lead(midi_song *s, double t, int *fail)
         int key = root + 12 * (step / 5) + pentatonic[step % 5];
         double dur = 0.08 + 0.06 * rng_int(s, 0, 6);
         int vel = rng_int(s, 30, 127);
-        *fail |= note(s, 0, t, dur * (0.7 + 0.1 * rng_int(s, 0, 3)), key,
-                      vel);
+        *fail |= note(s, 0, t, dur * (0.7 + 0.1 * rng_int(s, 0, 3)), key, vel);
         t += dur;
     }
     return t + 0.2;
@@ -199,8 +198,8 @@ static double section_bend(midi_song *s, double t, int *fail)
         for (int k = 1; k <= 12; k++)
             *fail |= bend(s, 3, t + 0.1 + 0.02 * k, amount * k / 12.0);
         for (int k = 1; k <= 8; k++)
-            *fail |= bend(s, 3, t + dur - 0.2 + 0.02 * k,
-                          amount * (1.0 - k / 8.0));
+            *fail |=
+                bend(s, 3, t + dur - 0.2 + 0.02 * k, amount * (1.0 - k / 8.0));
         t += dur + 0.05;
     }
     *fail |= bend(s, 3, t, 0.0);
@@ -347,21 +346,11 @@ int main(int argc, char **argv)
         while (kind == last);
         last = kind;
         switch (kind) {
-        case 0:
-            t = section_strum(&s, t, &fail);
-            break;
-        case 1:
-            t = section_lead(&s, t, &fail);
-            break;
-        case 2:
-            t = section_chug(&s, t, &fail);
-            break;
-        case 3:
-            t = section_bend(&s, t, &fail);
-            break;
-        default:
-            t = section_sustain(&s, t, &fail);
-            break;
+        case 0: t = section_strum(&s, t, &fail); break;
+        case 1: t = section_lead(&s, t, &fail); break;
+        case 2: t = section_chug(&s, t, &fail); break;
+        case 3: t = section_bend(&s, t, &fail); break;
+        default: t = section_sustain(&s, t, &fail); break;
         }
     }
     size_t len = 0;
