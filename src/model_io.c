@@ -75,6 +75,11 @@ rnnamp_model *rnnamp_model_load_buffer(const char *data, size_t len,
                     len, RNNAMP_MAX_MODEL_FILE / (1024u * 1024u));
         return NULL;
     }
+    /* A UTF-8 byte order mark (some Windows editors add one) is not JSON. */
+    if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3)) {
+        data += 3;
+        len -= 3;
+    }
     json_t *root = rnnamp_json_parse(data, len, &c);
     if (!root)
         return NULL;

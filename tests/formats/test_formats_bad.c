@@ -123,6 +123,10 @@ START_TEST(templates_are_valid)
     expect_ok("a.nam", AIDAX);
     expect_ok("g.json", GUITARML);
     expect_ok("n.txt", NAM);
+    char *bom = malloc(strlen(NAM) + 4);
+    snprintf(bom, strlen(NAM) + 4, "\xef\xbb\xbf%s", NAM);
+    expect_ok("bom.nam", bom);
+    free(bom);
     char path[512], err[RNNAMP_ERR_LEN];
     snprintf(path, sizeof path, "%s/n.txt", tmpdir);
     rnnamp_model *m = rnnamp_model_load(path, err, sizeof err);
