@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test_util.h"
+
 #include "model.h"
+#include "train_adam.h"
 #include "train_cells.h"
 #include "train_loss.h"
 
@@ -325,6 +328,115 @@ START_TEST(a_weighting_response)
 }
 END_TEST
 
+/* One training step against PyTorch 1.13 (tools/torch_train_golden.py):
+ * loss, every gradient, and the weights after one Adam step (lr 1e-3). */
+static double *golden_get(const char *path, const char *name, size_t *n)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    size_t cap = 1024, cnt = 0;
+    double *v = malloc(cap * sizeof *v);
+    char line[256], nm[32];
+    long idx;
+    double val;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#')
+            continue;
+        char *c1 = strchr(line, ',');
+        if (!c1 || (size_t)(c1 - line) >= sizeof nm)
+            continue;
+        memcpy(nm, line, (size_t)(c1 - line));
+        nm[c1 - line] = 0;
+        if (strcmp(nm, name) || sscanf(c1 + 1, "%ld,%lf", &idx, &val) != 2)
+            continue;
+        if (cnt == cap)
+            v = realloc(v, (cap *= 2) * sizeof *v);
+        v[cnt++] = val;
+    }
+    fclose(f);
+    *n = cnt;
+    return v;
+}
+
+static void golden_step(rnnamp_layer_type type)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/train/golden/step_%s.csv",
+             RNNAMP_SOURCE_DIR, rnnamp_layer_type_name(type));
+    rnnamp_layer_spec sp[2] = {{type, HID, RNNAMP_ACT_LINEAR},
+                               {RNNAMP_DENSE, 1, RNNAMP_ACT_LINEAR}};
+    rnnamp_model *m = rnnamp_model_new(NIN, 2, sp, 0, NULL, 0);
+    ck_assert_ptr_nonnull(m);
+    size_t nx, nt, np0, ng, np1, nl;
+    double *gx = golden_get(path, "x", &nx), *gt = golden_get(path, "t", &nt);
+    double *p0 = golden_get(path, "p0", &np0);
+    double *gg = golden_get(path, "grad", &ng);
+    double *p1 = golden_get(path, "p1", &np1);
+    double *gl = golden_get(path, "loss", &nl);
+    ck_assert_uint_eq(nx, T_STEPS * NSEQ * NIN);
+    ck_assert_uint_eq(nt, T_STEPS * NSEQ);
+    ck_assert_uint_eq(np0, m->n_params);
+    ck_assert_uint_eq(ng, m->n_params);
+    ck_assert_uint_eq(np1, m->n_params);
+    ck_assert_uint_eq(nl, 1);
+    float x[T_STEPS * NSEQ * NIN], t[T_STEPS * NSEQ];
+    for (size_t i = 0; i < nx; i++)
+        x[i] = (float)gx[i];
+    for (size_t i = 0; i < nt; i++)
+        t[i] = (float)gt[i];
+    for (size_t i = 0; i < np0; i++)
+        m->params[i] = (float)p0[i];
+    rnnamp_loss l;
+    rnnamp_loss_init(&l, 0.85, 0, 48000, 1.0);
+    float *grad = malloc(m->n_params * sizeof(float));
+    float dx[T_STEPS * NSEQ * NIN];
+    double loss = analytic(m, x, t, &l, grad, dx);
+    ck_assert_msg(fabs(loss - gl[0]) < 1e-5 * fabs(gl[0]),
+                  "%s loss %.9g vs torch %.9g", rnnamp_layer_type_name(type),
+                  loss, gl[0]);
+    for (size_t i = 0; i < ng; i++)
+        ck_assert_msg(fabs(grad[i] - gg[i]) < 1e-4 * fabs(gg[i]) + 2e-6,
+                      "%s grad[%zu] %.9g vs torch %.9g",
+                      rnnamp_layer_type_name(type), i, grad[i], gg[i]);
+    rnnamp_adam a;
+    ck_assert_int_eq(rnnamp_adam_init(&a, m->n_params, 1e-3), 0);
+    rnnamp_adam_step(&a, m->params, grad);
+    for (size_t i = 0; i < np1; i++) {
+        if (fabs(gg[i]) < 1e-5) /* sign of a ~0 gradient is noise */
+            continue;
+        ck_assert_msg(fabs(m->params[i] - p1[i]) < 2e-6,
+                      "%s after Adam [%zu] %.9g vs torch %.9g",
+                      rnnamp_layer_type_name(type), i, m->params[i], p1[i]);
+    }
+    rnnamp_adam_free(&a);
+    free(grad);
+    free(gx);
+    free(gt);
+    free(p0);
+    free(gg);
+    free(p1);
+    free(gl);
+    rnnamp_model_free(m);
+}
+
+START_TEST(torch_lstm)
+{
+    golden_step(RNNAMP_LSTM);
+}
+END_TEST
+
+START_TEST(torch_gru)
+{
+    golden_step(RNNAMP_GRU);
+}
+END_TEST
+
+START_TEST(torch_rnn)
+{
+    golden_step(RNNAMP_RNN);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("train_grad");
@@ -336,6 +448,9 @@ int main(void)
     tcase_add_test(tc, grad_dense_sigmoid);
     tcase_add_test(tc, grad_loss_fir);
     tcase_add_test(tc, a_weighting_response);
+    tcase_add_test(tc, torch_lstm);
+    tcase_add_test(tc, torch_gru);
+    tcase_add_test(tc, torch_rnn);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
