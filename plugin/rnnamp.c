@@ -302,6 +302,17 @@ static void slot_wet(Plugin *self, rnnamp_slot *s, const float *drive,
     }
 }
 
+/* from + (to - from) * x, exact at both ends so that where a ramp ends
+ * inside a chunk does not matter */
+static inline float mix(float from, float to, float x)
+{
+    if (x == 1.0f)
+        return to;
+    if (x == 0.0f)
+        return from;
+    return from + (to - from) * x;
+}
+
 static void process_chunk(Plugin *self, const float *in, float *out, uint32_t n)
 {
     float knobs[RNNAMP_SLOT_KNOBS];
@@ -329,7 +340,7 @@ static void process_chunk(Plugin *self, const float *in, float *out, uint32_t n)
         slot_wet(self, self->old, self->drive, self->b, n, knobs, norm);
         for (uint32_t i = 0; i < n; i++) {
             const float x = rnnamp_ramp_next(&self->xfade);
-            self->a[i] = self->b[i] + (self->a[i] - self->b[i]) * x;
+            self->a[i] = mix(self->b[i], self->a[i], x);
         }
         if (rnnamp_ramp_done(&self->xfade))
             finish_fade(self);
@@ -344,7 +355,7 @@ static void process_chunk(Plugin *self, const float *in, float *out, uint32_t n)
     } else {
         for (uint32_t i = 0; i < n; i++) {
             const float m = rnnamp_ramp_next(&self->dc_mix);
-            self->a[i] += (self->blocked[i] - self->a[i]) * m;
+            self->a[i] = mix(self->a[i], self->blocked[i], m);
         }
     }
 
@@ -353,7 +364,7 @@ static void process_chunk(Plugin *self, const float *in, float *out, uint32_t n)
     } else {
         for (uint32_t i = 0; i < n; i++) {
             const float w = rnnamp_ramp_next(&self->wet);
-            out[i] = self->dry[i] + (self->a[i] - self->dry[i]) * w;
+            out[i] = mix(self->dry[i], self->a[i], w);
         }
     }
     for (uint32_t i = 0; i < n; i++)

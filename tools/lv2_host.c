@@ -28,6 +28,7 @@
 
 #define SEQ_SIZE  65536u /* bytes per atom port buffer */
 #define MAX_PROPS 16     /* patch:Set values remembered from notify */
+#define REQ_RING 65536u /* bytes of queued worker requests (power of 2) */
 #define PROP_LEN  8192
 
 typedef enum { P_OTHER, P_AUDIO, P_CONTROL, P_ATOM, P_CV } port_kind;
@@ -85,7 +86,11 @@ struct rnnamp_lv2_host {
     int thread_running, stopping, busy;
     pthread_mutex_t wlock;
     pthread_cond_t wcond;
-    wmsg *requests, *responses; /* FIFO lists */
+    /* requests: a preallocated byte ring of [uint32 size][data] records, so
+     * that schedule_work never allocates on the audio thread */
+    unsigned char *req_ring;
+    uint32_t req_rd, req_wr; /* free-running byte indices */
+    wmsg *responses;         /* FIFO list, filled by the worker thread */
 
     /* control input messages queued for the next run */
     LV2_Atom_Forge forge;
@@ -206,6 +211,20 @@ static LV2_Worker_Status respond_threaded(LV2_Worker_Respond_Handle handle,
     return LV2_WORKER_SUCCESS;
 }
 
+static void ring_put(rnnamp_lv2_host *h, const void *data, uint32_t n)
+{
+    const unsigned char *d = data;
+    for (uint32_t i = 0; i < n; i++)
+        h->req_ring[(h->req_wr++) & (REQ_RING - 1)] = d[i];
+}
+
+static void ring_get(rnnamp_lv2_host *h, void *data, uint32_t n)
+{
+    unsigned char *d = data;
+    for (uint32_t i = 0; i < n; i++)
+        d[i] = h->req_ring[(h->req_rd++) & (REQ_RING - 1)];
+}
+
 static LV2_Worker_Status schedule_work(LV2_Worker_Schedule_Handle handle,
                                        uint32_t size, const void *data)
 {
@@ -215,11 +234,13 @@ static LV2_Worker_Status schedule_work(LV2_Worker_Schedule_Handle handle,
     if (!h->o.threaded_worker)
         return h->iface->work(lilv_instance_get_handle(h->instance),
                               respond_sync, h, size, data);
-    wmsg *m = msg_new(size, data);
-    if (!m)
-        return LV2_WORKER_ERR_NO_SPACE;
     pthread_mutex_lock(&h->wlock);
-    list_append(&h->requests, m);
+    if (REQ_RING - (h->req_wr - h->req_rd) < size + sizeof size) {
+        pthread_mutex_unlock(&h->wlock);
+        return LV2_WORKER_ERR_NO_SPACE;
+    }
+    ring_put(h, &size, sizeof size);
+    ring_put(h, data, size);
     pthread_cond_broadcast(&h->wcond);
     pthread_mutex_unlock(&h->wlock);
     return LV2_WORKER_SUCCESS;
@@ -230,16 +251,22 @@ static void *worker_main(void *arg)
     rnnamp_lv2_host *h = arg;
     pthread_mutex_lock(&h->wlock);
     for (;;) {
-        while (!h->requests && !h->stopping)
+        while (h->req_rd == h->req_wr && !h->stopping)
             pthread_cond_wait(&h->wcond, &h->wlock);
-        if (!h->requests && h->stopping)
+        if (h->req_rd == h->req_wr && h->stopping)
             break;
-        wmsg *m = h->requests;
-        h->requests = m->next;
+        uint32_t size;
+        ring_get(h, &size, sizeof size);
+        unsigned char *m = malloc(size ? size : 1);
+        if (m)
+            ring_get(h, m, size);
+        else
+            h->req_rd += size; /* drop it */
         h->busy = 1;
         pthread_mutex_unlock(&h->wlock);
-        h->iface->work(lilv_instance_get_handle(h->instance), respond_threaded,
-                       h, m->size, m->data);
+        if (m)
+            h->iface->work(lilv_instance_get_handle(h->instance),
+                           respond_threaded, h, size, m);
         free(m);
         pthread_mutex_lock(&h->wlock);
         h->busy = 0;
@@ -254,7 +281,7 @@ void rnnamp_lv2_host_worker_idle(rnnamp_lv2_host *h)
     if (!h->thread_running)
         return;
     pthread_mutex_lock(&h->wlock);
-    while (h->requests || h->busy)
+    while (h->req_rd != h->req_wr || h->busy)
         pthread_cond_wait(&h->wcond, &h->wlock);
     pthread_mutex_unlock(&h->wlock);
 }
@@ -516,7 +543,8 @@ rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
     h->silence = aligned_zero(h->o.max_block * sizeof(float));
     h->scratch = aligned_zero(h->o.max_block * sizeof(float));
     h->pending = aligned_zero(SEQ_SIZE);
-    if (!h->silence || !h->scratch || !h->pending) {
+    h->req_ring = aligned_zero(REQ_RING);
+    if (!h->silence || !h->scratch || !h->pending || !h->req_ring) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -580,6 +608,7 @@ void rnnamp_lv2_host_free(rnnamp_lv2_host *h)
     free(h->silence);
     free(h->scratch);
     free(h->pending);
+    free(h->req_ring);
     if (h->world)
         lilv_world_free(h->world);
     for (uint32_t i = 0; i < h->n_uris; i++)
@@ -889,6 +918,8 @@ int rnnamp_lv2_host_apply_preset(rnnamp_lv2_host *h, const char *uri, char *err,
                                  size_t errlen)
 {
     LilvNode *node = lilv_new_uri(h->world, uri);
+    if (node)
+        lilv_world_load_resource(h->world, node); /* the preset's own file */
     LilvState *state =
         node ? lilv_state_new_from_world(h->world, &h->map, node) : NULL;
     if (!state) {

@@ -1,0 +1,749 @@
+/* rnnamp tests: the LV2 plugin through lilv (tools/lv2_host.c).
+ *
+ * Needs the built bundle on LV2_PATH (meson sets LV2_PATH=<builddir>/lv2).
+ * Models are made here with rnnamp_model_save_aidax (deterministic weights)
+ * in a temporary folder, so nothing from ../shared is needed. References
+ * come from rnnamp_engine run directly on the same model file.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <samplerate.h>
+
+#include "engine.h"
+#include "lv2_host.h"
+#include "model.h"
+#include "model_io.h"
+#include "test_util.h"
+
+/* ---- allocation counter for the audio thread only ------------------- */
+#if defined(__SANITIZE_ADDRESS__)
+#define COUNT_ALLOCS 0
+#else
+#define COUNT_ALLOCS 1
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+extern void __libc_free(void *);
+static __thread int counting;
+static __thread long n_allocs;
+void *malloc(size_t n)
+{
+    n_allocs += counting;
+    return __libc_malloc(n);
+}
+void *calloc(size_t a, size_t b)
+{
+    n_allocs += counting;
+    return __libc_calloc(a, b);
+}
+void *realloc(void *p, size_t n)
+{
+    n_allocs += counting;
+    return __libc_realloc(p, n);
+}
+void *aligned_alloc(size_t al, size_t n)
+{
+    n_allocs += counting;
+    return __libc_memalign(al, n);
+}
+int posix_memalign(void **p, size_t al, size_t n)
+{
+    n_allocs += counting;
+    *p = __libc_memalign(al, n);
+    return *p ? 0 : 12;
+}
+void free(void *p)
+{
+    n_allocs += counting && p;
+    __libc_free(p);
+}
+#endif
+
+static void count_hook(void *ctx, int begin)
+{
+    (void)ctx;
+#if COUNT_ALLOCS
+    counting = begin;
+#else
+    (void)begin;
+#endif
+}
+
+/* ---- fixtures -------------------------------------------------------- */
+
+static char dir[256];
+static char model_a[300], model_b[300], model_knob[300], missing[300],
+    corrupt[300];
+
+/* LSTM/GRU with deterministic weights; skip off so the net is audible. */
+static void make_model(const char *path, rnnamp_layer_type t, int H, int n_in,
+                       uint32_t seed, float in_scale, double rate)
+{
+    rnnamp_layer_spec sp[2] = {{t, H, RNNAMP_ACT_LINEAR},
+                               {RNNAMP_DENSE, 1, RNNAMP_ACT_LINEAR}};
+    char err[RNNAMP_ERR_LEN];
+    rnnamp_model *m = rnnamp_model_new(n_in, 2, sp, 0, err, sizeof err);
+    ck_assert_msg(m, "%s", err);
+    uint32_t s = seed;
+    for (size_t i = 0; i < m->n_params; i++) {
+        s = s * 1664525u + 1013904223u;
+        m->params[i] = ((float)(s >> 8) / 16777216.0f - 0.5f) * 0.8f;
+    }
+    const rnnamp_layer *l = &m->layers[0];
+    int G = rnnamp_layer_gates(t);
+    for (int i = 0; i < G * H * n_in; i++)
+        l->w_ih[i] *= in_scale;
+    for (int i = 0; i < H; i++) {
+        l->h0[i] = 0.0f;
+        if (l->c0)
+            l->c0[i] = 0.0f;
+    }
+    snprintf(m->meta.name, sizeof m->meta.name, "test-%s-%d",
+             rnnamp_layer_type_name(t), H);
+    m->meta.sample_rate = rate;
+    ck_assert_msg(rnnamp_model_save_aidax(m, path, NULL, err, sizeof err) == 0,
+                  "%s", err);
+    rnnamp_model_free(m);
+}
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/rnnamp-test-plugin-XXXXXX");
+    ck_assert(mkdtemp(dir));
+    snprintf(model_a, sizeof model_a, "%s/a.json", dir);
+    snprintf(model_b, sizeof model_b, "%s/b.json", dir);
+    snprintf(model_knob, sizeof model_knob, "%s/knob.json", dir);
+    snprintf(missing, sizeof missing, "%s/missing.json", dir);
+    snprintf(corrupt, sizeof corrupt, "%s/corrupt.json", dir);
+    make_model(model_a, RNNAMP_LSTM, 8, 1, 1234u, 4.0f, 48000.0);
+    make_model(model_b, RNNAMP_GRU, 8, 1, 98765u, 3.0f, 48000.0);
+    make_model(model_knob, RNNAMP_LSTM, 8, 2, 555u, 2.0f, 48000.0);
+    FILE *f = fopen(corrupt, "w");
+    ck_assert(f);
+    fputs("{\"layers\": [ {\"type\": \"lstm\", ", f);
+    fclose(f);
+}
+
+static void teardown(void)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Test signal: two sines under a fade-in envelope, like the shared refs. */
+static float *test_signal(size_t n, double rate, double amp)
+{
+    float *x = malloc(n * sizeof *x);
+    for (size_t i = 0; i < n; i++) {
+        double env = fmin(1.0, (double)i / (0.064 * rate));
+        x[i] = (float)(amp * env *
+                       (0.8 * sin(2 * M_PI * 220.0 * i / rate) +
+                        0.1 * sin(2 * M_PI * 1375.0 * i / rate)));
+    }
+    return x;
+}
+
+static rnnamp_lv2_host *host(double rate, int threaded, uint32_t max_block)
+{
+    char err[1024];
+    rnnamp_lv2_host_opts o = {NULL, rate,       max_block, threaded,
+                              1,    count_hook, NULL};
+    rnnamp_lv2_host *h = rnnamp_lv2_host_new(&o, err, sizeof err);
+    ck_assert_msg(h, "%s (LV2_PATH=%s)", err,
+                  getenv("LV2_PATH") ? getenv("LV2_PATH") : "unset");
+    return h;
+}
+
+static void set(rnnamp_lv2_host *h, const char *sym, float v)
+{
+    char err[1024];
+    ck_assert_msg(rnnamp_lv2_host_set_control(h, sym, v, err, sizeof err) == 0,
+                  "%s", err);
+}
+
+static const char *status(rnnamp_lv2_host *h)
+{
+    const char *s = rnnamp_lv2_host_property(h, RNNAMP_PLUGIN_STATUS);
+    return s ? s : "(none)";
+}
+
+/* Send a model and run silent blocks until the status comes back.
+ * Returns the samples the new model ran before the call returned. */
+static long load(rnnamp_lv2_host *h, const char *path, uint32_t block,
+                 int threaded)
+{
+    char err[1024];
+    ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP_PLUGIN_MODEL, path, err,
+                                       sizeof err) == 0);
+    if (!threaded) {
+        /* synchronous worker: the swap happens at the start of this block */
+        rnnamp_lv2_host_run(h, NULL, NULL, block);
+        return block;
+    }
+    rnnamp_lv2_host_run(h, NULL, NULL, block); /* request sent */
+    rnnamp_lv2_host_worker_idle(h);            /* loaded, answer queued */
+    rnnamp_lv2_host_run(h, NULL, NULL, block); /* installed here */
+    return block;
+}
+
+static void render(rnnamp_lv2_host *h, const float *x, float *y, size_t n,
+                   uint32_t block)
+{
+    for (size_t done = 0; done < n;) {
+        uint32_t k = (uint32_t)(n - done < block ? n - done : block);
+        ck_assert_int_eq(
+            rnnamp_lv2_host_run(h, x ? x + done : NULL, y ? y + done : NULL, k),
+            0);
+        done += k;
+    }
+}
+
+/* The engine's output for: prewarm, `silence` zeros, then x. */
+static float *reference(const char *path, long silence, const float *x,
+                        size_t n, const float *knobs)
+{
+    char err[RNNAMP_ERR_LEN];
+    rnnamp_model *m = rnnamp_model_load(path, err, sizeof err);
+    ck_assert_msg(m, "%s", err);
+    rnnamp_engine *e = rnnamp_engine_new(m, NULL, err, sizeof err);
+    ck_assert_msg(e, "%s", err);
+    float k[3] = {0.5f, 0.5f, 0.5f};
+    if (knobs)
+        memcpy(k, knobs, sizeof k);
+    rnnamp_engine_prewarm(
+        e,
+        m->meta.prewarm_samples > 0 ? (uint32_t)m->meta.prewarm_samples : 2048u,
+        k);
+    float *z = calloc((size_t)silence + 1, sizeof *z);
+    rnnamp_engine_process(e, z, z, (uint32_t)silence, k);
+    float *y = malloc(n * sizeof *y);
+    rnnamp_engine_process(e, x, y, (uint32_t)n, k);
+    free(z);
+    rnnamp_engine_free(e);
+    rnnamp_model_free(m);
+    return y;
+}
+
+static double max_abs_diff(const float *a, const float *b, size_t n)
+{
+    double d = 0.0;
+    for (size_t i = 0; i < n; i++)
+        d = fmax(d, fabs((double)a[i] - b[i]));
+    return d;
+}
+
+static int all_finite(const float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(y[i]))
+            return 0;
+    return 1;
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+/* The plugin plays exactly what the engine computes (0 dB gains, DC
+ * blocker off, after the crossfade from dry). */
+static void engine_match(int threaded)
+{
+    const size_t n = 24000, fade = 2400; /* 50 ms at 48 kHz */
+    rnnamp_lv2_host *h = host(48000.0, threaded, 8192);
+    set(h, "dc_block", 0.0f);
+    long silent = load(h, model_a, 256, threaded);
+    ck_assert_msg(!strncmp(status(h), "loaded test-lstm-8", 18), "%s",
+                  status(h));
+    float *x = test_signal(n, 48000.0, 0.5);
+    float *y = malloc(n * sizeof *y);
+    render(h, x, y, n, 256);
+    float *r = reference(model_a, silent, x, n, NULL);
+    double d = max_abs_diff(y + fade, r + fade, n - fade);
+    ck_assert_msg(d == 0.0, "plugin vs engine differ by %g", d);
+    /* and the model is audible: not the dry signal */
+    ck_assert(max_abs_diff(y + fade, x + fade, n - fade) > 0.05);
+    free(x);
+    free(y);
+    free(r);
+    rnnamp_lv2_host_free(h);
+}
+
+START_TEST(t_engine_match_sync)
+{
+    engine_match(0);
+}
+END_TEST
+
+START_TEST(t_engine_match_threaded)
+{
+    engine_match(1);
+}
+END_TEST
+
+/* Controls: output gain, input gain, bypass, knobs. */
+START_TEST(t_controls)
+{
+    const size_t n = 12000;
+    float *x = test_signal(n, 48000.0, 0.5);
+    float *y0 = malloc(n * sizeof *y0), *y1 = malloc(n * sizeof *y1);
+    rnnamp_lv2_host *h0 = host(48000.0, 0, 8192);
+    rnnamp_lv2_host *h1 = host(48000.0, 0, 8192);
+    set(h0, "dc_block", 0.0f);
+    set(h1, "dc_block", 0.0f);
+    set(h1, "output_gain", 6.0f);
+    load(h0, model_a, 256, 0);
+    load(h1, model_a, 256, 0);
+    render(h0, x, y0, n, 256);
+    render(h1, x, y1, n, 256);
+    double g = pow(10.0, 6.0 / 20.0), worst = 0.0;
+    for (size_t i = 4800; i < n; i++)
+        worst = fmax(worst, fabs(y1[i] - g * y0[i]));
+    ck_assert_msg(worst < 1e-5, "output gain: error %g", worst);
+
+    /* bypass: dry after the 50 ms fade, exactly */
+    set(h0, "enabled", 0.0f);
+    render(h0, x, y0, n, 256);
+    ck_assert(max_abs_diff(y0 + 2400, x + 2400, n - 2400) == 0.0);
+    /* and back on: wet again, continuous (no jump bigger than the signal's
+     * own steepest step) */
+    set(h0, "enabled", 1.0f);
+    render(h0, x, y0, n, 256);
+    ck_assert(max_abs_diff(y0 + 2400, x + 2400, n - 2400) > 0.05);
+    ck_assert(all_finite(y0, n));
+
+    /* knobs: a knob model says which knobs it uses and reacts to knob1 */
+    rnnamp_lv2_host *hk = host(48000.0, 0, 8192);
+    load(hk, model_knob, 256, 0);
+    ck_assert_msg(strstr(status(hk), "knob1 in use, knob2 unused"), "%s",
+                  status(hk));
+    ck_assert_msg(strstr(status(h0), "knob1, knob2 unused"), "%s", status(h0));
+    set(hk, "dc_block", 0.0f);
+    set(hk, "knob1", 0.0f);
+    render(hk, x, y0, n, 256);
+    set(hk, "knob1", 1.0f);
+    render(hk, x, y1, n, 256);
+    ck_assert(max_abs_diff(y0 + 2400, y1 + 2400, n - 2400) > 1e-3);
+    /* the engine agrees on knob1 = 1 after the same history?  Checked by
+     * the engine tests; here: finite. */
+    ck_assert(all_finite(y1, n));
+
+    rnnamp_lv2_host_free(h0);
+    rnnamp_lv2_host_free(h1);
+    rnnamp_lv2_host_free(hk);
+    free(x);
+    free(y0);
+    free(y1);
+}
+END_TEST
+
+/* run() allocates nothing, also while models are swapped and freed. */
+START_TEST(t_no_alloc_in_run)
+{
+#if !COUNT_ALLOCS
+    return; /* ASan owns malloc */
+#endif
+    rnnamp_lv2_host *h = host(48000.0, 1, 8192);
+    float *x = test_signal(4096, 48000.0, 0.5);
+    float y[4096];
+    load(h, model_a, 256, 1);
+    long total = 0;
+    for (int i = 0; i < 20; i++) {
+        char err[256];
+        ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP_PLUGIN_MODEL,
+                                           i % 3 == 2 ? missing
+                                           : (i & 1)  ? model_a
+                                                      : model_b,
+                                           err, sizeof err) == 0);
+        for (int b = 0; b < 16; b++) {
+#if COUNT_ALLOCS
+            n_allocs = 0;
+#endif
+            rnnamp_lv2_host_run(h, x + (b % 16) * 256, y, 256);
+#if COUNT_ALLOCS
+            total += n_allocs;
+#endif
+            if (b == 2)
+                rnnamp_lv2_host_worker_idle(h);
+        }
+    }
+    ck_assert_int_eq(total, 0);
+    ck_assert(all_finite(y, 256));
+    free(x);
+    rnnamp_lv2_host_free(h);
+}
+END_TEST
+
+/* A failed load keeps the old model playing, unchanged, and says why. */
+START_TEST(t_bad_file_status)
+{
+    const size_t n = 9600;
+    float *x = test_signal(n, 48000.0, 0.5);
+    float *y0 = malloc(n * sizeof *y0), *y1 = malloc(n * sizeof *y1);
+    const char *bad[2] = {missing, corrupt};
+    const char *why[2] = {"missing.json", "corrupt.json"};
+    for (int t = 0; t < 2; t++) {
+        int threaded = t;
+        rnnamp_lv2_host *h0 = host(48000.0, threaded, 8192);
+        rnnamp_lv2_host *h1 = host(48000.0, threaded, 8192);
+        load(h0, model_a, 256, threaded);
+        load(h1, model_a, 256, threaded);
+        render(h0, x, y0, n, 256);
+        render(h1, x, y1, n, 256);
+        /* h1 is asked to load a bad file; h0 just keeps running */
+        char err[256];
+        ck_assert(rnnamp_lv2_host_set_path(h1, RNNAMP_PLUGIN_MODEL, bad[t], err,
+                                           sizeof err) == 0);
+        rnnamp_lv2_host_run(h1, x, y1, 256);
+        rnnamp_lv2_host_run(h0, x, y0, 256);
+        rnnamp_lv2_host_worker_idle(h1);
+        render(h0, x, y0, n, 256);
+        render(h1, x, y1, n, 256);
+        ck_assert_msg(!strncmp(status(h1), "error", 5) &&
+                          strstr(status(h1), why[t]),
+                      "status: %s", status(h1));
+        ck_assert_msg(max_abs_diff(y0, y1, n) == 0.0,
+                      "a failed load changed the output");
+        ck_assert(max_abs_diff(y1, x, n) > 0.05); /* still the model */
+        rnnamp_lv2_host_free(h0);
+        rnnamp_lv2_host_free(h1);
+    }
+    free(x);
+    free(y0);
+    free(y1);
+}
+END_TEST
+
+/* Random block sizes 1..8192 give the same output as one big block. */
+START_TEST(t_block_sizes)
+{
+    const size_t n = 48000;
+    float *x = test_signal(n, 48000.0, 0.5);
+    float *y0 = malloc(n * sizeof *y0), *y1 = malloc(n * sizeof *y1);
+    rnnamp_lv2_host *h0 = host(48000.0, 0, 8192);
+    rnnamp_lv2_host *h1 = host(48000.0, 0, 8192);
+    load(h0, model_a, 1, 0);
+    load(h1, model_a, 1, 0);
+    render(h0, x, y0, n, 8192);
+    uint32_t s = 42u;
+    for (size_t done = 0; done < n;) {
+        s = s * 1664525u + 1013904223u;
+        uint32_t k =
+            (s >> 8) % 4 == 0 ? 1u + (s >> 12) % 8192u : 1u + (s >> 12) % 64u;
+        if (k > n - done)
+            k = (uint32_t)(n - done);
+        rnnamp_lv2_host_run(h1, x + done, y1 + done, k);
+        done += k;
+    }
+    double d = max_abs_diff(y0, y1, n);
+    size_t first = 0;
+    while (first < n && y0[first] == y1[first])
+        first++;
+    ck_assert_msg(d == 0.0,
+                  "block sizes change the output by %g (first at %zu)", d,
+                  first);
+    rnnamp_lv2_host_free(h0);
+    rnnamp_lv2_host_free(h1);
+    free(x);
+    free(y0);
+    free(y1);
+}
+END_TEST
+
+/* 1000 model switches, one short block apart: no crash, finite output,
+ * the last request wins. */
+START_TEST(t_rapid_switches)
+{
+    for (int threaded = 0; threaded < 2; threaded++) {
+        rnnamp_lv2_host *h = host(48000.0, threaded, 8192);
+        float *x = test_signal(4096, 48000.0, 0.5);
+        float y[64];
+        char err[256];
+        int finite = 1;
+        for (int i = 0; i < 1000; i++) {
+            const char *p = i % 7 == 6 ? corrupt : (i & 1) ? model_b : model_a;
+            ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP_PLUGIN_MODEL, p, err,
+                                               sizeof err) == 0);
+            rnnamp_lv2_host_run(h, x + (i % 64) * 64, y, 64);
+            finite &= all_finite(y, 64);
+            /* a real host's worker keeps up over ~50 blocks */
+            if (i % 50 == 49)
+                rnnamp_lv2_host_worker_idle(h);
+        }
+        ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP_PLUGIN_MODEL, model_b, err,
+                                           sizeof err) == 0);
+        rnnamp_lv2_host_run(h, NULL, y, 64);
+        rnnamp_lv2_host_worker_idle(h);
+        for (int i = 0; i < 100; i++) {
+            rnnamp_lv2_host_run(h, x + (i % 64) * 64, y, 64);
+            finite &= all_finite(y, 64);
+        }
+        ck_assert(finite);
+        ck_assert_msg(strstr(status(h), "test-gru-8"), "%s", status(h));
+        free(x);
+        rnnamp_lv2_host_free(h);
+    }
+}
+END_TEST
+
+/* State: the model path survives save/restore (with and without a worker
+ * in restore); the restored plugin sounds the same. */
+START_TEST(t_state_roundtrip)
+{
+    const size_t n = 9600;
+    float *x = test_signal(n, 48000.0, 0.5);
+    float *y0 = malloc(n * sizeof *y0), *y1 = malloc(n * sizeof *y1);
+    char sdir[400], err[1024];
+    snprintf(sdir, sizeof sdir, "%s/state", dir);
+    rnnamp_lv2_host *h = host(48000.0, 0, 8192);
+    set(h, "input_gain", 3.0f);
+    load(h, model_b, 256, 0);
+    ck_assert_msg(rnnamp_lv2_host_save_state(h, sdir, err, sizeof err) == 0,
+                  "%s", err);
+    rnnamp_lv2_host_free(h);
+
+    for (int with_worker = 0; with_worker < 2; with_worker++) {
+        rnnamp_lv2_host *r = host(48000.0, 0, 8192);
+        ck_assert_msg(rnnamp_lv2_host_restore_state(r, sdir, with_worker, err,
+                                                    sizeof err) == 0,
+                      "%s", err);
+        rnnamp_lv2_host_get_all(r);
+        rnnamp_lv2_host_run(r, NULL, NULL, 256); /* installed here */
+        ck_assert_msg(strstr(status(r), "loaded test-gru-8"), "%s", status(r));
+        float g;
+        ck_assert(rnnamp_lv2_host_get_control(r, "input_gain", &g) == 0);
+        ck_assert(g == 3.0f);
+        /* the same as a fresh instance loading the file directly */
+        rnnamp_lv2_host *f = host(48000.0, 0, 8192);
+        set(f, "input_gain", 3.0f);
+        load(f, model_b, 256, 0);
+        render(r, x, y0, n, 256);
+        render(f, x, y1, n, 256);
+        ck_assert_msg(max_abs_diff(y0, y1, n) == 0.0,
+                      "restored plugin sounds different");
+        rnnamp_lv2_host_free(r);
+        rnnamp_lv2_host_free(f);
+    }
+    free(x);
+    free(y0);
+    free(y1);
+}
+END_TEST
+
+/* A saved state whose model file is gone: error status, dry audio. */
+START_TEST(t_state_missing_model)
+{
+    char p[400], sdir[400], err[1024];
+    snprintf(p, sizeof p, "%s/gone.json", dir);
+    snprintf(sdir, sizeof sdir, "%s/state2", dir);
+    make_model(p, RNNAMP_LSTM, 8, 1, 77u, 4.0f, 48000.0);
+    rnnamp_lv2_host *h = host(48000.0, 0, 8192);
+    load(h, p, 256, 0);
+    ck_assert(rnnamp_lv2_host_save_state(h, sdir, err, sizeof err) == 0);
+    rnnamp_lv2_host_free(h);
+    /* remove the file and whatever lilv linked to it */
+    ck_assert_int_eq(unlink(p), 0);
+
+    rnnamp_lv2_host *r = host(48000.0, 0, 8192);
+    ck_assert(rnnamp_lv2_host_restore_state(r, sdir, 0, err, sizeof err) == 0);
+    set(r, "dc_block", 0.0f); /* the state turned it on */
+    rnnamp_lv2_host_get_all(r);
+    const size_t n = 4800;
+    float *x = test_signal(n, 48000.0, 0.5);
+    float *y = malloc(n * sizeof *y);
+    render(r, NULL, NULL, 4800, 256); /* DC blocker fades out */
+    render(r, x, y, n, 256);
+    ck_assert_msg(!strncmp(status(r), "error", 5), "%s", status(r));
+    ck_assert(max_abs_diff(x, y, n) == 0.0);
+    /* an empty path clears a model */
+    rnnamp_lv2_host *c = host(48000.0, 0, 8192);
+    set(c, "dc_block", 0.0f);
+    load(c, model_a, 256, 0);
+    load(c, "", 256, 0);
+    render(c, NULL, NULL, 4800, 256); /* fade to dry */
+    render(c, x, y, n, 256);
+    ck_assert_msg(!strncmp(status(c), "no model", 8), "%s", status(c));
+    ck_assert(max_abs_diff(x, y, n) == 0.0);
+    rnnamp_lv2_host_free(c);
+    rnnamp_lv2_host_free(r);
+    free(x);
+    free(y);
+}
+END_TEST
+
+/* The demo preset loads its bundled model by relative path. */
+START_TEST(t_preset)
+{
+    char err[1024];
+    rnnamp_lv2_host *h = host(48000.0, 0, 8192);
+    ck_assert_msg(
+        rnnamp_lv2_host_apply_preset(h, "http://rnnamp.org/presets/demo-lstm8",
+                                     err, sizeof err) == 0,
+        "%s", err);
+    rnnamp_lv2_host_get_all(h);
+    rnnamp_lv2_host_run(h, NULL, NULL, 256);
+    ck_assert_msg(strstr(status(h), "loaded rnnamp demo LSTM-8"), "%s",
+                  status(h));
+    const char *p = rnnamp_lv2_host_property(h, RNNAMP_PLUGIN_MODEL);
+    ck_assert(p && strstr(p, "rnnamp-demo.lv2/demo-lstm8.json"));
+    ck_assert(rnnamp_lv2_host_apply_preset(h, "urn:rnnamp:no-such-preset", err,
+                                           sizeof err) != 0);
+    ck_assert_msg(strstr(err, "demo-lstm8"), "%s", err);
+    rnnamp_lv2_host_free(h);
+}
+END_TEST
+
+/* Output of a render at `rate`, resampled to 48 kHz, latency removed. */
+static float *render_at(double rate, const char *model, size_t n48,
+                        uint32_t *latency)
+{
+    size_t n = (size_t)ceil(n48 * rate / 48000.0) + 64;
+    float *x = test_signal(n, rate, 0.5);
+    rnnamp_lv2_host *h = host(rate, 0, 8192);
+    set(h, "dc_block", 0.0f);
+    load(h, model, 256, 0);
+    ck_assert_msg(!strncmp(status(h), "loaded", 6), "%s", status(h));
+    *latency = rnnamp_lv2_host_latency(h);
+    size_t total = n + *latency;
+    float *xin = calloc(total, sizeof *xin);
+    memcpy(xin, x, n * sizeof *x);
+    float *y = malloc(total * sizeof *y);
+    render(h, xin, y, total, 256);
+    ck_assert(all_finite(y, total));
+    ck_assert(max_abs_diff(y + *latency, x, n) > 0.05); /* not dry */
+    rnnamp_lv2_host_free(h);
+    float *y48 = calloc(n48 + 64, sizeof *y48);
+    if (rate == 48000.0) {
+        memcpy(y48, y + *latency, n48 * sizeof *y48);
+    } else {
+        SRC_DATA d = {0};
+        d.data_in = y + *latency;
+        d.input_frames = (long)n;
+        d.data_out = y48;
+        d.output_frames = (long)n48;
+        d.src_ratio = 48000.0 / rate;
+        ck_assert_int_eq(src_simple(&d, SRC_SINC_BEST_QUALITY, 1), 0);
+    }
+    free(x);
+    free(xin);
+    free(y);
+    return y48;
+}
+
+static double esr(const float *y, const float *ref, size_t from, size_t to)
+{
+    double num = 0.0, den = 0.0;
+    for (size_t i = from; i < to; i++) {
+        num += ((double)y[i] - ref[i]) * ((double)y[i] - ref[i]);
+        den += (double)ref[i] * ref[i];
+    }
+    return num / den;
+}
+
+/* 44.1 kHz (resampled, reports latency), 96 kHz (delay-line) are close to
+ * the 48 kHz output. */
+START_TEST(t_sample_rates)
+{
+    const size_t n48 = 24000;
+    uint32_t l48, l44, l96;
+    float *r = render_at(48000.0, model_a, n48, &l48);
+    float *a = render_at(44100.0, model_a, n48, &l44);
+    float *b = render_at(96000.0, model_a, n48, &l96);
+    ck_assert_int_eq(l48, 0);
+    ck_assert_int_eq(l96, 0);
+    ck_assert_msg(l44 > 0 && l44 < 256, "latency at 44.1 kHz: %u", l44);
+    double e44 = esr(a, r, 4800, n48 - 200);
+    double e96 = esr(b, r, 4800, n48 - 200);
+    fprintf(stderr, "ESR vs 48 kHz: 44.1 kHz %.3g (latency %u), 96 kHz %.3g\n",
+            e44, l44, e96);
+    ck_assert_msg(e44 < 0.01, "ESR at 44.1 kHz %g", e44);
+    ck_assert_msg(e96 < 0.05, "ESR at 96 kHz %g", e96);
+    free(r);
+    free(a);
+    free(b);
+}
+END_TEST
+
+static double max_step(const float *y, size_t from, size_t to)
+{
+    double m = 0.0;
+    for (size_t i = from + 1; i < to; i++)
+        m = fmax(m, fabs((double)y[i] - y[i - 1]));
+    return m;
+}
+
+/* Switching models on a sine: no sample-to-sample jump bigger than what
+ * either model produces on its own. */
+START_TEST(t_switch_jump)
+{
+    const size_t n = 48000;
+    float *x = malloc(n * sizeof *x);
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(0.5 * sin(2 * M_PI * 110.0 * i / 48000.0));
+    float *ya = malloc(n * sizeof *ya), *yb = malloc(n * sizeof *yb),
+          *ys = malloc(n * sizeof *ys);
+    rnnamp_lv2_host *ha = host(48000.0, 0, 8192);
+    rnnamp_lv2_host *hb = host(48000.0, 0, 8192);
+    rnnamp_lv2_host *hs = host(48000.0, 0, 8192);
+    load(ha, model_a, 256, 0);
+    load(hb, model_b, 256, 0);
+    load(hs, model_a, 256, 0);
+    render(ha, x, ya, n, 256);
+    render(hb, x, yb, n, 256);
+    /* switch at 0.5 s, inside a block of 256 */
+    render(hs, x, ys, 24064, 256);
+    char err[256];
+    ck_assert(rnnamp_lv2_host_set_path(hs, RNNAMP_PLUGIN_MODEL, model_b, err,
+                                       sizeof err) == 0);
+    render(hs, x + 24064, ys + 24064, n - 24064, 256);
+    double ja = max_step(ya, 4800, n), jb = max_step(yb, 4800, n);
+    double js = max_step(ys, 4800, n);
+    /* the jump a hard switch would make */
+    double hard = fabs((double)yb[24064] - ya[24063]);
+    fprintf(stderr,
+            "largest step: model A %.4f, model B %.4f, with switch %.4f "
+            "(hard switch would jump %.4f)\n",
+            ja, jb, js, hard);
+    ck_assert_msg(js <= 1.05 * fmax(ja, jb), "switch step %g > %g", js,
+                  fmax(ja, jb));
+    ck_assert_msg(strstr(status(hs), "test-gru-8"), "%s", status(hs));
+    rnnamp_lv2_host_free(ha);
+    rnnamp_lv2_host_free(hb);
+    rnnamp_lv2_host_free(hs);
+    free(x);
+    free(ya);
+    free(yb);
+    free(ys);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("plugin");
+    TCase *tc = tcase_create("lv2");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, t_engine_match_sync);
+    tcase_add_test(tc, t_engine_match_threaded);
+    tcase_add_test(tc, t_controls);
+    tcase_add_test(tc, t_no_alloc_in_run);
+    tcase_add_test(tc, t_bad_file_status);
+    tcase_add_test(tc, t_block_sizes);
+    tcase_add_test(tc, t_rapid_switches);
+    tcase_add_test(tc, t_state_roundtrip);
+    tcase_add_test(tc, t_state_missing_model);
+    tcase_add_test(tc, t_preset);
+    tcase_add_test(tc, t_sample_rates);
+    tcase_add_test(tc, t_switch_jump);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
