@@ -1,0 +1,283 @@
+/* Trainer behaviour: convergence on a known answer, exact resume,
+ * determinism across thread counts, latency/polarity detection. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "align.h"
+#include "dataset.h"
+#include "engine.h"
+#include "trainer.h"
+
+#include "test_util.h"
+
+#define RATE 8000
+
+static float urand(uint32_t *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return (float)(*s >> 8) / 8388608.0f - 1.0f;
+}
+
+/* Input: band-limited noise with varying level. Target: the linear IIR
+ * y[n] = 0.4 x[n] + 0.2 x[n-1] + 0.5 y[n-1]. */
+static void make_iir(float *x, float *y, size_t n)
+{
+    uint32_t s = 7;
+    float lp = 0, yp = 0, xp = 0;
+    for (size_t i = 0; i < n; i++) {
+        lp += 0.5f * (urand(&s) - lp);
+        float env = 0.3f + 0.2f * sinf((float)i * 0.0007f);
+        x[i] = env * lp;
+        y[i] = 0.4f * x[i] + 0.2f * xp + 0.5f * yp;
+        xp = x[i];
+        yp = y[i];
+    }
+}
+
+static void small_config(rnnamp_train_config *c)
+{
+    rnnamp_train_config_default(c, RATE);
+    c->arch = RNNAMP_RNN;
+    c->hidden = 4;
+    c->minutes = 0;
+    c->batch = 8;
+    c->tbptt = 256;
+    c->segment = 1024;
+    c->warmup = 64;
+    c->lr = 0.01;
+    c->threads = 2;
+}
+
+static void iir_dataset(rnnamp_dataset *d, double seconds)
+{
+    size_t n = (size_t)(seconds * RATE);
+    float *x = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float));
+    make_iir(x, y, n);
+    rnnamp_dataset_opts o;
+    rnnamp_dataset_opts_default(&o);
+    o.align = 0;
+    rnnamp_dataset_init(d);
+    char err[RNNAMP_ERR_LEN];
+    ck_assert_msg(rnnamp_dataset_add_buffers(d, "iir", x, y, n, n, RATE, NULL,
+                                             0, &o, err, sizeof err) == 0,
+                  "%s", err);
+    free(x);
+    free(y);
+}
+
+START_TEST(converges_on_iir)
+{
+    rnnamp_dataset d;
+    iir_dataset(&d, 8.0);
+    rnnamp_train_config c;
+    small_config(&c);
+    c.epochs = 60;
+    c.early_stop = 100;
+    rnnamp_model *m = NULL;
+    rnnamp_train_result r;
+    char err[RNNAMP_ERR_LEN];
+    ck_assert_msg(
+        rnnamp_train_run(&c, &d, NULL, NULL, &m, &r, err, sizeof err) == 0,
+        "%s", err);
+    fprintf(stderr, "IIR: val ESR %.3g, test ESR %.3g after %d epochs\n",
+            r.val_esr, r.test_esr, r.epochs_run);
+    ck_assert_msg(r.test_esr < 1e-3, "test ESR %.4g", r.test_esr);
+    ck_assert_msg(r.n_epochs == 60 && r.val_hist[59] < r.val_hist[0],
+                  "val ESR did not improve");
+    /* the evaluation does not depend on the thread count */
+    double e2 = rnnamp_train_eval_esr(m, &d, RNNAMP_SPLIT_TEST, 1);
+    ck_assert(fabs(e2 - r.test_esr) < 1e-6 + 1e-3 * r.test_esr);
+    rnnamp_train_result_free(&r);
+    rnnamp_model_free(m);
+    rnnamp_dataset_free(&d);
+}
+END_TEST
+
+static int stop_after(const rnnamp_train_progress *p, void *user)
+{
+    int *left = user;
+    (void)p;
+    return --*left <= 0;
+}
+
+static rnnamp_model *run(rnnamp_train_config *c, rnnamp_dataset *d,
+                         rnnamp_train_progress_fn cb, void *user,
+                         rnnamp_train_result *r)
+{
+    rnnamp_model *m = NULL;
+    char err[RNNAMP_ERR_LEN];
+    ck_assert_msg(rnnamp_train_run(c, d, cb, user, &m, r, err, sizeof err) == 0,
+                  "%s", err);
+    return m;
+}
+
+START_TEST(resume_is_exact)
+{
+    rnnamp_dataset d;
+    iir_dataset(&d, 4.0);
+    rnnamp_train_config c;
+    small_config(&c);
+    c.epochs = 4;
+    char ck[256];
+    snprintf(ck, sizeof ck, "/tmp/rnnamp-test-resume-%d.ckpt", (int)getpid());
+    rnnamp_train_result ra, rb, rc;
+    rnnamp_model *a = run(&c, &d, NULL, NULL, &ra);
+    /* interrupted after 5 progress reports (mid-epoch), then resumed */
+    c.checkpoint_path = ck;
+    int left = 5;
+    rnnamp_model *b = run(&c, &d, stop_after, &left, &rb);
+    ck_assert_int_eq(rb.stop, RNNAMP_STOP_INTERRUPTED);
+    ck_assert_int_lt(rb.epochs_run, 4);
+    c.resume = 1;
+    rnnamp_model *cm = run(&c, &d, NULL, NULL, &rc);
+    ck_assert_uint_eq(a->n_params, cm->n_params);
+    ck_assert_msg(memcmp(a->params, cm->params, a->n_params * sizeof(float)) ==
+                      0,
+                  "resumed weights differ from an uninterrupted run");
+    ck_assert_int_eq(ra.n_epochs, rc.n_epochs);
+    for (int i = 0; i < ra.n_epochs; i++)
+        ck_assert(ra.val_hist[i] == rc.val_hist[i]);
+    /* and the interrupted run's model is not the final one */
+    ck_assert(memcmp(a->params, b->params, a->n_params * sizeof(float)) != 0);
+    /* a checkpoint from other settings is refused with a clear message */
+    c.hidden = 5;
+    rnnamp_model *bad = NULL;
+    rnnamp_train_result rbad;
+    char err[RNNAMP_ERR_LEN];
+    ck_assert_int_eq(
+        rnnamp_train_run(&c, &d, NULL, NULL, &bad, &rbad, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "--resume"));
+    unlink(ck);
+    rnnamp_train_result_free(&ra);
+    rnnamp_train_result_free(&rb);
+    rnnamp_train_result_free(&rc);
+    rnnamp_model_free(a);
+    rnnamp_model_free(b);
+    rnnamp_model_free(cm);
+    rnnamp_dataset_free(&d);
+}
+END_TEST
+
+START_TEST(same_result_any_thread_count)
+{
+    rnnamp_dataset d;
+    iir_dataset(&d, 4.0);
+    rnnamp_train_config c;
+    small_config(&c);
+    c.arch = RNNAMP_LSTM;
+    c.epochs = 2;
+    rnnamp_train_result r1, r2;
+    c.threads = 1;
+    rnnamp_model *a = run(&c, &d, NULL, NULL, &r1);
+    c.threads = 2;
+    rnnamp_model *b = run(&c, &d, NULL, NULL, &r2);
+    ck_assert(memcmp(a->params, b->params, a->n_params * sizeof(float)) == 0);
+    ck_assert(r1.val_esr == r2.val_esr);
+    /* another seed gives other weights */
+    c.seed = 2;
+    rnnamp_train_result r3;
+    rnnamp_model *e = run(&c, &d, NULL, NULL, &r3);
+    ck_assert(memcmp(a->params, e->params, a->n_params * sizeof(float)) != 0);
+    rnnamp_train_result_free(&r1);
+    rnnamp_train_result_free(&r2);
+    rnnamp_train_result_free(&r3);
+    rnnamp_model_free(a);
+    rnnamp_model_free(b);
+    rnnamp_model_free(e);
+    rnnamp_dataset_free(&d);
+}
+END_TEST
+
+/* Target = soft-clipped, filtered input delayed by `delay`, maybe
+ * inverted. */
+static void check_delay(int delay, int invert)
+{
+    size_t n = 48000;
+    float *x = calloc(n, sizeof(float)), *y = calloc(n + 1000, sizeof(float));
+    uint32_t s = 99;
+    float lp = 0;
+    for (size_t i = 0; i < n; i++) {
+        lp += 0.3f * (urand(&s) - lp);
+        x[i] = 0.5f * lp;
+    }
+    float st = 0;
+    for (size_t i = 0; i < n + 1000; i++) {
+        float v = i >= (size_t)delay && i - delay < n ? x[i - delay] : 0.0f;
+        st += 0.6f * (tanhf(2.0f * v) - st);
+        y[i] = invert ? -st : st;
+    }
+    rnnamp_align_result r;
+    ck_assert_int_eq(rnnamp_align_find(x, n, y, n + 1000, 4800, 0, &r), 0);
+    ck_assert_msg(r.lag == delay, "delay %d: found %d", delay, r.lag);
+    ck_assert_int_eq(r.inverted, invert);
+    ck_assert(r.correlation > 0.5);
+    /* the dataset corrects both */
+    rnnamp_dataset d;
+    rnnamp_dataset_init(&d);
+    rnnamp_dataset_opts o;
+    rnnamp_dataset_opts_default(&o);
+    char err[RNNAMP_ERR_LEN];
+    ck_assert_msg(rnnamp_dataset_add_buffers(&d, "t", x, y, n, n + 1000, 48000,
+                                             NULL, 0, &o, err, sizeof err) == 0,
+                  "%s", err);
+    ck_assert_int_eq(d.pairs[0].latency, delay);
+    ck_assert_int_eq(d.pairs[0].inverted, invert);
+    for (size_t i = 1000; i < 1010; i++) {
+        float want = invert ? -y[i + delay] : y[i + delay];
+        ck_assert(d.pairs[0].target[i] == want);
+    }
+    rnnamp_dataset_free(&d);
+    free(x);
+    free(y);
+}
+
+START_TEST(latency_0)
+{
+    check_delay(0, 0);
+}
+END_TEST
+START_TEST(latency_1)
+{
+    check_delay(1, 0);
+}
+END_TEST
+START_TEST(latency_37_inverted)
+{
+    check_delay(37, 1);
+}
+END_TEST
+START_TEST(latency_480)
+{
+    check_delay(480, 0);
+}
+END_TEST
+START_TEST(polarity_only)
+{
+    check_delay(0, 1);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("train");
+    TCase *tc = tcase_create("train");
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, latency_0);
+    tcase_add_test(tc, latency_1);
+    tcase_add_test(tc, latency_37_inverted);
+    tcase_add_test(tc, latency_480);
+    tcase_add_test(tc, polarity_only);
+    tcase_add_test(tc, same_result_any_thread_count);
+    tcase_add_test(tc, resume_is_exact);
+    tcase_add_test(tc, converges_on_iir);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int nf = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return nf ? 1 : 0;
+}
