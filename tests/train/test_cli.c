@@ -163,6 +163,23 @@ START_TEST(good_run_and_full_disk)
     path(p, sizeof p, "m.preset.lv2/m.json");
     ck_assert(test_file_exists(p));
 
+    /* a knob model from two pairs: two inputs, self-test passes */
+    rc = train("--pair di.wav:amp.wav:0 --pair di.wav:di.wav:1 -o k.json "
+               "--epochs 1 --batch 4 --segment 1024 --tbptt 256 --warmup 64 "
+               "--hidden 6",
+               out, sizeof out);
+    ck_assert_msg(rc == 0, "knob run: exit %d:\n%s", rc, out);
+    path(p, sizeof p, "k.json");
+    m = rnnamp_model_load(p, err, sizeof err);
+    ck_assert_msg(m != NULL, "%s", err);
+    ck_assert_int_eq(m->n_inputs, 2);
+    ck_assert_int_eq(rnnamp_engine_selftest(m, 1e-4, &me, err, sizeof err), 0);
+    rnnamp_model_free(m);
+    /* knob counts must agree */
+    rc = train("--pair di.wav:amp.wav:0 --pair di.wav:di.wav:1,0.5 -o k2.json",
+               out, sizeof out);
+    ck_assert_msg(rc == 1 && strstr(out, "knob"), "exit %d:\n%s", rc, out);
+
     /* full disk: a 64 KiB tmpfs holding a good old model; a big model does
      * not fit, the old file must stay intact and no temporary is left */
     char mnt[512];
