@@ -7,8 +7,8 @@
  * An offline host on lilv (tools/lv2_host.c). The plugin runs at --rate
  * (default: the input file's rate; the file must be at that rate). A model
  * is sent as a patch:Set on the control input, as a real host does; the
- * tool then runs silence until the plugin reports its status and the
- * crossfade from dry has finished, and only then renders the file. The
+ * tool then runs silence until the plugin reports its status, then 0.5 s
+ * more (crossfade and DC blocker settle), and only then renders the file. The
  * output (mono, 32-bit float WAV, at the same rate) is written atomically
  * and is not delayed: the plugin's reported latency is compensated.
  *
@@ -26,8 +26,9 @@
 
 #define MAX_SETS 32
 /* Silence run after the model is in so that the plugin's 50 ms crossfade
- * from dry is over before the file starts. */
-#define SETTLE_SECONDS 0.1
+ * from dry is over and the DC blocker (5 Hz, 32 ms time constant) has
+ * settled on the model's output offset before the file starts. */
+#define SETTLE_SECONDS 0.5
 
 static void usage(FILE *f)
 {
