@@ -52,15 +52,21 @@ static void line(cairo_t *cr, const double *v, const float *fv, size_t n,
     cairo_stroke(cr);
 }
 
+/* Frame with horizontal grid lines (one per decade / quarter). No text:
+ * cairo's toy text pulls in fontconfig, whose caches never free. */
 static void frame(cairo_t *cr, double x, double y, double w, double h,
-                  const char *title)
+                  int lines)
 {
-    cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+    cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
     cairo_set_line_width(cr, 1.0);
+    for (int i = 1; i < lines; i++) {
+        cairo_move_to(cr, x, y + h * i / lines);
+        cairo_line_to(cr, x + w, y + h * i / lines);
+    }
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
     cairo_rectangle(cr, x, y, w, h);
     cairo_stroke(cr);
-    cairo_move_to(cr, x, y - 8);
-    cairo_show_text(cr, title);
 }
 #endif
 
@@ -84,10 +90,6 @@ int rnnamp_plot_write(const char *path, const double *train_loss,
     cairo_t *cr = cairo_create(sf);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
-    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
-                           CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, 14);
-    char title[160];
 
     /* loss curves */
     double lo = INFINITY, hi = -INFINITY;
@@ -105,11 +107,7 @@ int rnnamp_plot_write(const char *path, const double *train_loss,
     }
     lo = floor(lo);
     hi = ceil(hi) + (ceil(hi) == floor(lo) ? 1 : 0);
-    snprintf(title, sizeof title,
-             "loss per epoch (log10 %g .. %g): blue = training loss, "
-             "red = validation ESR",
-             lo, hi);
-    frame(cr, 60, 40, W - 100, 260, title);
+    frame(cr, 60, 40, W - 100, 260, (int)(hi - lo));
     cairo_set_line_width(cr, 2.0);
     cairo_set_source_rgb(cr, 0.1, 0.3, 0.9);
     line(cr, train_loss, NULL, (size_t)n_epochs, 60, 40, W - 100, 260, lo, hi,
@@ -121,11 +119,8 @@ int rnnamp_plot_write(const char *path, const double *train_loss,
     double a = 1e-6;
     for (size_t i = 0; i < n_clip; i++)
         a = fmax(a, fmax(fabsf(target[i]), fabsf(pred[i])));
-    snprintf(title, sizeof title,
-             "test clip, %zu samples: black = target, orange = prediction "
-             "(test ESR %.4g)",
-             n_clip, test_esr);
-    frame(cr, 60, 360, W - 100, 300, title);
+    (void)test_esr;
+    frame(cr, 60, 360, W - 100, 300, 4);
     cairo_set_line_width(cr, 1.5);
     cairo_set_source_rgb(cr, 0, 0, 0);
     line(cr, NULL, target, n_clip, 60, 360, W - 100, 300, -a, a, 0);

@@ -1,7 +1,9 @@
 /* rnnamp trainer: PNG report of a training run (cairo).
  *
- * Top: training loss and validation ESR per epoch (log scale).
- * Bottom: target vs prediction on a short clip.
+ * Top: training loss (blue) and validation ESR (red) per epoch, log scale,
+ * one grid line per decade. Bottom: target (black) vs prediction (orange)
+ * on a short clip. No text (no fontconfig); test_esr is for a future
+ * caption.
  * Written atomically. Without cairo (RNNAMP_HAVE_CAIRO undefined) the
  * function returns -1 with "built without cairo".
  *
