@@ -402,6 +402,7 @@ int capture_signal_make(capture_signal *s, int rate, double guitar_seconds,
         p += n_white + gap;
     }
     /* Training guitar in sections of about 10 s at different levels. */
+    s->guitar_start = p;
     static const double level_db[6] = {-10.0, -16.0, -6.0, -12.0, -20.0, -4.0};
     int n_sec = (int)ceil(guitar_seconds / 10.0);
     double sec_len = guitar_seconds / n_sec;

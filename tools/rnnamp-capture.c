@@ -21,6 +21,7 @@
 
 #include "../src/audio_io.h"
 #include "../src/engine.h"
+#include "../src/lv2_preset.h"
 #include "../src/model.h"
 #include "../src/model_io.h"
 #include "../src/trainer.h"
@@ -62,6 +63,7 @@ typedef struct {
     int hidden, layers, skip, epochs, threads, batch;
     double minutes, lr;
     unsigned long long seed;
+    int tbptt, segment;
     int have_epochs, have_minutes, have_lr, have_batch;
     int quiet;
 } options;
@@ -91,6 +93,7 @@ static void usage(FILE *f)
         "  --save-audio DIR    write the signal and targets as WAV to DIR\n"
         "  --arch lstm|gru|rnn --hidden N --layers N --skip\n"
         "  --minutes M --epochs N --seed S --threads N --batch B --lr X\n"
+        "  --tbptt T --segment S  truncated-BPTT chunk and segment (samples)\n"
         "  --quiet             no per-epoch progress\n");
 }
 
@@ -316,6 +319,14 @@ static int parse_args(int argc, char **argv, options *o)
             if (parse_int(a, v, 1, 1024, &o->batch))
                 return -1;
             o->have_batch = 1;
+        } else if (!strcmp(a, "--tbptt")) {
+            NEED_ARG;
+            if (parse_int(a, v, 16, 1 << 16, &o->tbptt))
+                return -1;
+        } else if (!strcmp(a, "--segment")) {
+            NEED_ARG;
+            if (parse_int(a, v, 64, 1 << 22, &o->segment))
+                return -1;
         } else if (!strcmp(a, "--lr")) {
             NEED_ARG;
             if (parse_double(a, v, 1e-7, 1.0, &o->lr))
@@ -636,6 +647,7 @@ static int capture_mode(const options *o)
     heldout ho = {0};
     char *meta = NULL;
     int latency = 0;
+    double out_scale = 1.0;
 
     host =
         capture_lv2_open(o->plugin, o->rate, o->load_bundle, err, sizeof err);
@@ -752,6 +764,17 @@ static int capture_mode(const options *o)
             free(padded_in);
             goto fail;
         }
+        /* Train on a target scaled to the input's RMS (Adam's steps are
+         * absolute, a very quiet or loud target trains badly); the scale
+         * is folded back into the linear head after training. Without
+         * --skip only: with skip the input path is not scaled. */
+        if (c == 0 && !o->skip) {
+            double in_e = 0.0;
+            for (size_t i = sig.train_start; i < sig.train_end; i++)
+                in_e += (double)input[i] * input[i];
+            out_scale = sqrt(in_e / (energy + 1e-30));
+            out_scale = fmin(fmax(out_scale, 1e-3), 1e3);
+        }
         if (peak > 1.0)
             fprintf(stderr,
                     "rnnamp-capture: note: the plugin's output peaks at "
@@ -765,6 +788,8 @@ static int capture_mode(const options *o)
                 goto out;
             }
         }
+        for (size_t i = 0; i < n_in; i++)
+            aligned[i] *= (float)out_scale;
         char pname[512];
         snprintf(pname, sizeof pname, "capture of %s, setting %d",
                  capture_lv2_name(host), c + 1);
@@ -816,6 +841,14 @@ static int capture_mode(const options *o)
         tc.batch = o->batch;
     if (o->have_lr)
         tc.lr = o->lr;
+    if (o->tbptt)
+        tc.tbptt = o->tbptt;
+    if (o->segment)
+        tc.segment = o->segment;
+    else if (o->tbptt) /* about 0.5 s in whole chunks */
+        tc.segment = ((o->rate / 2 + o->tbptt / 2) / o->tbptt) * o->tbptt;
+    if (tc.segment < tc.tbptt)
+        tc.segment = tc.tbptt;
     tc.stop = &stop_flag;
     if (rnnamp_train_config_check(&tc, err, sizeof err))
         goto fail;
@@ -830,6 +863,16 @@ static int capture_mode(const options *o)
     if (rnnamp_train_run(&tc, &ds, on_progress, &pc, &model, &res, err,
                          sizeof err))
         goto fail;
+
+    /* Undo the target scaling in the (linear) head. */
+    {
+        rnnamp_layer *head = &model->layers[model->n_layers - 1];
+        float inv = (float)(1.0 / out_scale);
+        for (int i = 0; i < head->n_out * head->n_in; i++)
+            head->w_ih[i] *= inv;
+        for (int i = 0; i < head->n_out; i++)
+            head->b_ih[i] *= inv;
+    }
 
     /* Evaluate on held-out material with the real-time engine. */
     if (heldout_make(&ho, o, &sig, err, sizeof err))
@@ -942,9 +985,15 @@ static int capture_mode(const options *o)
             "%.5f (%s), worst held-out ESR %.5f\n",
             o->out, desc, res.epochs_run, res.seconds, res.test_esr,
             rnnamp_esr_grade(res.test_esr), worst);
-    if (o->bundle_out)
-        fprintf(stderr, "rnnamp-capture: --lv2-bundle: not written (the LV2 "
-                        "preset writer is not available in this build)\n");
+    if (o->bundle_out) {
+        char label[512];
+        snprintf(label, sizeof label, "%s capture", capture_lv2_name(host));
+        if (rnnamp_lv2_preset_write(o->bundle_out, label, o->out, err,
+                                    sizeof err))
+            goto fail;
+        fprintf(stderr, "rnnamp-capture: wrote LV2 preset bundle %s\n",
+                o->bundle_out);
+    }
     rc = 0;
     goto out;
 oom:
