@@ -11,14 +11,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <samplerate.h>
 
+#include "dc_blocker.h"
 #include "engine.h"
 #include "lv2_host.h"
 #include "model.h"
 #include "model_io.h"
+#include "resampler.h"
+#include "smoother.h"
 #include "test_util.h"
 
 /* ---- allocation counter for the audio thread only ------------------- */
@@ -722,6 +726,142 @@ START_TEST(t_switch_jump)
 }
 END_TEST
 
+/* ---- the non-LV2 parts (src/smoother.c, dc_blocker.c, resampler.c) ---- */
+
+START_TEST(t_ramp)
+{
+    rnnamp_ramp r;
+    rnnamp_ramp_init(&r, 0.0f, 480);
+    rnnamp_ramp_to(&r, 1.0f);
+    float v = 0.0f, prev = 0.0f;
+    for (int i = 0; i < 480; i++) {
+        v = rnnamp_ramp_next(&r);
+        ck_assert(v >= prev);
+        prev = v;
+    }
+    ck_assert(v == 1.0f); /* exact end */
+    ck_assert(rnnamp_ramp_done(&r));
+    ck_assert(rnnamp_ramp_next(&r) == 1.0f);
+    rnnamp_ramp_to(&r, NAN); /* ignored */
+    ck_assert(r.target == 1.0f);
+    ck_assert(fabsf(rnnamp_db_to_lin(6.0f) - 1.9952623f) < 1e-6f);
+    ck_assert(rnnamp_db_to_lin(INFINITY) == 1.0f);
+}
+END_TEST
+
+START_TEST(t_dc_blocker)
+{
+    rnnamp_dc_blocker d;
+    rnnamp_dc_blocker_init(&d, 5.0, 48000.0);
+    static float x[48000];
+    for (int i = 0; i < 48000; i++)
+        x[i] = 0.5f;
+    rnnamp_dc_blocker_process(&d, x, x, 48000);
+    ck_assert_msg(fabsf(x[47999]) < 1e-6f, "DC left: %g", x[47999]);
+    /* 1 kHz passes at (almost) full level */
+    rnnamp_dc_blocker_reset(&d);
+    double in2 = 0.0, out2 = 0.0;
+    for (int i = 0; i < 48000; i++) {
+        float s = (float)sin(2 * M_PI * 1000.0 * i / 48000.0), y;
+        rnnamp_dc_blocker_process(&d, &s, &y, 1);
+        if (i >= 4800) {
+            in2 += (double)s * s;
+            out2 += (double)y * y;
+        }
+    }
+    ck_assert_msg(fabs(10 * log10(out2 / in2)) < 0.01, "1 kHz gain %g dB",
+                  10 * log10(out2 / in2));
+    float bad = NAN, y = 1.0f;
+    rnnamp_dc_blocker_process(&d, &bad, &y, 1);
+    ck_assert(y == 0.0f);
+}
+END_TEST
+
+static void times_two(void *ctx, float *buf, uint32_t n)
+{
+    (void)ctx;
+    for (uint32_t i = 0; i < n; i++)
+        buf[i] *= 2.0f;
+}
+
+/* Round trip through the model rate: fixed latency for any block pattern,
+ * never an underrun, and the signal comes back. */
+START_TEST(t_resampler)
+{
+    char err[256];
+    const double rates[3][2] = {
+        {44100.0, 48000.0}, {22050.0, 48000.0}, {48000.0, 96000.0}};
+    for (int t = 0; t < 3; t++) {
+        rnnamp_resampler *r =
+            rnnamp_resampler_new(rates[t][0], rates[t][1], err, sizeof err);
+        ck_assert_msg(r, "%s", err);
+        uint32_t lat = rnnamp_resampler_latency(r);
+        ck_assert(lat > 0 && lat < 200);
+        const size_t n = 96000;
+        float *x = test_signal(n, rates[t][0], 0.5);
+        float *y = malloc(n * sizeof *y);
+        uint32_t s = 7u;
+        for (size_t done = 0; done < n;) {
+            s = s * 1664525u + 1013904223u;
+            uint32_t k = (s >> 8) % 5 == 0 ? 1u + (s >> 12) % 8192u
+                                           : 1u + (s >> 12) % 300u;
+            if (k > n - done)
+                k = (uint32_t)(n - done);
+            memcpy(y + done, x + done, k * sizeof *y); /* in place */
+            rnnamp_resampler_process(r, y + done, y + done, k, times_two, NULL);
+            done += k;
+        }
+        ck_assert_int_eq(rnnamp_resampler_underruns(r), 0);
+        double worst = 0.0;
+        for (size_t i = 4800; i + lat < n; i++)
+            worst = fmax(worst, fabs(y[i + lat] - 2.0 * x[i]));
+        ck_assert_msg(worst < 0.01, "%g -> %g Hz: error %g (latency %u)",
+                      rates[t][0], rates[t][1], worst, lat);
+        free(x);
+        free(y);
+        rnnamp_resampler_free(r);
+    }
+    ck_assert(rnnamp_resampler_new(48000.0, 1e6, err, sizeof err) == NULL);
+    ck_assert(strstr(err, "48000"));
+}
+END_TEST
+
+/* A state written by another host with an absolute model path (as Ardour
+ * saves user presets) restores. */
+START_TEST(t_state_absolute_path)
+{
+    char sdir[400], p[600], err[1024];
+    snprintf(sdir, sizeof sdir, "%s/abs-state", dir);
+    ck_assert_int_eq(mkdir(sdir, 0755), 0);
+    snprintf(p, sizeof p, "%s/state.ttl", sdir);
+    FILE *f = fopen(p, "w");
+    ck_assert(f);
+    fprintf(f,
+            "@prefix lv2: <http://lv2plug.in/ns/lv2core#> .\n"
+            "@prefix pset: <http://lv2plug.in/ns/ext/presets#> .\n"
+            "@prefix state: <http://lv2plug.in/ns/ext/state#> .\n"
+            "<> a pset:Preset ;\n"
+            "  lv2:appliesTo <%s> ;\n"
+            "  state:state [ <%s> <file://%s> ] .\n",
+            RNNAMP_PLUGIN_URI, RNNAMP_PLUGIN_MODEL, model_b);
+    fclose(f);
+    for (int with_worker = 0; with_worker < 2; with_worker++) {
+        rnnamp_lv2_host *h = host(48000.0, 1, 8192);
+        ck_assert_msg(rnnamp_lv2_host_restore_state(h, sdir, with_worker, err,
+                                                    sizeof err) == 0,
+                      "%s", err);
+        rnnamp_lv2_host_get_all(h);
+        rnnamp_lv2_host_run(h, NULL, NULL, 64);
+        rnnamp_lv2_host_worker_idle(h);
+        rnnamp_lv2_host_run(h, NULL, NULL, 64);
+        ck_assert_msg(strstr(status(h), "loaded test-gru-8"), "%s", status(h));
+        const char *m = rnnamp_lv2_host_property(h, RNNAMP_PLUGIN_MODEL);
+        ck_assert(m && !strcmp(m, model_b));
+        rnnamp_lv2_host_free(h);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("plugin");
@@ -740,7 +880,13 @@ int main(void)
     tcase_add_test(tc, t_preset);
     tcase_add_test(tc, t_sample_rates);
     tcase_add_test(tc, t_switch_jump);
+    tcase_add_test(tc, t_state_absolute_path);
     suite_add_tcase(s, tc);
+    TCase *parts = tcase_create("parts");
+    tcase_add_test(parts, t_ramp);
+    tcase_add_test(parts, t_dc_blocker);
+    tcase_add_test(parts, t_resampler);
+    suite_add_tcase(s, parts);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
