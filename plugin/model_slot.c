@@ -114,22 +114,21 @@ rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
         warm = (uint32_t)ceil(warm * opts.rate_ratio);
     rnnamp_engine_prewarm(s->engine, warm, k);
 
-    char desc[256], kn[64], rate[160];
+    char desc[256], kn[64], rate[200], mr[64];
     rnnamp_model_describe(m, desc, sizeof desc);
     describe_knobs(s, kn, sizeof kn);
+    snprintf(mr, sizeof mr, "%g Hz%s", model_rate,
+             meta->sample_rate_assumed ? " (assumed)" : "");
     if (resample)
-        snprintf(rate, sizeof rate,
-                 "%g Hz model resampled from %g Hz, latency %u", model_rate,
-                 host_rate, s->latency);
+        snprintf(rate, sizeof rate, "%s model resampled from %g Hz, latency %u",
+                 mr, host_rate, s->latency);
     else if (opts.rate_ratio > 1.0)
-        snprintf(rate, sizeof rate, "%g Hz model at %g Hz (delay-line)",
-                 model_rate, host_rate);
+        snprintf(rate, sizeof rate, "%s model at %g Hz (delay-line)", mr,
+                 host_rate);
     else
-        snprintf(rate, sizeof rate, "%g Hz", model_rate);
-    snprintf(s->status, sizeof s->status, "loaded %s: %s, %s%s, %s, %s",
-             s->name, desc, rate,
-             meta->sample_rate_assumed ? " (rate assumed)" : "",
-             rnnamp_engine_kernel_name(s->engine), kn);
+        snprintf(rate, sizeof rate, "%s", mr);
+    snprintf(s->status, sizeof s->status, "loaded %s: %s, %s, %s, %s", s->name,
+             desc, rate, rnnamp_engine_kernel_name(s->engine), kn);
     s->ok = 1;
     rnnamp_model_free(m);
     return s;

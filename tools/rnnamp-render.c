@@ -225,8 +225,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "rnnamp-render: %s\n", err);
             goto out;
         }
-        if (!model)
+        if (!model) {
+            /* the preset's restore may have queued a load: let it finish
+             * so that the answer to patch:Get is the preset's model */
+            rnnamp_lv2_host_worker_idle(h);
             rnnamp_lv2_host_get_all(h);
+        }
         if (rnnamp_lv2_host_wait_property(h, RNNAMP_PLUGIN_STATUS, block,
                                           30.0) < 0) {
             fprintf(stderr, "rnnamp-render: the plugin did not report a "

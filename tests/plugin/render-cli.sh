@@ -1,0 +1,64 @@
+#!/bin/sh
+# rnnamp-render: every user error exits non-zero with a message naming the
+# problem; a good run writes the file.
+# usage: render-cli.sh LV2_PATH RNNAMP_RENDER
+set -u
+export LV2_PATH=$1
+render=$2
+tmp=$(mktemp -d /tmp/rnnamp-render-cli-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+# expect_fail "what" "pattern in stderr" args...
+expect_fail() {
+    what=$1
+    pat=$2
+    shift 2
+    if "$render" "$@" >"$tmp/out" 2>"$tmp/err"; then
+        echo "FAIL: $what: exit status 0" >&2
+        fails=$((fails + 1))
+    elif ! grep -q -- "$pat" "$tmp/err"; then
+        echo "FAIL: $what: message lacks '$pat':" >&2
+        cat "$tmp/err" >&2
+        fails=$((fails + 1))
+    else
+        echo "ok: $what: $(tail -n 1 "$tmp/err")"
+    fi
+}
+
+sox -n -r 48000 -c 1 -e floating-point -b 32 "$tmp/in.wav" synth 0.3 sine 220
+printf '{"layers": [' >"$tmp/corrupt.json"
+preset=http://rnnamp.org/presets/demo-lstm8
+
+expect_fail "unknown plugin" "unknown plugin URI <urn:nope>" \
+    --plugin urn:nope "$tmp/in.wav" "$tmp/o.wav"
+expect_fail "unknown preset" "unknown preset <urn:nope>" \
+    --preset urn:nope "$tmp/in.wav" "$tmp/o.wav"
+expect_fail "unknown port" "unknown control port 'volume'" \
+    --set volume=1 "$tmp/in.wav" "$tmp/o.wav"
+expect_fail "out of range" "out of range -24..24" \
+    --set input_gain=30 "$tmp/in.wav" "$tmp/o.wav"
+expect_fail "not a number" "'loud' is not a number" \
+    --set input_gain=loud "$tmp/in.wav" "$tmp/o.wav"
+expect_fail "missing model" "missing.json" \
+    --model "$tmp/missing.json" "$tmp/in.wav" "$tmp/o.wav"
+expect_fail "corrupt model" "corrupt.json" \
+    --model "$tmp/corrupt.json" "$tmp/in.wav" "$tmp/o.wav"
+expect_fail "missing input" "nothere.wav" \
+    "$tmp/nothere.wav" "$tmp/o.wav"
+expect_fail "wrong rate" "resample the file first" \
+    --rate 44100 "$tmp/in.wav" "$tmp/o.wav"
+expect_fail "bad block" "--block 0" \
+    --block 0 "$tmp/in.wav" "$tmp/o.wav"
+expect_fail "unknown option" "unknown option '--frobnicate'" \
+    --frobnicate "$tmp/in.wav" "$tmp/o.wav"
+[ -e "$tmp/o.wav" ] && { echo "FAIL: output written on error" >&2; fails=$((fails + 1)); }
+
+if "$render" --quiet --preset "$preset" --block 100 "$tmp/in.wav" "$tmp/o.wav" &&
+    [ "$(soxi -s "$tmp/o.wav")" = "$(soxi -s "$tmp/in.wav")" ]; then
+    echo "ok: preset render, same length"
+else
+    echo "FAIL: preset render" >&2
+    fails=$((fails + 1))
+fi
+[ $fails -eq 0 ] || exit 1
