@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <limits.h>
 #include <lilv/lilv.h>
 #include <lv2/atom/atom.h>
 #include <lv2/atom/forge.h>
@@ -28,7 +29,7 @@
 
 #define SEQ_SIZE  65536u /* bytes per atom port buffer */
 #define MAX_PROPS 16     /* patch:Set values remembered from notify */
-#define REQ_RING 65536u /* bytes of queued worker requests (power of 2) */
+#define REQ_RING  65536u /* bytes of queued worker requests (power of 2) */
 #define PROP_LEN  8192
 
 typedef enum { P_OTHER, P_AUDIO, P_CONTROL, P_ATOM, P_CV } port_kind;
@@ -425,6 +426,36 @@ static void connect_ports(rnnamp_lv2_host *h)
     }
 }
 
+/* lilv crashes on relative folders in LV2_PATH: make them absolute. */
+static void absolute_lv2_path(void)
+{
+    const char *env = getenv("LV2_PATH");
+    if (!env || !*env)
+        return;
+    size_t cap = strlen(env) * 2 + 8192, off = 0;
+    char *out = malloc(cap), *copy = strdup(env);
+    if (!out || !copy) {
+        free(out);
+        free(copy);
+        return;
+    }
+    out[0] = '\0';
+    for (char *save = NULL, *part = strtok_r(copy, ":", &save); part;
+         part = strtok_r(NULL, ":", &save)) {
+        char abs[4096];
+        const char *use = part;
+        if (part[0] != '/' && realpath(part, abs))
+            use = abs;
+        if (off + strlen(use) + 2 >= cap)
+            break;
+        off +=
+            (size_t)snprintf(out + off, cap - off, "%s%s", off ? ":" : "", use);
+    }
+    setenv("LV2_PATH", out, 1);
+    free(out);
+    free(copy);
+}
+
 rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
                                      char *err, size_t errlen)
 {
@@ -500,6 +531,7 @@ rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
                                &h->f_rt,    NULL};
     memcpy(h->features, f, sizeof f);
 
+    absolute_lv2_path();
     h->world = lilv_world_new();
     if (!h->world) {
         snprintf(err, errlen, "cannot create the LV2 world");

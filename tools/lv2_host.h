@@ -17,6 +17,9 @@
  * one more thread of its own. Nothing here is real-time code, but
  * rnnamp_lv2_host_run() itself does not allocate around the plugin's run()
  * (see run_hook, used by the allocation tests).
+ * LV2_PATH: relative folders in it are made absolute (setenv) before lilv
+ * reads it, as lilv cannot handle them.
+ *
  * Memory: rnnamp_lv2_host_new() returns a host owning the lilv world, the
  * instance and all buffers; rnnamp_lv2_host_free() releases everything.
  */

@@ -16,7 +16,7 @@
 #    file I/O and the host are in both runs and cancel out).
 # Run it on an otherwise idle machine; it takes well under a minute.
 set -eu
-build=$1
+build=$(cd "$1" && pwd)
 model=$2
 di=${3:-}
 render="$build/tools/rnnamp-render"
@@ -37,10 +37,10 @@ fi
     "$tmp/di48.wav" "$tmp/out48.wav"
 printf '%-10s %-28s %s\n' "host rate" "method" "ESR vs 48 kHz render"
 for r in 44100 88200 96000; do
-    sox "$tmp/di48.wav" -r $r "$tmp/di$r.wav"
+    sox -V1 "$tmp/di48.wav" -r $r "$tmp/di$r.wav"
     "$render" --quiet --model "$model" --set dc_block=0 --rate $r \
         "$tmp/di$r.wav" "$tmp/out$r.wav"
-    sox "$tmp/out$r.wav" -r 48000 "$tmp/back$r.wav"
+    sox -V1 "$tmp/out$r.wav" -r 48000 "$tmp/back$r.wav"
     e=$("$esr" "$tmp/out48.wav" "$tmp/back$r.wav" --skip 4800 |
         head -n 1)
     if [ $r -lt 48000 ]; then
