@@ -41,6 +41,8 @@
 #include "uris.h"
 
 #define CHUNK        256  /* samples processed at a time */
+#define KNOB_STEP    32   /* knob smoothing updates every 32 samples */
+#define KNOB_SECONDS 0.02 /* knob smoothing time constant */
 #define FADE_SECONDS 0.05 /* crossfade and bypass fade */
 #define GAIN_SECONDS 0.02 /* gain ramps */
 #define DC_CORNER_HZ 5.0
@@ -115,6 +117,9 @@ typedef struct {
     int send_state; /* tell the host the model/status on notify */
     char status[RNNAMP_SLOT_STATUS_MAX];
     char name[128];
+    float knobs[RNNAMP_SLOT_KNOBS]; /* smoothed knob values */
+    float knob_coef;                /* one-pole step per KNOB_STEP */
+    uint64_t frame;                 /* samples run since activate */
     float dry[CHUNK], drive[CHUNK], a[CHUNK], b[CHUNK], blocked[CHUNK];
 } Plugin;
 
@@ -313,10 +318,29 @@ static inline float mix(float from, float to, float x)
     return from + (to - from) * x;
 }
 
+/* One-pole smoothing of the knobs, stepped at fixed sample positions
+ * (multiples of KNOB_STEP since activate) so that the output does not
+ * depend on the host's block sizes. */
+static void step_knobs(Plugin *self)
+{
+    float target[RNNAMP_SLOT_KNOBS];
+    current_knobs(self, target);
+    for (int i = 0; i < RNNAMP_SLOT_KNOBS; i++) {
+        float d = target[i] - self->knobs[i];
+        self->knobs[i] =
+            fabsf(d) < 1e-5f ? target[i] : self->knobs[i] + d * self->knob_coef;
+    }
+}
+
+static int uses_knobs(const Plugin *self)
+{
+    return (self->cur && self->cur->n_knobs > 0) ||
+           (self->old && self->old->n_knobs > 0);
+}
+
 static void process_chunk(Plugin *self, const float *in, float *out, uint32_t n)
 {
-    float knobs[RNNAMP_SLOT_KNOBS];
-    current_knobs(self, knobs);
+    const float *knobs = self->knobs;
     memcpy(self->dry, in, n * sizeof *in);
 
     /* fully bypassed: dry only, nets rest */
@@ -480,7 +504,16 @@ static void run(LV2_Handle instance, uint32_t n_samples)
     if (self->in && self->out) {
         for (uint32_t done = 0; done < n_samples;) {
             uint32_t k = n_samples - done < CHUNK ? n_samples - done : CHUNK;
+            if (uses_knobs(self)) {
+                uint32_t to_step =
+                    KNOB_STEP - (uint32_t)(self->frame % KNOB_STEP);
+                if (to_step == KNOB_STEP)
+                    step_knobs(self);
+                if (k > to_step)
+                    k = to_step;
+            }
             process_chunk(self, self->in + done, self->out + done, k);
+            self->frame += k;
             done += k;
         }
     }
@@ -722,6 +755,10 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     rnnamp_ramp_init(&self->norm_mix, 0.0f, fade);
     rnnamp_ramp_init(&self->dc_mix, 1.0f, fade);
     rnnamp_dc_blocker_init(&self->dc, DC_CORNER_HZ, rate);
+    self->knob_coef =
+        (float)(1.0 - exp(-(double)KNOB_STEP / (KNOB_SECONDS * rate)));
+    for (int i = 0; i < RNNAMP_SLOT_KNOBS; i++)
+        self->knobs[i] = 0.5f;
     snprintf(self->status, sizeof self->status, "no model (dry)");
     return self;
 }
@@ -753,6 +790,8 @@ static void activate(LV2_Handle instance)
     rnnamp_ramp_set(&self->norm_mix, self->norm_mix.target);
     rnnamp_ramp_set(&self->wet, self->wet.target);
     rnnamp_dc_blocker_reset(&self->dc);
+    current_knobs(self, self->knobs);
+    self->frame = 0;
 }
 
 static void free_list(rnnamp_slot *s)

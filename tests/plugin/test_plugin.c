@@ -426,13 +426,20 @@ END_TEST
 /* Random block sizes 1..8192 give the same output as one big block. */
 START_TEST(t_block_sizes)
 {
+    /* _i: 0 plain model, 1 knob model with knob1 moving (smoothing must
+     * step at fixed sample positions) */
+    const char *model = _i ? model_knob : model_a;
     const size_t n = 48000;
     float *x = test_signal(n, 48000.0, 0.5);
     float *y0 = malloc(n * sizeof *y0), *y1 = malloc(n * sizeof *y1);
     rnnamp_lv2_host *h0 = host(48000.0, 0, 8192);
     rnnamp_lv2_host *h1 = host(48000.0, 0, 8192);
-    load(h0, model_a, 1, 0);
-    load(h1, model_a, 1, 0);
+    load(h0, model, 1, 0);
+    load(h1, model, 1, 0);
+    if (_i) {
+        set(h0, "knob1", 0.9f);
+        set(h1, "knob1", 0.9f);
+    }
     render(h0, x, y0, n, 8192);
     uint32_t s = 42u;
     for (size_t done = 0; done < n;) {
@@ -873,7 +880,7 @@ int main(void)
     tcase_add_test(tc, t_controls);
     tcase_add_test(tc, t_no_alloc_in_run);
     tcase_add_test(tc, t_bad_file_status);
-    tcase_add_test(tc, t_block_sizes);
+    tcase_add_loop_test(tc, t_block_sizes, 0, 2);
     tcase_add_test(tc, t_rapid_switches);
     tcase_add_test(tc, t_state_roundtrip);
     tcase_add_test(tc, t_state_missing_model);
