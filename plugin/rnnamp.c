@@ -42,6 +42,7 @@
 
 #define CHUNK        256  /* samples processed at a time */
 #define KNOB_STEP    32   /* knob smoothing updates every 32 samples */
+#define DRY_DELAY    1024 /* dry delay line (>= any resampler latency) */
 #define KNOB_SECONDS 0.02 /* knob smoothing time constant */
 #define FADE_SECONDS 0.05 /* crossfade and bypass fade */
 #define GAIN_SECONDS 0.02 /* gain ramps */
@@ -120,6 +121,8 @@ typedef struct {
     float knobs[RNNAMP_SLOT_KNOBS]; /* smoothed knob values */
     float knob_coef;                /* one-pole step per KNOB_STEP */
     uint64_t frame;                 /* samples run since activate */
+    float dry_line[DRY_DELAY];      /* recent input, for the delayed dry */
+    uint32_t dry_pos;
     float dry[CHUNK], drive[CHUNK], a[CHUNK], b[CHUNK], blocked[CHUNK];
 } Plugin;
 
@@ -341,7 +344,16 @@ static int uses_knobs(const Plugin *self)
 static void process_chunk(Plugin *self, const float *in, float *out, uint32_t n)
 {
     const float *knobs = self->knobs;
-    memcpy(self->dry, in, n * sizeof *in);
+    /* the dry signal is delayed by the latency we report, so that bypass
+     * and "no model" stay aligned with the wet path */
+    const uint32_t lat =
+        self->cur && self->cur->latency < DRY_DELAY ? self->cur->latency : 0;
+    for (uint32_t i = 0; i < n; i++) {
+        self->dry_line[self->dry_pos % DRY_DELAY] = in[i];
+        self->dry[i] =
+            self->dry_line[(self->dry_pos + DRY_DELAY - lat) % DRY_DELAY];
+        self->dry_pos++;
+    }
 
     /* fully bypassed: dry only, nets rest */
     if (rnnamp_ramp_done(&self->wet) && self->wet.value == 0.0f) {
@@ -349,7 +361,7 @@ static void process_chunk(Plugin *self, const float *in, float *out, uint32_t n)
         return;
     }
 
-    memcpy(self->drive, self->dry, n * sizeof *out);
+    memcpy(self->drive, in, n * sizeof *out); /* out not written yet */
     rnnamp_ramp_apply(&self->in_gain, self->drive, n);
 
     /* normalisation amount per sample (0..1), kept in blocked[] for now */

@@ -869,6 +869,30 @@ START_TEST(t_state_absolute_path)
 }
 END_TEST
 
+/* At 44.1 kHz with a 48 kHz model the plugin reports the resampler's
+ * latency, and bypass gives the dry signal delayed by exactly that. */
+START_TEST(t_bypass_latency)
+{
+    rnnamp_lv2_host *h = host(44100.0, 0, 8192);
+    set(h, "dc_block", 0.0f);
+    load(h, model_a, 256, 0);
+    uint32_t lat = rnnamp_lv2_host_latency(h);
+    ck_assert_msg(lat > 0 && lat < 256, "latency %u", lat);
+    set(h, "enabled", 0.0f);
+    render(h, NULL, NULL, 4410, 256); /* fade to dry */
+    const size_t n = 8820;
+    float *x = test_signal(n, 44100.0, 0.5);
+    float *y = malloc(n * sizeof *y);
+    render(h, x, y, n, 256);
+    for (size_t i = 0; i < lat; i++)
+        ck_assert(y[i] == 0.0f);
+    ck_assert(max_abs_diff(y + lat, x, n - lat) == 0.0);
+    free(x);
+    free(y);
+    rnnamp_lv2_host_free(h);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("plugin");
@@ -888,6 +912,7 @@ int main(void)
     tcase_add_test(tc, t_sample_rates);
     tcase_add_test(tc, t_switch_jump);
     tcase_add_test(tc, t_state_absolute_path);
+    tcase_add_test(tc, t_bypass_latency);
     suite_add_tcase(s, tc);
     TCase *parts = tcase_create("parts");
     tcase_add_test(parts, t_ramp);
