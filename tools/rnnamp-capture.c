@@ -34,6 +34,7 @@
 #define MAX_STEPS       9
 #define MAX_LATENCY_MS  50
 #define PREROLL_SECONDS 1.0
+#define TRAIN_RMS       0.1 /* level input and target are trained at */
 
 /* Set by the SIGINT handler, read by the trainer (its stop flag). */
 static volatile sig_atomic_t stop_flag;
@@ -647,7 +648,8 @@ static int capture_mode(const options *o)
     heldout ho = {0};
     char *meta = NULL;
     int latency = 0;
-    double out_scale = 1.0;
+    double out_scale = 1.0, in_scale = 1.0;
+    float *scaled_in = NULL;
 
     host =
         capture_lv2_open(o->plugin, o->rate, o->load_bundle, err, sizeof err);
@@ -709,6 +711,21 @@ static int capture_mode(const options *o)
     }
     memcpy(padded_in, input, n_in * sizeof *input);
 
+    if (!o->skip) {
+        double e = 0.0;
+        for (size_t i = sig.train_start; i < sig.train_end; i++)
+            e += (double)input[i] * input[i];
+        e /= (double)(sig.train_end - sig.train_start);
+        in_scale = fmin(fmax(TRAIN_RMS / sqrt(e + 1e-30), 1e-3), 1e4);
+    }
+    scaled_in = malloc(n_in * sizeof *scaled_in);
+    if (!scaled_in) {
+        free(padded_in);
+        goto oom;
+    }
+    for (size_t i = 0; i < n_in; i++)
+        scaled_in[i] = (float)(input[i] * in_scale);
+
     int n_caps = o->sweep_sym ? o->sweep_steps : 1;
     rnnamp_dataset_opts dopts;
     rnnamp_dataset_opts_default(&dopts);
@@ -764,17 +781,19 @@ static int capture_mode(const options *o)
             free(padded_in);
             goto fail;
         }
-        /* Train on a target scaled to the input's RMS (Adam's steps are
-         * absolute, a very quiet or loud target trains badly); the scale
-         * is folded back into the linear head after training. Without
-         * --skip only: with skip the input path is not scaled. */
-        if (c == 0 && !o->skip) {
-            double in_e = 0.0;
-            for (size_t i = sig.train_start; i < sig.train_end; i++)
-                in_e += (double)input[i] * input[i];
-            out_scale = sqrt(in_e / (energy + 1e-30));
-            out_scale = fmin(fmax(out_scale, 1e-3), 1e3);
-        }
+        /* Train on input and target scaled to an RMS of TRAIN_RMS: DI
+         * levels (RMS ~0.02) would need large input weights and a quiet
+         * target small head weights, both slow to reach with Adam's
+         * absolute steps. The scales are folded back into the first
+         * layer's audio column and the linear head after training.
+         * Without --skip only (the skip path adds the unscaled input). */
+        if (c == 0 && !o->skip)
+            out_scale =
+                fmin(fmax(TRAIN_RMS / sqrt(energy / (double)(sig.train_end -
+                                                             sig.train_start) +
+                                           1e-30),
+                          1e-3),
+                     1e4);
         if (peak > 1.0)
             fprintf(stderr,
                     "rnnamp-capture: note: the plugin's output peaks at "
@@ -794,8 +813,8 @@ static int capture_mode(const options *o)
         snprintf(pname, sizeof pname, "capture of %s, setting %d",
                  capture_lv2_name(host), c + 1);
         float kv[1] = {knob};
-        if (rnnamp_dataset_add_buffers(&ds, pname, input, aligned, n_in, n_in,
-                                       o->rate, kv, o->sweep_sym ? 1 : 0,
+        if (rnnamp_dataset_add_buffers(&ds, pname, scaled_in, aligned, n_in,
+                                       n_in, o->rate, kv, o->sweep_sym ? 1 : 0,
                                        &dopts, err, sizeof err)) {
             free(padded_in);
             goto fail;
@@ -864,8 +883,15 @@ static int capture_mode(const options *o)
                          sizeof err))
         goto fail;
 
-    /* Undo the target scaling in the (linear) head. */
+    /* Undo the input and target scaling: first layer's audio column,
+     * and the (linear) head. */
     {
+        rnnamp_layer *first = &model->layers[0];
+        int rows = first->type == RNNAMP_DENSE
+                       ? first->n_out
+                       : rnnamp_layer_gates(first->type) * first->n_out;
+        for (int r = 0; r < rows; r++)
+            first->w_ih[(size_t)r * (size_t)first->n_in] *= (float)in_scale;
         rnnamp_layer *head = &model->layers[model->n_layers - 1];
         float inv = (float)(1.0 / out_scale);
         for (int i = 0; i < head->n_out * head->n_in; i++)
@@ -1002,6 +1028,7 @@ fail:
     fprintf(stderr, "rnnamp-capture: %s\n", err);
 out:
     free(meta);
+    free(scaled_in);
     free(ho.x);
     free(input);
     free(target);
