@@ -26,7 +26,12 @@
 #include "test_util.h"
 
 /* ---- allocation counter for the audio thread only ------------------- */
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define RNNAMP_TEST_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(RNNAMP_TEST_SANITIZED)
 #define COUNT_ALLOCS 0
 #else
 #define COUNT_ALLOCS 1
