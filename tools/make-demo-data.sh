@@ -69,22 +69,22 @@ for lvl in -36 -24 -12; do
     i=$((i + 1))
     sox $SOXF -n $FMT "$TMP/pink$i.wav" synth 1.5 pinknoise \
         fade 0.01 1.5 0.01 gain -n $lvl
-    sox $SOXF -n $FMT "$TMP/white$i.wav" synth 1 whitenoise \
+    sox $SOXF -n $FMT "$TMP/white$i.wav" synth 1 whitenoise vol 0.5 \
         lowpass 8000 fade 0.01 1 0.01 gain -n $((lvl - 4))
     parts="$parts $TMP/pink$i.wav $TMP/sil.wav $TMP/white$i.wav $TMP/sil.wav"
 done
 # shellcheck disable=SC2086
 sox $SOXF $parts $FMT "$TMP/di.wav"
-sox $SOXF "$TMP/di.wav" -b 24 "$OUT/di.flac"
+sox $SOXF "$TMP/di.wav" -b 16 "$OUT/di.flac"
 
-# 4. Target: the 24-bit DI (exactly what users get) through the plugin.
+# 4. Target: the 16-bit DI (exactly what users get) through the plugin.
 # shellcheck disable=SC2086
 "$BUILD/tools/rnnamp-render" --plugin "$PLUGIN" $PLUGIN_SET \
     "$OUT/di.flac" "$TMP/target.wav"
 peak=$(sox "$TMP/target.wav" -n stats 2>&1 | awk '/^Pk lev dB/ {print $4}')
 awk -v p="$peak" 'BEGIN { exit !(p < -0.5) }' ||
-    die "target peak $peak dBFS would clip in 24-bit FLAC"
-sox $SOXF "$TMP/target.wav" -b 24 "$OUT/target.flac"
+    die "target peak $peak dBFS would clip in 16-bit FLAC"
+sox $SOXF "$TMP/target.wav" -b 16 "$OUT/target.flac"
 
 for f in di target; do
     printf '%s: ' "$OUT/$f.flac"
