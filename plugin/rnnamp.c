@@ -438,6 +438,11 @@ static void notify_set(Plugin *self, LV2_URID prop, LV2_URID type,
 {
     LV2_Atom_Forge *f = &self->forge;
     LV2_Atom_Forge_Frame frame;
+    /* write the whole event or nothing: a half-written one would corrupt
+     * the sequence (event header + object + two keys + padding) */
+    const size_t need = 128 + strlen(str);
+    if (f->size < f->offset || f->size - f->offset < need)
+        return;
     if (!lv2_atom_forge_frame_time(f, 0))
         return;
     if (!lv2_atom_forge_object(f, &frame, 0, self->uris.patch_Set))
