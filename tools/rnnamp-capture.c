@@ -671,6 +671,10 @@ static int capture_mode(const options *o)
     if (capture_signal_make(&sig, o->rate, o->guitar_seconds, err, sizeof err))
         goto fail;
 
+    /* Held-out material (read now so a bad --test-di fails early). */
+    if (heldout_make(&ho, o, &sig, err, sizeof err))
+        goto fail;
+
     /* The input: capture signal, then any --di files. */
     size_t n_in = sig.n, di_start[MAX_FILES], di_len[MAX_FILES];
     float *di[MAX_FILES] = {0};
@@ -901,8 +905,6 @@ static int capture_mode(const options *o)
     }
 
     /* Evaluate on held-out material with the real-time engine. */
-    if (heldout_make(&ho, o, &sig, err, sizeof err))
-        goto fail;
     int n_eval = o->sweep_sym ? o->eval_knobs : 1;
     double worst = 0.0;
     size_t mlen = 8192;

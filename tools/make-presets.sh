@@ -1,0 +1,116 @@
+#!/bin/sh
+# Rebuild the shipped LV2 presets in presets/ by capturing Debian LV2
+# plugins with rnnamp-capture.
+#
+# usage: tools/make-presets.sh [BUILD_DIR] [NAME ...]
+#   BUILD_DIR  meson build dir with tools/rnnamp-capture (default ./build)
+#   NAME       only rebuild these presets (default: all)
+# Environment: MINUTES (training budget per preset, default 4; knob models
+# get twice that), THREADS (default 2), RNNAMP_SHARED_DIR (for the real-DI
+# held-out clips; without it only the capture signal's own test clip is
+# scored).
+#
+# Each preset becomes presets/rnnamp-NAME.lv2/ with manifest.ttl, NAME.ttl
+# (URI http://rnnamp.org/presets/NAME) and NAME.json (the model; its
+# metadata holds the plugin, settings, latency and held-out ESRs), and the
+# capture log goes to presets/logs/NAME.log.
+# Needs: mda-lv2, guitarix-lv2.
+set -eu
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$SRC/build}
+[ $# -gt 0 ] && shift
+MINUTES=${MINUTES:-4}
+THREADS=${THREADS:-2}
+SHARED=${RNNAMP_SHARED_DIR:-$SRC/../shared}
+CAPTURE="$BUILD/tools/rnnamp-capture"
+[ -x "$CAPTURE" ] || {
+    echo "make-presets: $CAPTURE not found: build first" >&2
+    exit 1
+}
+
+GX=http://guitarix.sourceforge.net/plugins
+MDA=http://drobilla.net/plugins/mda
+
+# name | label | plugin URI | capture options (settings, sweep, network)
+PRESETS="\
+od-low|Overdrive, low drive (mda Overdrive 0.2)|$MDA/Overdrive|--set drive=0.2 --set muffle=0 --set output=0.5 --hidden 12
+ts9-high|Tube Screamer, full drive (guitarix TS9)|$GX/gxts9#ts9sim|--set fslider2_=1 --set fslider1_=500 --set fslider0_=-10 --hidden 16
+fuzzface|Fuzz Face (guitarix)|$GX/gx_fuzzface_#_fuzzface_|--set FUZZ=0.7 --set LEVEL=0.5 --hidden 16
+metal-head|High-gain metal head (guitarix)|$GX/gxmetal_head#metal_head|--set DRIVE=0.6 --set TONE=0.5 --hidden 16
+chump-clean|Clean tube amp (guitarix Red Eye Chump, gain 0.2)|$GX/gx_redeye#chump|--set Gain=0.2 --set Tone=0.5 --set Volume=0.5 --hidden 12
+rezfilter|Resonant low-pass (mda RezFilter, static)|$MDA/RezFilter|--set freq=0.45 --set res=0.6 --set env_vcf=0.5 --set lfo_vcf=0.5 --set output=0.5 --hidden 12
+od-knob|Overdrive with Drive knob (mda Overdrive 0.1-0.9 on knob1)|$MDA/Overdrive|--set muffle=0 --set output=0.5 --sweep drive=0.1:0.9:3 --hidden 16"
+
+test_di=""
+for n in 005 006 007; do
+    f="$SHARED/real-di/nicolagulmini/input_$n.wav"
+    [ -r "$f" ] && test_di="$test_di --test-di $f"
+done
+[ -n "$test_di" ] ||
+    echo "make-presets: note: $SHARED/real-di missing; no real-DI scores" >&2
+
+mkdir -p "$SRC/presets/logs"
+echo "$PRESETS" | while IFS='|' read -r name label uri opts; do
+    if [ $# -gt 0 ]; then
+        want=0
+        for w in "$@"; do [ "$w" = "$name" ] && want=1; done
+        [ $want = 1 ] || continue
+    fi
+    min=$MINUTES
+    case "$opts" in *--sweep*) min=$(awk -v m="$MINUTES" 'BEGIN{print 2*m}') ;; esac
+    dir="$SRC/presets/rnnamp-$name.lv2"
+    mkdir -p "$dir"
+    log="$SRC/presets/logs/$name.log"
+    echo "make-presets: $name: capturing $uri ($min min)" >&2
+    # shellcheck disable=SC2086
+    "$CAPTURE" --plugin "$uri" $opts --minutes "$min" --threads "$THREADS" \
+        --quiet $test_di -o "$dir/$name.json" >"$log" 2>&1 || {
+        echo "make-presets: $name failed, see $log" >&2
+        tail -3 "$log" >&2
+        continue
+    }
+    knob=""
+    case "$opts" in
+    *--sweep*)
+        knob='	lv2:port [
+		lv2:symbol "knob1" ;
+		pset:value 0.5
+	] ;
+' ;;
+    esac
+    comment="Captured by rnnamp-capture from <$uri> with: $(echo "$opts" | sed 's/--hidden [0-9]*//; s/  */ /g; s/ *$//'). Model: LSTM, see $name.json metadata for the held-out ESR. GPL-3.0-or-later."
+    cat >"$dir/manifest.ttl" <<EOF
+@prefix lv2:  <http://lv2plug.in/ns/lv2core#> .
+@prefix pset: <http://lv2plug.in/ns/ext/presets#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+
+<http://rnnamp.org/presets/$name>
+	a pset:Preset ;
+	lv2:appliesTo <http://rnnamp.org/plugins/rnnamp> ;
+	rdfs:seeAlso <$name.ttl> .
+EOF
+    cat >"$dir/$name.ttl" <<EOF
+@prefix lv2:   <http://lv2plug.in/ns/lv2core#> .
+@prefix pset:  <http://lv2plug.in/ns/ext/presets#> .
+@prefix rdfs:  <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix state: <http://lv2plug.in/ns/ext/state#> .
+
+<http://rnnamp.org/presets/$name>
+	a pset:Preset ;
+	lv2:appliesTo <http://rnnamp.org/plugins/rnnamp> ;
+	rdfs:label "rnnamp: $label" ;
+	rdfs:comment "$comment" ;
+${knob}	lv2:port [
+		lv2:symbol "input_gain" ;
+		pset:value 0.0
+	] , [
+		lv2:symbol "output_gain" ;
+		pset:value 0.0
+	] ;
+	state:state [
+		<http://rnnamp.org/plugins/rnnamp#model> <$name.json>
+	] .
+EOF
+    grep -E "ESR|latency" "$log" | sed "s/^/  /" >&2
+done
