@@ -2,6 +2,13 @@
  * See train_cells.h. Each layer type has its _forward and _backward side by
  * side. */
 #include "train_cells.h"
+#include "train_kernel.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_TK_AVX2 1
+#else
+#define HAVE_TK_AVX2 0
+#endif
 
 /* The activations below clamp with ?: which GCC only turns into vector
  * blends when FP traps need not be preserved. */
@@ -84,10 +91,24 @@ rnnamp_cell_ws *rnnamp_cell_ws_new(rnnamp_layer_type type, int n_in, int H,
     w->dh = malloc(tb * (size_t)H * sizeof(float));
     w->scratch = malloc((size_t)b * gh * sizeof(float));
     int ok = w->act && w->h && w->dA && w->dh && w->scratch;
+    size_t hp = ((size_t)H + 7) / 8 * 8;
+    w->Hp = (int)hp;
+    w->pk_wx = calloc((size_t)n_in * (size_t)w->G * hp, sizeof(float));
+    w->pk_wh = calloc((size_t)H * (size_t)w->G * hp, sizeof(float));
+    w->pk_b = calloc(4 * hp, sizeof(float));
+    w->pk_whh = calloc(gh * hp, sizeof(float));
+    w->dc = calloc((size_t)b * hp, sizeof(float));
+    w->dwx = calloc((size_t)n_in * gh, sizeof(float));
+    ok = ok && w->pk_wx && w->pk_wh && w->pk_b && w->pk_whh && w->dc && w->dwx;
     if (type == RNNAMP_LSTM) {
         w->c = calloc((tb + (size_t)b) * (size_t)H, sizeof(float));
-        ok = ok && w->c;
+        w->tc = malloc(tb * (size_t)H * sizeof(float));
+        ok = ok && w->c && w->tc;
     }
+#if HAVE_TK_AVX2
+    w->simd = (type == RNNAMP_LSTM || type == RNNAMP_GRU) &&
+              rnnamp_train_kernel_avx2_ok();
+#endif
     if (type == RNNAMP_GRU) {
         w->hn = malloc(tb * (size_t)H * sizeof(float));
         w->dAih = malloc(tb * gh * sizeof(float));
@@ -112,6 +133,13 @@ void rnnamp_cell_ws_free(rnnamp_cell_ws *w)
     free(w->dAih);
     free(w->dh);
     free(w->scratch);
+    free(w->pk_wx);
+    free(w->pk_wh);
+    free(w->pk_b);
+    free(w->pk_whh);
+    free(w->tc);
+    free(w->dc);
+    free(w->dwx);
     free(w);
 }
 
@@ -191,12 +219,104 @@ static void cell_weight_grads(const rnnamp_layer *L, rnnamp_layer *g,
                     gh, 1.0f, dAih, gh, L->w_ih, w->n_in, 0.0f, dx, w->n_in);
 }
 
+/* ---- packed weights for the fused kernels (train_kernel.h) ---- */
+
+/* pk_wx, pk_wh: transposed, zero-padded to Hp; pk_b: summed biases. */
+static void pack_forward(const rnnamp_layer *L, rnnamp_cell_ws *w)
+{
+    int G = w->G, H = w->H, Hp = w->Hp, ni = w->n_in;
+    for (int g = 0; g < G; g++)
+        for (int j = 0; j < H; j++) {
+            const float *wi = L->w_ih + (size_t)(g * H + j) * ni;
+            const float *wh = L->w_hh + (size_t)(g * H + j) * H;
+            for (int k = 0; k < ni; k++)
+                w->pk_wx[((size_t)k * G + g) * Hp + j] = wi[k];
+            for (int k = 0; k < H; k++)
+                w->pk_wh[((size_t)k * G + g) * Hp + j] = wh[k];
+        }
+    for (int j = 0; j < H; j++) {
+        if (w->type == RNNAMP_LSTM) {
+            for (int g = 0; g < 4; g++)
+                w->pk_b[g * Hp + j] = L->b_ih[g * H + j] + L->b_hh[g * H + j];
+        } else { /* GRU */
+            w->pk_b[j] = L->b_ih[j] + L->b_hh[j];
+            w->pk_b[Hp + j] = L->b_ih[H + j] + L->b_hh[H + j];
+            w->pk_b[2 * Hp + j] = L->b_ih[2 * H + j];
+            w->pk_b[3 * Hp + j] = L->b_hh[2 * H + j];
+        }
+    }
+}
+
+/* pk_whh: W_hh rows zero-padded to Hp. */
+static void pack_backward(const rnnamp_layer *L, rnnamp_cell_ws *w)
+{
+    int H = w->H, Hp = w->Hp;
+    for (int k = 0; k < w->G * H; k++)
+        memcpy(w->pk_whh + (size_t)k * Hp, L->w_hh + (size_t)k * H,
+               (size_t)H * sizeof(float));
+}
+
+/* Like cell_weight_grads, but with one pass over dA / dAih for the biases
+ * and (few inputs) the input weights instead of an sgemm with one column. */
+static void cell_weight_grads_fused(const rnnamp_layer *L, rnnamp_layer *g,
+                                    rnnamp_cell_ws *w, const float *dAih,
+                                    const float *x, int T, float *dx)
+{
+    int rows = T * w->b, gh = w->G * w->H, ni = w->n_in;
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, gh, w->H, rows, 1.0f,
+                w->dA, gh, w->h, w->H, 1.0f, g->w_hh, w->H);
+    int small = ni <= 4;
+    if (!small)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, gh, ni, rows, 1.0f,
+                    dAih, gh, x, ni, 1.0f, g->w_ih, ni);
+    float dbh[4 * RNNAMP_MAX_HIDDEN], dbi[4 * RNNAMP_MAX_HIDDEN];
+    memset(dbh, 0, (size_t)gh * sizeof(float));
+    memset(dbi, 0, (size_t)gh * sizeof(float));
+    float *restrict dw = w->dwx;
+    memset(dw, 0, (size_t)ni * gh * sizeof(float));
+    int same = dAih == w->dA;
+    for (int r = 0; r < rows; r++) {
+        const float *restrict d = w->dA + (size_t)r * gh;
+        const float *restrict di = dAih + (size_t)r * gh;
+        for (int j = 0; j < gh; j++)
+            dbh[j] += d[j];
+        if (!same)
+            for (int j = 0; j < gh; j++)
+                dbi[j] += di[j];
+        if (small)
+            for (int k = 0; k < ni; k++) {
+                float xv = x[(size_t)r * ni + k];
+                float *restrict dwk = dw + (size_t)k * gh;
+                for (int j = 0; j < gh; j++)
+                    dwk[j] += xv * di[j];
+            }
+    }
+    for (int j = 0; j < gh; j++) {
+        g->b_hh[j] += dbh[j];
+        g->b_ih[j] += same ? dbh[j] : dbi[j];
+    }
+    if (small)
+        for (int j = 0; j < gh; j++)
+            for (int k = 0; k < ni; k++)
+                g->w_ih[(size_t)j * ni + k] += dw[(size_t)k * gh + j];
+    if (dx)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, ni, gh,
+                    1.0f, dAih, gh, L->w_ih, ni, 0.0f, dx, ni);
+}
+
 /* ---- LSTM: gates i, f, g, o ---- */
 
 static void lstm_forward(const rnnamp_layer *L, rnnamp_cell_ws *w,
                          const float *x, int T)
 {
     int b = w->b, H = w->H, gh = 4 * H;
+#if HAVE_TK_AVX2
+    if (w->simd) {
+        pack_forward(L, w);
+        rnnamp_tk_lstm_forward_avx2(w, x, T);
+        return;
+    }
+#endif
     input_projection(x, L->w_ih, L->b_ih, L->b_hh, w->act, T * b, w->n_in, gh);
     for (int t = 0; t < T; t++) {
         float *A = w->act + (size_t)t * b * gh;
@@ -229,6 +349,14 @@ static void lstm_backward(const rnnamp_layer *L, rnnamp_layer *g,
                           rnnamp_cell_ws *w, const float *x, int T, float *dx)
 {
     int b = w->b, H = w->H, gh = 4 * H;
+#if HAVE_TK_AVX2
+    if (w->simd) {
+        pack_backward(L, w);
+        rnnamp_tk_lstm_backward_avx2(w, T);
+        cell_weight_grads_fused(L, g, w, w->dA, x, T, dx);
+        return;
+    }
+#endif
     float *dc = w->scratch; /* [b][H] running dL/dc */
     memset(dc, 0, (size_t)b * H * sizeof(float));
     for (int t = T - 1; t >= 0; t--) {
@@ -269,6 +397,13 @@ static void gru_forward(const rnnamp_layer *L, rnnamp_cell_ws *w,
                         const float *x, int T)
 {
     int b = w->b, H = w->H, gh = 3 * H;
+#if HAVE_TK_AVX2
+    if (w->simd) {
+        pack_forward(L, w);
+        rnnamp_tk_gru_forward_avx2(w, x, T);
+        return;
+    }
+#endif
     input_projection(x, L->w_ih, L->b_ih, NULL, w->act, T * b, w->n_in, gh);
     float *hh = w->scratch;
     for (int t = 0; t < T; t++) {
@@ -303,6 +438,14 @@ static void gru_backward(const rnnamp_layer *L, rnnamp_layer *g,
                          rnnamp_cell_ws *w, const float *x, int T, float *dx)
 {
     int b = w->b, H = w->H, gh = 3 * H;
+#if HAVE_TK_AVX2
+    if (w->simd) {
+        pack_backward(L, w);
+        rnnamp_tk_gru_backward_avx2(w, T);
+        cell_weight_grads_fused(L, g, w, w->dAih, x, T, dx);
+        return;
+    }
+#endif
     for (int t = T - 1; t >= 0; t--) {
         const float *A = w->act + (size_t)t * b * gh;
         float *dA = w->dA + (size_t)t * b * gh;

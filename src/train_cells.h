@@ -37,6 +37,19 @@ typedef struct {
                        (equals dA for LSTM / RNN, then NULL) */
     float *dh;      /* [T][b][H] dL/dh[t+1], filled by the caller */
     float *scratch; /* [b][G*H] */
+    /* Fused SIMD kernels (train_kernel.h). simd is set to 1 by _ws_new when
+     * the CPU has AVX2 + FMA; set it to 0 before a forward pass to use the
+     * portable per-step sgemm path instead (same results up to rounding). */
+    int simd;
+    int Hp;        /* H rounded up to a multiple of 8 */
+    float *pk_wx;  /* [n_in][G][Hp] W_ih^T, zero-padded; packed per pass */
+    float *pk_wh;  /* [H][G][Hp] W_hh^T */
+    float *pk_b;   /* [4][Hp] LSTM: b_ih+b_hh per gate; GRU: r, z sums,
+                      b_in, b_hn */
+    float *pk_whh; /* [G*H][Hp] W_hh rows, zero-padded */
+    float *tc;     /* LSTM: [T][b][H] tanh(c[t+1]); else NULL */
+    float *dc;     /* [b][Hp] running dL/dc */
+    float *dwx;    /* [n_in][G*H] input-weight gradient, transposed */
 } rnnamp_cell_ws;
 
 /* Allocate a workspace for a recurrent layer. Returns NULL when out of

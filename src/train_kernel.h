@@ -1,0 +1,44 @@
+/* rnnamp trainer: fused per-step LSTM / GRU kernels (AVX2 + FMA).
+ *
+ * One call runs a whole TBPTT chunk of T steps for the w->b sequences of a
+ * workspace. Per step and per pair of sequences, the recurrent product
+ * [x_t, h_{t-1}] . [W_ih; W_hh]^T (bias as the start value) is accumulated
+ * in registers eight hidden units at a time, the gate nonlinearities and
+ * the state update are applied in the same registers, and only the results
+ * the backward pass needs are stored. The backward kernels do the same for
+ * dh_{t} = dh_in + dA_{t+1} . W_hh and the gate gradients. Weight gradients
+ * are not computed here (train_cells.c does them with one sgemm per chunk).
+ *
+ * The weights are read from the packed copies in the workspace
+ * (rnnamp_cell_ws pk_* fields, filled by train_cells.c before each call);
+ * arrays and layouts are those documented in train_cells.h.
+ *
+ * Built with -mavx2 -mfma (train_kernel_avx2.c); call only when
+ * rnnamp_train_kernel_avx2_ok() returned 1. No allocation; a workspace
+ * belongs to one thread at a time.
+ */
+#ifndef RNNAMP_TRAIN_KERNEL_H
+#define RNNAMP_TRAIN_KERNEL_H
+
+#include "train_cells.h"
+
+/* 1 if this build has the AVX2 kernels and the CPU runs AVX2 and FMA. */
+int rnnamp_train_kernel_avx2_ok(void);
+
+/* LSTM forward over T steps: writes act, c[1..T], tc, h[1..T]. Needs
+ * pk_wx, pk_wh, pk_b. */
+void rnnamp_tk_lstm_forward_avx2(rnnamp_cell_ws *w, const float *x, int T);
+
+/* LSTM backward over T steps: from dh (dL/dh[t+1] from above) writes dA
+ * (gate pre-activation gradients); dh is left with partial sums. Needs
+ * pk_whh; uses dc. */
+void rnnamp_tk_lstm_backward_avx2(rnnamp_cell_ws *w, int T);
+
+/* GRU forward over T steps: writes act (r, z, n), hn, h[1..T]. */
+void rnnamp_tk_gru_forward_avx2(rnnamp_cell_ws *w, const float *x, int T);
+
+/* GRU backward over T steps: writes dA (recurrent side), dAih (input
+ * side) and the total dL/dh[t+1] into dh. Needs pk_whh. */
+void rnnamp_tk_gru_backward_avx2(rnnamp_cell_ws *w, int T);
+
+#endif
