@@ -98,8 +98,8 @@ rnnamp_cell_ws *rnnamp_cell_ws_new(rnnamp_layer_type type, int n_in, int H,
     w->pk_b = calloc(4 * hp, sizeof(float));
     w->pk_whh = calloc(gh * hp, sizeof(float));
     w->dc = calloc((size_t)b * hp, sizeof(float));
-    w->dwx = calloc((size_t)n_in * gh, sizeof(float));
-    ok = ok && w->pk_wx && w->pk_wh && w->pk_b && w->pk_whh && w->dc && w->dwx;
+    w->gacc = calloc((2 + (size_t)n_in) * (size_t)w->G * hp, sizeof(float));
+    ok = ok && w->pk_wx && w->pk_wh && w->pk_b && w->pk_whh && w->dc && w->gacc;
     if (type == RNNAMP_LSTM) {
         w->c = calloc((tb + (size_t)b) * (size_t)H, sizeof(float));
         w->tc = malloc(tb * (size_t)H * sizeof(float));
@@ -139,7 +139,7 @@ void rnnamp_cell_ws_free(rnnamp_cell_ws *w)
     free(w->pk_whh);
     free(w->tc);
     free(w->dc);
-    free(w->dwx);
+    free(w->gacc);
     free(w);
 }
 
@@ -256,49 +256,31 @@ static void pack_backward(const rnnamp_layer *L, rnnamp_cell_ws *w)
                (size_t)H * sizeof(float));
 }
 
-/* Like cell_weight_grads, but with one pass over dA / dAih for the biases
- * and (few inputs) the input weights instead of an sgemm with one column. */
+/* Weight gradients after a fused backward kernel: dW_hh += dA^T h[0..T-1]
+ * (one sgemm over the chunk), the bias and (n_in <= 4) input-weight sums
+ * the kernel accumulated in gacc, else dW_ih += dAih^T x (sgemm); dx. */
 static void cell_weight_grads_fused(const rnnamp_layer *L, rnnamp_layer *g,
-                                    rnnamp_cell_ws *w, const float *dAih,
+                                    const rnnamp_cell_ws *w, const float *dAih,
                                     const float *x, int T, float *dx)
 {
-    int rows = T * w->b, gh = w->G * w->H, ni = w->n_in;
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, gh, w->H, rows, 1.0f,
-                w->dA, gh, w->h, w->H, 1.0f, g->w_hh, w->H);
-    int small = ni <= 4;
-    if (!small)
+    int rows = T * w->b, H = w->H, Hp = w->Hp, G = w->G, ni = w->n_in;
+    int gh = G * H;
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, gh, H, rows, 1.0f,
+                w->dA, gh, w->h, H, 1.0f, g->w_hh, H);
+    if (ni > RNNAMP_TK_MAX_IN)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, gh, ni, rows, 1.0f,
                     dAih, gh, x, ni, 1.0f, g->w_ih, ni);
-    float dbh[4 * RNNAMP_MAX_HIDDEN], dbi[4 * RNNAMP_MAX_HIDDEN];
-    memset(dbh, 0, (size_t)gh * sizeof(float));
-    memset(dbi, 0, (size_t)gh * sizeof(float));
-    float *restrict dw = w->dwx;
-    memset(dw, 0, (size_t)ni * gh * sizeof(float));
-    int same = dAih == w->dA;
-    for (int r = 0; r < rows; r++) {
-        const float *restrict d = w->dA + (size_t)r * gh;
-        const float *restrict di = dAih + (size_t)r * gh;
-        for (int j = 0; j < gh; j++)
-            dbh[j] += d[j];
-        if (!same)
-            for (int j = 0; j < gh; j++)
-                dbi[j] += di[j];
-        if (small)
-            for (int k = 0; k < ni; k++) {
-                float xv = x[(size_t)r * ni + k];
-                float *restrict dwk = dw + (size_t)k * gh;
-                for (int j = 0; j < gh; j++)
-                    dwk[j] += xv * di[j];
-            }
-    }
-    for (int j = 0; j < gh; j++) {
-        g->b_hh[j] += dbh[j];
-        g->b_ih[j] += same ? dbh[j] : dbi[j];
-    }
-    if (small)
-        for (int j = 0; j < gh; j++)
-            for (int k = 0; k < ni; k++)
-                g->w_ih[(size_t)j * ni + k] += dw[(size_t)k * gh + j];
+    const float *dbh = w->gacc, *dbi = w->gacc + (size_t)G * Hp;
+    const float *dwx = w->gacc + 2 * (size_t)G * Hp;
+    for (int gi = 0; gi < G; gi++)
+        for (int j = 0; j < H; j++) {
+            size_t o = (size_t)gi * Hp + j, q = (size_t)gi * H + j;
+            g->b_hh[q] += dbh[o];
+            g->b_ih[q] += dbi[o];
+            if (ni <= RNNAMP_TK_MAX_IN)
+                for (int k = 0; k < ni; k++)
+                    g->w_ih[q * ni + k] += dwx[(size_t)k * G * Hp + o];
+        }
     if (dx)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, ni, gh,
                     1.0f, dAih, gh, L->w_ih, ni, 0.0f, dx, ni);
@@ -352,7 +334,7 @@ static void lstm_backward(const rnnamp_layer *L, rnnamp_layer *g,
 #if HAVE_TK_AVX2
     if (w->simd) {
         pack_backward(L, w);
-        rnnamp_tk_lstm_backward_avx2(w, T);
+        rnnamp_tk_lstm_backward_avx2(w, x, T);
         cell_weight_grads_fused(L, g, w, w->dA, x, T, dx);
         return;
     }
@@ -441,7 +423,7 @@ static void gru_backward(const rnnamp_layer *L, rnnamp_layer *g,
 #if HAVE_TK_AVX2
     if (w->simd) {
         pack_backward(L, w);
-        rnnamp_tk_gru_backward_avx2(w, T);
+        rnnamp_tk_gru_backward_avx2(w, x, T);
         cell_weight_grads_fused(L, g, w, w->dAih, x, T, dx);
         return;
     }

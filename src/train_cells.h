@@ -49,7 +49,8 @@ typedef struct {
     float *pk_whh; /* [G*H][Hp] W_hh rows, zero-padded */
     float *tc;     /* LSTM: [T][b][H] tanh(c[t+1]); else NULL */
     float *dc;     /* [b][Hp] running dL/dc */
-    float *dwx;    /* [n_in][G*H] input-weight gradient, transposed */
+    float *gacc;   /* [2 + n_in][G][Hp] sums the backward kernels add to:
+                      dL/db_hh, dL/db_ih, dL/dW_ih^T (n_in <= 4 only) */
 } rnnamp_cell_ws;
 
 /* Allocate a workspace for a recurrent layer. Returns NULL when out of

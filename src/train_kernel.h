@@ -22,6 +22,10 @@
 
 #include "train_cells.h"
 
+/* Layers with at most this many inputs get dL/dW_ih summed in gacc by the
+ * backward kernels; wider ones leave it to an sgemm. */
+#define RNNAMP_TK_MAX_IN 4
+
 /* 1 if this build has the AVX2 kernels and the CPU runs AVX2 and FMA. */
 int rnnamp_train_kernel_avx2_ok(void);
 
@@ -30,15 +34,16 @@ int rnnamp_train_kernel_avx2_ok(void);
 void rnnamp_tk_lstm_forward_avx2(rnnamp_cell_ws *w, const float *x, int T);
 
 /* LSTM backward over T steps: from dh (dL/dh[t+1] from above) writes dA
- * (gate pre-activation gradients); dh is left with partial sums. Needs
- * pk_whh; uses dc. */
-void rnnamp_tk_lstm_backward_avx2(rnnamp_cell_ws *w, int T);
+ * (gate pre-activation gradients) and sets gacc to the bias and input-weight
+ * gradient sums of the chunk. Needs pk_whh; uses dc. */
+void rnnamp_tk_lstm_backward_avx2(rnnamp_cell_ws *w, const float *x, int T);
 
 /* GRU forward over T steps: writes act (r, z, n), hn, h[1..T]. */
 void rnnamp_tk_gru_forward_avx2(rnnamp_cell_ws *w, const float *x, int T);
 
 /* GRU backward over T steps: writes dA (recurrent side), dAih (input
- * side) and the total dL/dh[t+1] into dh. Needs pk_whh. */
-void rnnamp_tk_gru_backward_avx2(rnnamp_cell_ws *w, int T);
+ * side), the total dL/dh[t+1] into dh, and gacc like the LSTM. Needs
+ * pk_whh. */
+void rnnamp_tk_gru_backward_avx2(rnnamp_cell_ws *w, const float *x, int T);
 
 #endif

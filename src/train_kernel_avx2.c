@@ -170,6 +170,26 @@ void rnnamp_tk_lstm_forward_avx2(rnnamp_cell_ws *w, const float *x, int T)
             }
 }
 
+/* Chunk sums of the gradients: bias[j..] += d, and for the nx inputs of
+ * this row wx[k][j..] += x[k] d (plane = G * Hp floats apart). */
+ALWAYS_INLINE void gsum(float *bias, float *wx, size_t plane, __m256 d,
+                        const float *xr, int nx)
+{
+    _mm256_storeu_ps(bias, _mm256_add_ps(_mm256_loadu_ps(bias), d));
+    for (int k = 0; k < nx; k++) {
+        float *q = wx + (size_t)k * plane;
+        _mm256_storeu_ps(
+            q, _mm256_fmadd_ps(_mm256_set1_ps(xr[k]), d, _mm256_loadu_ps(q)));
+    }
+}
+
+ALWAYS_INLINE void gacc_zero(rnnamp_cell_ws *w)
+{
+    size_t n = (2 + (size_t)w->n_in) * (size_t)w->G * (size_t)w->Hp;
+    for (size_t k = 0; k < n; k++)
+        w->gacc[k] = 0.0f;
+}
+
 /* acc[r][u] += sum_k dA[r][k] * whh[k][j0 + 8u] over k < K. */
 ALWAYS_INLINE void dh_rows(__m256 acc[2][4], int RT, int U, const float *dA,
                            int ldd, int K, const float *whh, int Hp, int j0)
@@ -190,10 +210,12 @@ ALWAYS_INLINE void dh_rows(__m256 acc[2][4], int RT, int U, const float *dA,
     }
 }
 
-ALWAYS_INLINE void lstm_bwd_tile(rnnamp_cell_ws *w, int RT, int U, int t, int T,
-                                 int s0, int j0)
+ALWAYS_INLINE void lstm_bwd_tile(rnnamp_cell_ws *w, int RT, int U,
+                                 const float *x, int t, int T, int s0, int j0)
 {
-    const int b = w->b, H = w->H, Hp = w->Hp, gh = 4 * H;
+    const int b = w->b, H = w->H, Hp = w->Hp, gh = 4 * H, ni = w->n_in;
+    const int nx = ni <= RNNAMP_TK_MAX_IN ? ni : 0;
+    const size_t plane = (size_t)4 * Hp;
     size_t row = (size_t)t * b + s0;
     __m256 acc[2][4];
 #pragma GCC unroll 2
@@ -222,15 +244,21 @@ ALWAYS_INLINE void lstm_bwd_tile(rnnamp_cell_ws *w, int RT, int U, int t, int T,
             __m256 dh = acc[r][u];
             __m256 dct = _mm256_fmadd_ps(_mm256_mul_ps(dh, o), v_dtanh(tc),
                                          _mm256_loadu_ps(dcp));
-            float *d = w->dA + q * gh + j;
-            st(d, _mm256_mul_ps(_mm256_mul_ps(dct, g), v_dsig(i)), bk);
-            st(d + H, _mm256_mul_ps(_mm256_mul_ps(dct, c0), v_dsig(f)), bk);
-            st(d + 2 * H,
-               _mm256_mul_ps(_mm256_mul_ps(dct, i),
-                             _mm256_fnmadd_ps(g, g, one)),
-               bk);
-            st(d + 3 * H, _mm256_mul_ps(_mm256_mul_ps(dh, tc), v_dsig(o)), bk);
+            __m256 da[4];
+            da[0] = _mm256_mul_ps(_mm256_mul_ps(dct, g), v_dsig(i));
+            da[1] = _mm256_mul_ps(_mm256_mul_ps(dct, c0), v_dsig(f));
+            da[2] = _mm256_mul_ps(_mm256_mul_ps(dct, i),
+                                  _mm256_fnmadd_ps(g, g, one));
+            da[3] = _mm256_mul_ps(_mm256_mul_ps(dh, tc), v_dsig(o));
             _mm256_storeu_ps(dcp, _mm256_mul_ps(dct, f));
+            float *d = w->dA + q * gh + j;
+            const float *xr = x + q * ni;
+#pragma GCC unroll 4
+            for (int gi = 0; gi < 4; gi++) {
+                st(d + gi * H, da[gi], bk);
+                float *gp = w->gacc + (size_t)gi * Hp + j;
+                gsum(gp, gp + 2 * plane, plane, da[gi], xr, nx);
+            }
         }
 }
 
@@ -254,18 +282,23 @@ ALWAYS_INLINE void lstm_bwd_tile(rnnamp_cell_ws *w, int RT, int U, int t, int T,
         }                                                                      \
     } while (0)
 
-void rnnamp_tk_lstm_backward_avx2(rnnamp_cell_ws *w, int T)
+void rnnamp_tk_lstm_backward_avx2(rnnamp_cell_ws *w, const float *x, int T)
 {
     int nblk = (w->H + 7) / 8;
     for (size_t k = 0; k < (size_t)w->b * (size_t)w->Hp; k++)
         w->dc[k] = 0.0f;
+    gacc_zero(w);
     for (int t = T - 1; t >= 0; t--)
         for (int s0 = 0; s0 < w->b; s0 += 2)
             for (int u0 = 0; u0 < nblk; u0 += 4) {
                 int U = nblk - u0 < 4 ? nblk - u0 : 4;
                 int RT = s0 + 1 < w->b ? 2 : 1;
-                BWD_DISPATCH(lstm_bwd_tile, w, RT, U, t, T, s0, 8 * u0);
+                BWD_DISPATCH(lstm_bwd_tile, w, RT, U, x, t, T, s0, 8 * u0);
             }
+    /* the input-side bias gradient equals the recurrent one */
+    size_t plane = (size_t)4 * w->Hp;
+    for (size_t k = 0; k < plane; k++)
+        w->gacc[plane + k] = w->gacc[k];
 }
 
 /* ---- GRU: gates r, z, n; accumulators r, z, n_input, n_hidden ---- */
@@ -315,10 +348,12 @@ void rnnamp_tk_gru_forward_avx2(rnnamp_cell_ws *w, const float *x, int T)
             }
 }
 
-ALWAYS_INLINE void gru_bwd_tile(rnnamp_cell_ws *w, int RT, int U, int t, int T,
-                                int s0, int j0)
+ALWAYS_INLINE void gru_bwd_tile(rnnamp_cell_ws *w, int RT, int U,
+                                const float *x, int t, int T, int s0, int j0)
 {
-    const int b = w->b, H = w->H, Hp = w->Hp, gh = 3 * H;
+    const int b = w->b, H = w->H, Hp = w->Hp, gh = 3 * H, ni = w->n_in;
+    const int nx = ni <= RNNAMP_TK_MAX_IN ? ni : 0;
+    const size_t plane = (size_t)3 * Hp;
     size_t row = (size_t)t * b + s0;
     __m256 acc[2][4];
     __m256 one = _mm256_set1_ps(1.0f);
@@ -358,24 +393,30 @@ ALWAYS_INLINE void gru_bwd_tile(rnnamp_cell_ws *w, int RT, int U, int t, int T,
             __m256 dan = _mm256_mul_ps(dn, v_dtanh(n));
             __m256 dar = _mm256_mul_ps(_mm256_mul_ps(dan, hn), v_dsig(rg));
             __m256 daz = _mm256_mul_ps(dz, v_dsig(z));
+            __m256 dh3[3] = {dar, daz, _mm256_mul_ps(dan, rg)};
+            __m256 di3[3] = {dar, daz, dan};
             float *d = w->dA + q * gh + j, *di = w->dAih + q * gh + j;
-            st(d, dar, bk);
-            st(di, dar, bk);
-            st(d + H, daz, bk);
-            st(di + H, daz, bk);
-            st(di + 2 * H, dan, bk);
-            st(d + 2 * H, _mm256_mul_ps(dan, rg), bk);
+            const float *xr = x + q * ni;
+#pragma GCC unroll 3
+            for (int gi = 0; gi < 3; gi++) {
+                st(d + gi * H, dh3[gi], bk);
+                st(di + gi * H, di3[gi], bk);
+                float *gp = w->gacc + (size_t)gi * Hp + j;
+                gsum(gp, gp, plane, dh3[gi], xr, 0);
+                gsum(gp + plane, gp + 2 * plane, plane, di3[gi], xr, nx);
+            }
         }
 }
 
-void rnnamp_tk_gru_backward_avx2(rnnamp_cell_ws *w, int T)
+void rnnamp_tk_gru_backward_avx2(rnnamp_cell_ws *w, const float *x, int T)
 {
     int nblk = (w->H + 7) / 8;
+    gacc_zero(w);
     for (int t = T - 1; t >= 0; t--)
         for (int s0 = 0; s0 < w->b; s0 += 2)
             for (int u0 = 0; u0 < nblk; u0 += 4) {
                 int U = nblk - u0 < 4 ? nblk - u0 : 4;
                 int RT = s0 + 1 < w->b ? 2 : 1;
-                BWD_DISPATCH(gru_bwd_tile, w, RT, U, t, T, s0, 8 * u0);
+                BWD_DISPATCH(gru_bwd_tile, w, RT, U, x, t, T, s0, 8 * u0);
             }
 }
