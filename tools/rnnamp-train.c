@@ -12,6 +12,7 @@
 
 #include <cblas.h>
 
+#include "atomic_write.h"
 #include "dataset.h"
 #include "engine.h"
 #include "lv2_preset.h"
@@ -61,7 +62,10 @@ static void usage(FILE *f)
         "output:\n"
         "  -o FILE                      AIDA-X JSON model (also FILE.png)\n"
         "  --lv2-bundle DIR             also write an LV2 preset bundle\n"
-        "  --name TEXT                  model / preset name\n");
+        "  --name TEXT                  model / preset name\n"
+        "  --log FILE.csv               per-epoch log: epoch, seconds, loss, "
+        "val ESR, best,\n"
+        "                               lr, samples/s\n");
 }
 
 typedef struct {
@@ -175,14 +179,68 @@ static void fmt_time(double s, char *b, size_t n)
     snprintf(b, n, "%d:%02d", t / 60, t % 60);
 }
 
+/* Validation-ESR milestones reported at the end (time to reach each). */
+static const double esr_marks[3] = {0.05, 0.02, 0.01};
+
 typedef struct {
     int tty;
+    double t_mark[3]; /* seconds when val ESR first fell below esr_marks,
+                         < 0 not yet */
+    int mark_epoch[3];
+    const char *log; /* --log CSV path or NULL */
+    char *buf;       /* CSV text so far (rewritten atomically per epoch) */
+    size_t len, cap;
+    int log_failed;
 } progress_ctx;
+
+static int log_append(progress_ctx *pc, const char *line)
+{
+    size_t n = strlen(line);
+    if (pc->len + n + 1 > pc->cap) {
+        size_t cap = (pc->cap ? pc->cap * 2 : 4096) + n;
+        char *b = realloc(pc->buf, cap);
+        if (!b)
+            return -1;
+        pc->buf = b;
+        pc->cap = cap;
+    }
+    memcpy(pc->buf + pc->len, line, n + 1);
+    pc->len += n;
+    return 0;
+}
+
+/* Append a line to the --log CSV and rewrite the file. Returns -1 with a
+ * message printed when it cannot be written. */
+static int log_line(progress_ctx *pc, const char *line)
+{
+    if (!pc->log || pc->log_failed)
+        return 0;
+    char err[RNNAMP_ERR_LEN] = "out of memory";
+    if (log_append(pc, line) != 0 ||
+        rnnamp_write_file_atomic(pc->log, pc->buf, pc->len, err, sizeof err)) {
+        fprintf(stderr, "rnnamp-train: --log %s: %s\n", pc->log, err);
+        pc->log_failed = 1;
+        return -1;
+    }
+    return 0;
+}
 
 static int on_progress(const rnnamp_train_progress *p, void *user)
 {
     progress_ctx *pc = user;
     char el[32], eta[32];
+    if (p->epoch_done) {
+        for (int k = 0; k < 3; k++)
+            if (pc->t_mark[k] < 0 && p->val_esr < esr_marks[k]) {
+                pc->t_mark[k] = p->elapsed;
+                pc->mark_epoch[k] = p->epoch + 1;
+            }
+        char line[256];
+        snprintf(line, sizeof line, "%d,%.3f,%.6g,%.6g,%.6g,%.4g,%.0f\n",
+                 p->epoch + 1, p->elapsed, p->train_loss, p->val_esr,
+                 p->best_val_esr, p->lr, p->samples_per_sec);
+        log_line(pc, line);
+    }
     fmt_time(p->elapsed, el, sizeof el);
     fmt_time(p->eta, eta, sizeof eta);
     if (pc->tty) {
@@ -206,6 +264,14 @@ static int on_progress(const rnnamp_train_progress *p, void *user)
                 p->epoch + 1, p->train_loss, p->val_esr, p->best_val_esr,
                 p->best_epoch + 1, p->lr, el, eta);
     }
+    return 0;
+}
+
+/* --bench: training throughput before the end-of-epoch validation. */
+static int on_bench_progress(const rnnamp_train_progress *p, void *user)
+{
+    if (!p->epoch_done)
+        *(double *)user = p->samples_per_sec;
     return 0;
 }
 
@@ -261,7 +327,9 @@ static int bench(rnnamp_train_config *cfg, int secs)
     double samples = (double)nb * cfg->batch * (cfg->segment + cfg->warmup);
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
-    int rc = rnnamp_train_run(cfg, &d, NULL, NULL, &m, &r, err, sizeof err);
+    double train_sps = 0;
+    int rc = rnnamp_train_run(cfg, &d, on_bench_progress, &train_sps, &m, &r,
+                              err, sizeof err);
     clock_gettime(CLOCK_MONOTONIC, &b);
     if (rc != 0) {
         fprintf(stderr, "rnnamp-train: %s\n", err);
@@ -270,9 +338,13 @@ static int bench(rnnamp_train_config *cfg, int secs)
     }
     double t = (double)(b.tv_sec - a.tv_sec) + 1e-9 * (b.tv_nsec - a.tv_nsec);
     /* the run includes one validation pass and the test pass (forward) */
-    printf("bench: %.0f samples (fwd+bwd) in %.2f s incl. eval: %.0f "
-           "samples/s; %.2f s per epoch of 3 min audio at 48 kHz\n",
-           samples, t, samples / t, t * (3 * 60 * 48000.0 * 0.8) / train_n);
+    printf("bench: %s-%d batch %d, %d thread(s): training %.0f samples/s "
+           "(fwd+bwd); with validation and test passes %.0f samples/s "
+           "(%.0f samples in %.2f s); %.2f s per epoch of 3 min audio at "
+           "48 kHz\n",
+           rnnamp_layer_type_name(cfg->arch), cfg->hidden, cfg->batch,
+           cfg->threads, train_sps, samples / t, samples, t,
+           t * (3 * 60 * 48000.0 * 0.8) / train_n);
     rnnamp_train_result_free(&r);
     rnnamp_model_free(m);
     rnnamp_dataset_free(&d);
@@ -315,6 +387,7 @@ enum {
     O_AW,
     O_NOALIGN,
     O_NAME,
+    O_LOG,
     O_BENCHSECS
 };
 
@@ -381,13 +454,14 @@ int main(int argc, char **argv)
                                        {"a-weighting", 0, 0, O_AW},
                                        {"no-align", 0, 0, O_NOALIGN},
                                        {"name", 1, 0, O_NAME},
+                                       {"log", 1, 0, O_LOG},
                                        {"help", 0, 0, 'h'},
                                        {0, 0, 0, 0}};
     rnnamp_train_config cfg;
     rnnamp_train_config_default(&cfg, 48000);
     int segment_set = 0, do_bench = 0, bench_secs = 60;
     const char *input = NULL, *target = NULL, *out = NULL, *lv2 = NULL;
-    const char *name = NULL;
+    const char *name = NULL, *log = NULL;
     static pair_arg pairs[RNNAMP_MAX_PAIRS];
     int n_pairs = 0;
     rnnamp_dataset_opts dopt;
@@ -500,6 +574,7 @@ int main(int argc, char **argv)
         case O_AW: cfg.a_weighting = 1; break;
         case O_NOALIGN: dopt.align = 0; break;
         case O_NAME: name = optarg; break;
+        case O_LOG: log = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -580,14 +655,24 @@ int main(int argc, char **argv)
         (double)rnnamp_dataset_split_samples(&d, RNNAMP_SPLIT_VAL) / d.rate,
         (double)rnnamp_dataset_split_samples(&d, RNNAMP_SPLIT_TEST) / d.rate,
         d.rate, d.n_pairs, d.n_knobs);
-    progress_ctx pc = {isatty(2)};
+    progress_ctx pc = {.tty = isatty(2), .log = log};
+    for (int k = 0; k < 3; k++)
+        pc.t_mark[k] = -1.0;
+    if (log_line(&pc, "epoch,seconds,train_loss,val_esr,best_val_esr,lr,"
+                      "samples_per_s\n") != 0) {
+        free(pc.buf);
+        rnnamp_dataset_free(&d);
+        return 2;
+    }
     rnnamp_model *m = NULL;
     rnnamp_train_result r;
     if (rnnamp_train_run(&cfg, &d, on_progress, &pc, &m, &r, err, sizeof err)) {
         fprintf(stderr, "\nrnnamp-train: %s\n", err);
+        free(pc.buf);
         rnnamp_dataset_free(&d);
         return 1;
     }
+    free(pc.buf);
     if (pc.tty)
         fputc('\n', stderr);
 
@@ -658,6 +743,17 @@ int main(int argc, char **argv)
            "%.4g (epoch %d)\n",
            why[r.stop], r.epochs_run, r.seconds, r.val_esr, r.best_epoch + 1);
     printf("test ESR %.4g: %s\n", r.test_esr, rnnamp_esr_grade(r.test_esr));
+    printf("time to validation ESR");
+    for (int k = 0; k < 3; k++) {
+        char tm[32];
+        fmt_time(pc.t_mark[k], tm, sizeof tm);
+        if (pc.t_mark[k] >= 0)
+            printf("%s %g%%: %s (%.1f s, epoch %d)", k ? "," : "",
+                   esr_marks[k] * 100, tm, pc.t_mark[k], pc.mark_epoch[k]);
+        else
+            printf("%s %g%%: not reached", k ? "," : "", esr_marks[k] * 100);
+    }
+    printf("\n");
     printf("wrote %s%s%s%s%s\n", out, plot_ok ? ", " : "", plot_ok ? png : "",
            lv2 ? ", LV2 preset bundle " : "", lv2 ? lv2 : "");
     printf("checkpoint: %s (continue with --resume)\n", ckpt);
