@@ -1,17 +1,20 @@
 /* rnnamp trainer: the training loop. See trainer.h.
  *
- * A batch of B segments is split into S fixed shards (S = max(2, threads));
- * worker threads take shards round-robin, so the arithmetic does not depend
- * on the thread count. Per TBPTT chunk: phase 1 fills the inputs and runs
- * the forward pass of every shard, the main thread adds the loss
- * normalisers in shard order, phase 2 runs loss + backward per shard, then
- * the main thread sums the shard gradients in order, clips and steps Adam.
+ * A batch of B segments is split into S fixed shards (S = max(4, threads),
+ * at most B); worker threads claim the next unstarted shard, so the
+ * arithmetic does not depend on the thread count, and a thread that the
+ * system slows down does not hold the other one up for long. Per TBPTT chunk:
+ * phase 1 fills the inputs and runs the forward pass of every shard, the main
+ * thread adds the loss normalisers in shard order, phase 2 runs loss + backward
+ * per shard, then the main thread sums the shard gradients in order, clips and
+ * steps Adam.
  */
 #include "trainer.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +35,9 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
 }
+
+/* Shards per batch at least (more than threads: dynamic load balance). */
+#define SHARDS_MIN 4
 
 static double now_s(void)
 {
@@ -395,13 +401,13 @@ static void shard_job(const ctx *c, shard *s)
 
 typedef struct {
     const ctx *c;
-    int k, nt;
+    atomic_int *next; /* next shard to claim */
 } worker_arg;
 
 static void *worker(void *arg)
 {
     worker_arg *w = arg;
-    for (int i = w->k; i < w->c->S; i += w->nt)
+    for (int i; (i = atomic_fetch_add(w->next, 1)) < w->c->S;)
         shard_job(w->c, &w->c->sh[i]);
     return NULL;
 }
@@ -412,8 +418,10 @@ static void run_parallel(ctx *c)
     pthread_t th[64];
     worker_arg wa[64];
     int started[64] = {0};
+    atomic_int next;
+    atomic_init(&next, 0);
     for (int k = 0; k < nt; k++)
-        wa[k] = (worker_arg){c, k, nt};
+        wa[k] = (worker_arg){c, &next};
     for (int k = 1; k < nt; k++)
         started[k] = pthread_create(&th[k], NULL, worker, &wa[k]) == 0;
     worker(&wa[0]);
@@ -463,7 +471,7 @@ double rnnamp_train_eval_esr(const rnnamp_model *m, const rnnamp_dataset *d,
         }
     const int T = 2048;
     long total = EVAL_PREROLL + EVAL_PIECE;
-    int S = threads < 2 ? 2 : threads;
+    int S = threads < SHARDS_MIN ? SHARDS_MIN : threads;
     rnnamp_loss dummy;
     rnnamp_loss_init(&dummy, 0.0, 0, 0.0, 0.0);
     double err = 0.0, tgt = 0.0;
@@ -758,7 +766,7 @@ int rnnamp_train_run(const rnnamp_train_config *cfg, const rnnamp_dataset *d,
     float *best = malloc(m->n_params * sizeof(float));
     ctx c;
     memset(&c, 0, sizeof c);
-    int S = cfg->threads < 2 ? 2 : cfg->threads;
+    int S = cfg->threads < SHARDS_MIN ? SHARDS_MIN : cfg->threads;
     int rc = -1;
     if (rnnamp_adam_init(&adam, m->n_params, cfg->lr) != 0 || !src || !gsum ||
         !best ||
