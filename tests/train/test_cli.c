@@ -126,6 +126,9 @@ START_TEST(bad_inputs)
                  "--arch", NULL);
     expect_error("--pair di.wav:amp.wav:1.5 -o bad.json", 2, "--pair", NULL);
     expect_error("--input di.wav -o bad.json", 2, "--target", NULL);
+    expect_error("--input di.wav --target amp.wav -o bad.json "
+                 "--log nodir/log.csv",
+                 2, "--log nodir/log.csv", NULL);
 }
 END_TEST
 
@@ -135,10 +138,35 @@ START_TEST(good_run_and_full_disk)
     char out[16384], p[512], err[RNNAMP_ERR_LEN];
     int rc = train("--input di.wav --target amp.wav -o m.json --epochs 2 "
                    "--batch 4 --segment 1024 --tbptt 256 --warmup 64 "
-                   "--hidden 8 --lv2-bundle m.preset.lv2 --name 'Test amp'",
+                   "--hidden 8 --lv2-bundle m.preset.lv2 --name 'Test amp' "
+                   "--log m.csv",
                    out, sizeof out);
     ck_assert_msg(rc == 0, "exit %d:\n%s", rc, out);
     ck_assert_ptr_nonnull(strstr(out, "test ESR"));
+    ck_assert_msg(strstr(out, "time to validation ESR 5%: "), "%s", out);
+    /* --log: header and one line per epoch with its validation ESR */
+    path(p, sizeof p, "m.csv");
+    FILE *lf = fopen(p, "r");
+    ck_assert_ptr_nonnull(lf);
+    char line[512];
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, lf));
+    ck_assert_str_eq(line, "epoch,seconds,train_loss,val_esr,best_val_esr,lr,"
+                           "samples_per_s\n");
+    double best_seen = INFINITY;
+    for (int e = 1; e <= 2; e++) {
+        int ep;
+        double sec, loss, val, best, lr, sps;
+        ck_assert_ptr_nonnull(fgets(line, sizeof line, lf));
+        ck_assert_int_eq(sscanf(line, "%d,%lf,%lf,%lf,%lf,%lf,%lf", &ep, &sec,
+                                &loss, &val, &best, &lr, &sps),
+                         7);
+        ck_assert_int_eq(ep, e);
+        ck_assert(sec > 0 && sps > 0 && lr > 0 && val > 0 && isfinite(val));
+        best_seen = fmin(best_seen, val);
+        ck_assert_double_eq_tol(best, best_seen, 1e-5 * best_seen);
+    }
+    ck_assert_ptr_null(fgets(line, sizeof line, lf));
+    fclose(lf);
     path(p, sizeof p, "m.json");
     rnnamp_model *m = rnnamp_model_load(p, err, sizeof err);
     ck_assert_msg(m != NULL, "%s", err);
