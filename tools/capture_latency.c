@@ -89,3 +89,28 @@ int capture_measure_latency(const float *y, size_t n, const size_t *pos,
     qsort(onsets, (size_t)n_on, sizeof *onsets, cmp_int);
     return onsets[n_on / 2];
 }
+
+int capture_refine_latency(const float *x, const float *y, size_t start,
+                           size_t end, int onset, int max_latency,
+                           int *peak_lag)
+{
+    double best = 0.0, at_onset = 0.0;
+    int best_lag = onset;
+    int last = onset + 256 < max_latency ? onset + 256 : max_latency;
+    for (int L = onset; L <= last; L++) {
+        double c = 0.0;
+        for (size_t t = start; t < end; t++)
+            c += (double)x[t] * y[t + (size_t)L];
+        if (L == onset)
+            at_onset = fabs(c);
+        if (fabs(c) > best) {
+            best = fabs(c);
+            best_lag = L;
+        }
+    }
+    if (peak_lag)
+        *peak_lag = best_lag;
+    if (best <= 0.0 || at_onset >= 0.5 * best)
+        return onset;
+    return best_lag - 2 > onset ? best_lag - 2 : onset;
+}

@@ -28,4 +28,18 @@ int capture_measure_latency(const float *y, size_t n, const size_t *pos,
                             int n_imp, int max_latency, char *err,
                             size_t errlen);
 
+/* Check an onset latency against the input/target cross-correlation over
+ * x[start..end) (broadband, low-level material: the capture signal's
+ * noise bursts), lags onset..max_latency. If the correlation at the onset
+ * is below half the peak's, the onset was an early weak component (the
+ * pre-ringing or slow build-up of an oversampling filter, as in guitarix's
+ * amp simulators whose bulk response comes 10-30 samples after the first
+ * deviation) and the peak lag minus 2 samples is returned; otherwise the
+ * onset. Lags up to onset + 256 are searched. *peak_lag gets the correlation
+ * peak's lag (may be NULL). y must hold end + max_latency samples. No
+ * allocation. */
+int capture_refine_latency(const float *x, const float *y, size_t start,
+                           size_t end, int onset, int max_latency,
+                           int *peak_lag);
+
 #endif

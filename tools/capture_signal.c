@@ -389,6 +389,7 @@ int capture_signal_make(capture_signal *s, int rate, double guitar_seconds,
               pow(10.0, sweep_db[i] / 20.0));
         p += n_sweep + gap;
     }
+    s->noise_start = p;
     sig_rng r = {0xC0FFEEULL};
     static const double noise_db[3] = {-36.0, -24.0, -12.0};
     for (int i = 0; i < 3; i++) {

@@ -34,6 +34,8 @@ typedef struct {
     size_t impulse_pos[CAPTURE_N_IMPULSES]; /* sample index of each impulse */
     size_t impulse_spacing;                 /* samples between impulses */
     size_t train_start, train_end; /* sweeps, noise and training guitar */
+    size_t noise_start;            /* where the noise bursts begin (they end at
+                                      guitar_start) */
     size_t guitar_start;           /* where the training guitar begins */
     size_t test_start, test_end;   /* the held-out guitar clip */
 } capture_signal;

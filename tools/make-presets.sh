@@ -42,6 +42,10 @@ chump-clean|Clean tube amp (guitarix Red Eye Chump, gain 0.2)|$GX/gx_redeye#chum
 rezfilter|Resonant low-pass (mda RezFilter, static)|$MDA/RezFilter|--set freq=0.45 --set res=0.6 --set env_vcf=0.5 --set lfo_vcf=0.5 --set output=0.5 --hidden 12
 od-knob|Overdrive with Drive knob (mda Overdrive 0.1-0.9 on knob1)|$MDA/Overdrive|--set muffle=0 --set output=0.5 --sweep drive=0.1:0.9:3 --hidden 16"
 
+# Run from the source folder so that the clip names stored in the models'
+# metadata are relative (../shared/...), not this machine's paths.
+cd "$SRC"
+case "$SHARED" in "$SRC/../shared") SHARED=../shared ;; esac
 test_di=""
 for n in 005 006 007; do
     f="$SHARED/real-di/nicolagulmini/input_$n.wav"

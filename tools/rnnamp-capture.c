@@ -65,6 +65,8 @@ typedef struct {
     double minutes, lr;
     unsigned long long seed;
     int tbptt, segment;
+    int latency; /* -1: measure */
+    double input_rms;
     int have_epochs, have_minutes, have_lr, have_batch;
     int quiet;
 } options;
@@ -94,6 +96,11 @@ static void usage(FILE *f)
         "  --save-audio DIR    write the signal and targets as WAV to DIR\n"
         "  --arch lstm|gru|rnn --hidden N --layers N --skip\n"
         "  --minutes M --epochs N --seed S --threads N --batch B --lr X\n"
+        "  --latency N         use N samples of latency instead of "
+        "measuring it\n"
+        "  --input-rms X       RMS the input is scaled to for training "
+        "(default 0.1;\n"
+        "                      larger helps high-gain targets)\n"
         "  --tbptt T --segment S  truncated-BPTT chunk and segment (samples)\n"
         "  --quiet             no per-epoch progress\n");
 }
@@ -151,6 +158,8 @@ static int parse_args(int argc, char **argv, options *o)
     o->rate = 48000;
     o->guitar_seconds = 60.0;
     o->eval_knobs = 5;
+    o->input_rms = TRAIN_RMS;
+    o->latency = -1;
     o->arch = RNNAMP_LSTM;
     o->hidden = 16;
     o->layers = 1;
@@ -320,6 +329,14 @@ static int parse_args(int argc, char **argv, options *o)
             if (parse_int(a, v, 1, 1024, &o->batch))
                 return -1;
             o->have_batch = 1;
+        } else if (!strcmp(a, "--latency")) {
+            NEED_ARG;
+            if (parse_int(a, v, 0, 96000, &o->latency))
+                return -1;
+        } else if (!strcmp(a, "--input-rms")) {
+            NEED_ARG;
+            if (parse_double(a, v, 0.001, 10.0, &o->input_rms))
+                return -1;
         } else if (!strcmp(a, "--tbptt")) {
             NEED_ARG;
             if (parse_int(a, v, 16, 1 << 16, &o->tbptt))
@@ -706,6 +723,11 @@ static int capture_mode(const options *o)
         goto out;
 
     int max_lat = o->rate * MAX_LATENCY_MS / 1000;
+    if (o->latency > max_lat) {
+        snprintf(err, sizeof err, "--latency %d: at most %d samples (%d ms)",
+                 o->latency, max_lat, MAX_LATENCY_MS);
+        goto fail;
+    }
     target = calloc(n_in + (size_t)max_lat, sizeof *target);
     aligned = calloc(n_in, sizeof *aligned);
     float *padded_in = calloc(n_in + (size_t)max_lat, sizeof *padded_in);
@@ -720,7 +742,7 @@ static int capture_mode(const options *o)
         for (size_t i = sig.train_start; i < sig.train_end; i++)
             e += (double)input[i] * input[i];
         e /= (double)(sig.train_end - sig.train_start);
-        in_scale = fmin(fmax(TRAIN_RMS / sqrt(e + 1e-30), 1e-3), 1e4);
+        in_scale = fmin(fmax(o->input_rms / sqrt(e + 1e-30), 1e-3), 1e4);
     }
     scaled_in = malloc(n_in * sizeof *scaled_in);
     if (!scaled_in) {
@@ -755,16 +777,32 @@ static int capture_mode(const options *o)
         int lat = capture_measure_latency(target, n_in, sig.impulse_pos,
                                           CAPTURE_N_IMPULSES, max_lat, err,
                                           sizeof err);
-        if (lat < 0) {
+        if (lat < 0 && o->latency < 0) {
             free(padded_in);
             goto fail;
         }
-        if (c == 0) {
+        int xc_peak = -1, onset = lat;
+        if (lat >= 0)
+            lat = capture_refine_latency(input, target, sig.noise_start,
+                                         sig.guitar_start, lat, max_lat,
+                                         &xc_peak);
+        if (o->latency >= 0) {
+            if (c == 0)
+                fprintf(stderr,
+                        "rnnamp-capture: latency %d samples from --latency "
+                        "(measured %d)\n",
+                        o->latency, lat);
+            lat = o->latency;
+        }
+        if (c == 0 && o->latency >= 0) {
+            latency = lat;
+        } else if (c == 0) {
             latency = lat;
             fprintf(stderr,
-                    "rnnamp-capture: latency %d samples (%.2f ms) measured, "
-                    "%d reported by the plugin; corrected\n",
-                    lat, 1000.0 * lat / o->rate, reported);
+                    "rnnamp-capture: latency %d samples (%.2f ms) measured "
+                    "(impulse onset %d, correlation peak %d), %d reported by "
+                    "the plugin; corrected\n",
+                    lat, 1000.0 * lat / o->rate, onset, xc_peak, reported);
         } else if (lat != latency) {
             fprintf(stderr,
                     "rnnamp-capture: note: latency %d samples at this "
