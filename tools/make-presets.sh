@@ -39,6 +39,8 @@ ts9-high|Tube Screamer, full drive (guitarix TS9)|$GX/gxts9#ts9sim|--set fslider
 fuzzface|Fuzz Face (guitarix)|$GX/gx_fuzzface_#_fuzzface_|--set FUZZ=0.7 --set LEVEL=0.5 --hidden 16
 metal-head|High-gain metal head (guitarix)|$GX/gxmetal_head#metal_head|--set DRIVE=0.6 --set TONE=0.5 --hidden 16
 chump-clean|Clean tube amp (guitarix Red Eye Chump, gain 0.2)|$GX/gx_redeye#chump|--set Gain=0.2 --set Tone=0.5 --set Volume=0.5 --hidden 12
+jcm800|JCM800 preamp, gain +10 dB (guitarix)|$GX/gx_jcm800pre_#_jcm800pre_|--set GAIN=10 --set WET_DRY=100 --hidden 16
+combo-clean|Clean tube stage (mda Combo, D.I. model, drive 0.3)|$MDA/Combo|--set model=0 --set drive=0.3 --set bias=0.5 --set output=0.5 --hidden 12
 rezfilter|Resonant low-pass (mda RezFilter, static)|$MDA/RezFilter|--set freq=0.45 --set res=0.6 --set env_vcf=0.5 --set lfo_vcf=0.5 --set output=0.5 --hidden 12
 od-knob|Overdrive with Drive knob (mda Overdrive 0.1-0.9 on knob1)|$MDA/Overdrive|--set muffle=0 --set output=0.5 --sweep drive=0.1:0.9:3 --hidden 16"
 
