@@ -93,8 +93,10 @@ static void kb_gemv(const float *W, const float *b, const float *v, int R,
     }
 }
 
-/* LSTM: g = [i f g o] pre-activations (4 x Hp); updates c and h. */
-static void kb_lstm_update(const float *g, float *c, float *h, int Hp)
+/* LSTM: g = [i f g o] pre-activations (4 x Hp); updates c and h.
+ * Kept out of line: inlined into a sample loop, its tanh constants get
+ * hoisted into registers the matrix product needs for accumulators. */
+KB_INLINE void kb_lstm_update_inl(const float *g, float *c, float *h, int Hp)
 {
     for (int k = 0; k < Hp; k += VW) {
         vf i = kb_sigmoid_half(vf_load(g + k));
@@ -107,8 +109,9 @@ static void kb_lstm_update(const float *g, float *c, float *h, int Hp)
     }
 }
 
-/* GRU: g = [r z n_h n_x] (4 x Hp); h = (1-z) n + z h. */
-static void kb_gru_update(const float *g, float *h, int Hp)
+/* GRU: g = [r z n_h n_x] (4 x Hp); h = (1-z) n + z h. Out of line, as
+ * kb_lstm_update. */
+KB_INLINE void kb_gru_update_inl(const float *g, float *h, int Hp)
 {
     for (int k = 0; k < Hp; k += VW) {
         vf r = kb_sigmoid_half(vf_load(g + k));
@@ -118,6 +121,18 @@ static void kb_gru_update(const float *g, float *h, int Hp)
         vf hp = vf_load(h + k);
         vf_store(h + k, vf_fmadd(z, vf_sub(hp, nn), nn));
     }
+}
+
+static __attribute__((noinline)) void kb_lstm_update(const float *g, float *c,
+                                                     float *h, int Hp)
+{
+    kb_lstm_update_inl(g, c, h, Hp);
+}
+
+static __attribute__((noinline)) void kb_gru_update(const float *g, float *h,
+                                                    int Hp)
+{
+    kb_gru_update_inl(g, h, Hp);
 }
 
 static void kb_activate(const float *g, float *y, int n, int act)
@@ -179,8 +194,122 @@ static void kb_ring_write(const rnnamp_engine *e, const rnnamp_eng_layer *L,
             L->ring_c[off + (size_t)k] = c[k];
 }
 
+#if VW > 1
+/* y = b + W v with the row count R known at compile time: the block loop
+ * and the accumulator count are fully resolved by the compiler. */
+KB_INLINE void kb_gemv_fixed(const float *W, const float *b, const float *v,
+                             const int R, int C, float *y)
+{
+    enum { BR = RNNAMP_BLOCK_ROWS, BV = RNNAMP_BLOCK_ROWS / VW };
+    const int full = R / BR, tail = (R % BR) / VW;
+    for (int bi = 0; bi < full; bi++) {
+        const float *Wb = W + (size_t)bi * BR * (size_t)C;
+#pragma GCC unroll 16
+        for (int s = 0; s < BV; s += 8)
+            kb_gemv_sub(Wb, BR, s * VW, b + bi * BR, v, C, y + bi * BR,
+                        BV - s < 8 ? BV - s : 8);
+    }
+    if (tail) {
+        const int r0 = full * BR;
+        const float *Wb = W + (size_t)r0 * (size_t)C;
+#pragma GCC unroll 16
+        for (int s = 0; s < tail; s += 8)
+            kb_gemv_sub(Wb, tail * VW, s * VW, b + r0, v, C, y + r0,
+                        tail - s < 8 ? tail - s : 8);
+    }
+}
+
+/* The common case, specialised: one recurrent layer of padded width HP
+ * (a compile-time constant) and the head, no sample-rate correction.
+ * Everything the loop needs is hoisted into locals. */
+KB_INLINE void kb_run_single(rnnamp_engine *e, const float *in, float *out,
+                             uint32_t n, const int TYPE, const int HP)
+{
+    const rnnamp_eng_layer *L = &e->L[0];
+    float *S = e->S;
+    float *h = S + L->out0;
+    float *c = L->c;
+    float *g = e->g;
+    const float *W = L->W, *b = L->b, *Wnx = L->Wnx, *bnx = L->bnx;
+    float *v = S + L->col0;
+    const float *hw = e->hw;
+    const float hb = e->hb;
+    const int K = L->K, C = L->K + HP, skip = e->skip;
+    for (uint32_t t = 0; t < n; t++) {
+        const float x = in[t];
+        v[0] = x;
+        if (TYPE == RNNAMP_LSTM) {
+            kb_gemv_fixed(W, b, v, 4 * HP, C, g);
+            if (HP <= 16)
+                kb_lstm_update_inl(g, c, h, HP);
+            else
+                kb_lstm_update(g, c, h, HP);
+        } else {
+            kb_gemv_fixed(W, b, v, 3 * HP, C, g);
+            kb_gemv_fixed(Wnx, bnx, v, HP, K, g + 3 * HP);
+            if (HP <= 16)
+                kb_gru_update_inl(g, h, HP);
+            else
+                kb_gru_update(g, h, HP);
+        }
+        vf acc = vf_mul(vf_load(hw), vf_load(h));
+        for (int k = VW; k < HP; k += VW)
+            acc = vf_fmadd(vf_load(hw + k), vf_load(h + k), acc);
+        const float y = hb + vf_hsum(acc);
+        out[t] = skip ? y + x : y;
+    }
+}
+
+#define KB_SINGLE(T, HP)                                                       \
+    static void kb_single_##T##_##HP(rnnamp_engine *e, const float *in,        \
+                                     float *out, uint32_t n)                   \
+    {                                                                          \
+        kb_run_single(e, in, out, n, RNNAMP_##T, HP);                          \
+    }
+#define KB_SINGLE_SIZES(T)                                                     \
+    KB_SINGLE(T, 8)                                                            \
+    KB_SINGLE(T, 16)                                                           \
+    KB_SINGLE(T, 24)                                                           \
+    KB_SINGLE(T, 32)                                                           \
+    KB_SINGLE(T, 40)                                                           \
+    KB_SINGLE(T, 48)                                                           \
+    KB_SINGLE(T, 56)                                                           \
+    KB_SINGLE(T, 64)
+KB_SINGLE_SIZES(LSTM)
+KB_SINGLE_SIZES(GRU)
+
+typedef void (*kb_single_fn)(rnnamp_engine *, const float *, float *, uint32_t);
+static const kb_single_fn kb_single_lstm[8] = {
+    kb_single_LSTM_8,  kb_single_LSTM_16, kb_single_LSTM_24, kb_single_LSTM_32,
+    kb_single_LSTM_40, kb_single_LSTM_48, kb_single_LSTM_56, kb_single_LSTM_64};
+static const kb_single_fn kb_single_gru[8] = {
+    kb_single_GRU_8,  kb_single_GRU_16, kb_single_GRU_24, kb_single_GRU_32,
+    kb_single_GRU_40, kb_single_GRU_48, kb_single_GRU_56, kb_single_GRU_64};
+
+/* The specialised loop for this engine, or NULL. */
+static kb_single_fn kb_single_for(const rnnamp_engine *e)
+{
+    if (e->n_layers != 1 || e->use_ratio || e->L[0].Hp > 64)
+        return NULL;
+    int i = e->L[0].Hp / 8 - 1;
+    if (e->L[0].type == RNNAMP_LSTM)
+        return kb_single_lstm[i];
+    if (e->L[0].type == RNNAMP_GRU)
+        return kb_single_gru[i];
+    return NULL;
+}
+#endif
+
 void RNNAMP_RUN_NAME(rnnamp_engine *e, const float *in, float *out, uint32_t n)
 {
+#if VW > 1
+    kb_single_fn fast = kb_single_for(e);
+    if (fast) {
+        fast(e, in, out, n);
+        return;
+    }
+#endif
+
     float *S = e->S;
     float *g = e->g;
     const int xpos = RNNAMP_X_SLOT - e->n_inputs;
