@@ -19,7 +19,7 @@ cd "$here"
 # Every Debian package the build, the demo and the tests use.
 PACKAGES=(
   build-essential pkg-config meson ninja-build git
-  lv2-dev liblilv-dev lilv-utils libopenblas-dev check libsndfile1-dev
+  lv2-dev liblilv-dev lilv-utils sordi libopenblas-dev check libsndfile1-dev
   libjansson-dev libsamplerate0-dev libcairo2-dev
   jalv jackd2 libjack-jackd2-dev
   clang libclang-rt-14-dev valgrind
@@ -62,23 +62,30 @@ demo() {
   say "building"
   build build
   local out=out/demo minutes=${DEMO_MINUTES:-1}
-  mkdir -p "$out"
+  local bundle=$out/lv2/rnnamp-my-demo.lv2
+  mkdir -p "$out/lv2"
   say "training an LSTM-16 on data/demo for about $minutes minute(s)"
   build/tools/rnnamp-train --input data/demo/di.flac --target data/demo/target.flac \
-    -o "$out/demo-model.json" --arch lstm --hidden 16 --minutes "$minutes" --seed 1 \
-    --lv2-bundle "$out/rnnamp-demo.lv2"
-  say "rendering the demo DI through the rnnamp LV2 plugin (preset in $out/rnnamp-demo.lv2)"
-  LV2_PATH="$here/build:$here/$out${LV2_PATH:+:$LV2_PATH}" \
-    build/tools/rnnamp-render --model "$out/demo-model.json" \
-    data/demo/di.flac "$out/demo-rendered.wav"
-  say "result"
+    --regions data/demo/regions.txt -o "$out/demo-model.json" --arch lstm --hidden 16 \
+    --minutes "$minutes" --seed 1 --name "rnnamp demo (trained)" --lv2-bundle "$bundle"
+  # The preset's URI is its TTL file inside the bundle.
+  local ttl preset
+  ttl=$(ls "$bundle"/*.ttl | grep -v '/manifest.ttl$' | head -n1)
+  preset="file://$here/$ttl"
+  say "rendering the demo DI through the rnnamp LV2 plugin with the new preset"
+  echo "    preset $preset"
+  LV2_PATH="$here/build/lv2:$here/$out/lv2" \
+    build/tools/rnnamp-render --preset "$preset" data/demo/di.flac "$out/demo-rendered.wav"
+  say "result (whole demo file, rendered by the plugin vs the real target)"
   build/tools/rnnamp-esr data/demo/target.flac "$out/demo-rendered.wav"
   cat <<MSG
 Files:
   model (AIDA-X JSON, also loads in AIDA-X and NAM-LV2): $out/demo-model.json
-  LV2 preset bundle (copy to ~/.lv2 to see it in Ardour/Carla/jalv): $out/rnnamp-demo.lv2
+  training curves: $out/demo-model.png
+  LV2 preset bundle: $bundle
+      (copy it to ~/.lv2/ and Ardour, Carla and jalv list it under rnnamp)
   rendered audio: $out/demo-rendered.wav   (dry: data/demo/di.flac, real: data/demo/target.flac)
-  plugin bundle: build/rnnamp.lv2   (install with: meson install -C build)
+  the plugin: build/lv2/rnnamp.lv2   (install it with: meson install -C build)
 MSG
 }
 
