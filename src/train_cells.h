@@ -2,8 +2,10 @@
  * tanh-RNN, dense) over a chunk of T time steps for b sequences at once.
  *
  * Layout is time-major: a [T][b][n] array holds step t of sequence s at
- * ((t * b) + s) * n. Per time step the b sequences' recurrent products are
- * ONE sgemm; weight gradients are ONE sgemm over the whole chunk. Weights
+ * ((t * b) + s) * n. LSTM and GRU run the fused AVX2 kernels of
+ * train_kernel.h when the CPU has them (ws->simd); otherwise, and for the
+ * tanh-RNN, the b sequences' recurrent products are one sgemm per time
+ * step. Recurrent weight gradients are ONE sgemm over the whole chunk. Weights
  * and gradients use the canonical layout of model.h (rnnamp_layer views),
  * so the trained buffer is the model.
  *
