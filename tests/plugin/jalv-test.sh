@@ -24,17 +24,26 @@ for t in jackd jalv jack_lsp sox; do
 done
 
 tmp=$(mktemp -d /tmp/rnnamp-jalv-XXXXXX)
-server=rnnamp-test-$$
-client=rnnamp-jalv-$$
+# A fixed server name: JACK reclaims a dead server's registry slot only for
+# the same name, and has 8 slots, so per-run names would use them up when a
+# run is killed.
+server=rnnamp-test
+client=rnnamp-jalv
 jackd_pid=
 jalv_pid=
 cleanup() {
     exec 7>&- 2>/dev/null
     [ -n "$jalv_pid" ] && kill "$jalv_pid" 2>/dev/null
-    [ -n "$jackd_pid" ] && kill "$jackd_pid" 2>/dev/null
-    sleep 0.3
-    [ -n "$jalv_pid" ] && kill -9 "$jalv_pid" 2>/dev/null
-    [ -n "$jackd_pid" ] && kill -9 "$jackd_pid" 2>/dev/null
+    # give jackd time to unregister itself before forcing it
+    for p in $jalv_pid $jackd_pid; do
+        i=0
+        while kill -0 "$p" 2>/dev/null && [ $i -lt 30 ]; do
+            [ "$p" = "$jackd_pid" ] && kill "$p" 2>/dev/null
+            sleep 0.1
+            i=$((i + 1))
+        done
+        kill -9 "$p" 2>/dev/null
+    done
     rm -rf "$tmp"
 }
 trap cleanup EXIT
