@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 typedef struct {
-    float *data;    /* interleaved frames * channels */
+    float *data; /* interleaved frames * channels */
     size_t frames;
     int channels;
     int rate;

@@ -40,8 +40,9 @@ typedef struct {
 } rnnamp_engine_opts;
 
 /* Flags returned by rnnamp_engine_process and rnnamp_engine_flags(). */
-#define RNNAMP_FLAG_RESET 1u /* state went non-finite: reset, block silenced   \
-                              */
+#define RNNAMP_FLAG_RESET                                                      \
+    1u /* state went non-finite: reset, block silenced                         \
+        */
 
 /* Build an engine from a validated model. opts may be NULL (defaults).
  * Returns NULL with a message in err if the model is invalid, the requested
