@@ -105,7 +105,7 @@ int main(int argc, char **argv)
             rc = 1;
         } else {
             double esr = num / den;
-            printf("ESR %.5f (%.2f%%), pre-emphasised ESR %.5f, over %zu "
+            printf("ESR %.3g (%.3g%%), pre-emphasised ESR %.3g, over %zu "
                    "samples: %s\n",
                    esr, 100 * esr, pden > 0 ? pnum / pden : 0.0,
                    n - (size_t)skip, grade(esr));

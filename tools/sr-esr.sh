@@ -36,7 +36,7 @@ fi
 "$render" --quiet --model "$model" --set dc_block=0 \
     "$tmp/di48.wav" "$tmp/out48.wav"
 printf '%-10s %-28s %s\n' "host rate" "method" "ESR vs 48 kHz render"
-for r in 44100 88200 96000; do
+for r in 44100 88200 96000 192000; do
     sox -V1 "$tmp/di48.wav" -r $r "$tmp/di$r.wav"
     "$render" --quiet --model "$model" --set dc_block=0 --rate $r \
         "$tmp/di$r.wav" "$tmp/out$r.wav"
@@ -55,7 +55,7 @@ sox -n -r 48000 -c 1 -e floating-point -b 32 "$tmp/long.wav" \
     synth 30 sine 220 gain -n -6
 cpu() {
     # prints user+sys seconds of one render
-    /usr/bin/env time -f '%U %S' -o "$tmp/t" "$render" --quiet "$@" \
+    /usr/bin/env time -f "%U %S" -o "$tmp/t" "$render" --quiet --block 128 "$@" \
         "$tmp/long.wav" "$tmp/o.wav"
     awk '{print $1 + $2}' "$tmp/t"
 }
