@@ -170,16 +170,23 @@ void rnnamp_tk_lstm_forward_avx2(rnnamp_cell_ws *w, const float *x, int T)
             }
 }
 
-/* Chunk sums of the gradients: bias[j..] += d, and for the nx inputs of
- * this row wx[k][j..] += x[k] d (plane = G * Hp floats apart). */
-ALWAYS_INLINE void gsum(float *bias, float *wx, size_t plane, __m256 d,
-                        const float *xr, int nx)
+/* Chunk sums of the gradients for the RT rows of a tile: bias[j..] +=
+ * sum_r d[r][gi], and for the nx inputs wx[k][j..] += sum_r x[r * ni + k]
+ * d[r][gi] (planes = G * Hp floats apart). */
+ALWAYS_INLINE void gsum_rows(float *bias, float *wx, size_t plane,
+                             __m256 d[2][4], int gi, int RT, const float *x,
+                             int ni, int nx)
 {
-    _mm256_storeu_ps(bias, _mm256_add_ps(_mm256_loadu_ps(bias), d));
+    __m256 s = d[0][gi];
+    if (RT == 2)
+        s = _mm256_add_ps(s, d[1][gi]);
+    _mm256_storeu_ps(bias, _mm256_add_ps(_mm256_loadu_ps(bias), s));
     for (int k = 0; k < nx; k++) {
+        __m256 v = _mm256_mul_ps(_mm256_set1_ps(x[k]), d[0][gi]);
+        if (RT == 2)
+            v = _mm256_fmadd_ps(_mm256_set1_ps(x[ni + k]), d[1][gi], v);
         float *q = wx + (size_t)k * plane;
-        _mm256_storeu_ps(
-            q, _mm256_fmadd_ps(_mm256_set1_ps(xr[k]), d, _mm256_loadu_ps(q)));
+        _mm256_storeu_ps(q, _mm256_add_ps(_mm256_loadu_ps(q), v));
     }
 }
 
@@ -228,12 +235,13 @@ ALWAYS_INLINE void lstm_bwd_tile(rnnamp_cell_ws *w, int RT, int U,
         dh_rows(acc, RT, U, w->dA + (row + (size_t)b) * gh, gh, gh, w->pk_whh,
                 Hp, j0);
     __m256 one = _mm256_set1_ps(1.0f);
-#pragma GCC unroll 2
-    for (int r = 0; r < RT; r++)
 #pragma GCC unroll 4
-        for (int u = 0; u < U; u++) {
-            int j = j0 + 8 * u;
-            blk bk = block_at(j, H);
+    for (int u = 0; u < U; u++) {
+        int j = j0 + 8 * u;
+        blk bk = block_at(j, H);
+        __m256 da[2][4];
+#pragma GCC unroll 2
+        for (int r = 0; r < RT; r++) {
             size_t q = row + (size_t)r;
             const float *a = w->act + q * gh + j;
             __m256 i = ld(a, bk), f = ld(a + H, bk);
@@ -244,22 +252,24 @@ ALWAYS_INLINE void lstm_bwd_tile(rnnamp_cell_ws *w, int RT, int U,
             __m256 dh = acc[r][u];
             __m256 dct = _mm256_fmadd_ps(_mm256_mul_ps(dh, o), v_dtanh(tc),
                                          _mm256_loadu_ps(dcp));
-            __m256 da[4];
-            da[0] = _mm256_mul_ps(_mm256_mul_ps(dct, g), v_dsig(i));
-            da[1] = _mm256_mul_ps(_mm256_mul_ps(dct, c0), v_dsig(f));
-            da[2] = _mm256_mul_ps(_mm256_mul_ps(dct, i),
-                                  _mm256_fnmadd_ps(g, g, one));
-            da[3] = _mm256_mul_ps(_mm256_mul_ps(dh, tc), v_dsig(o));
+            da[r][0] = _mm256_mul_ps(_mm256_mul_ps(dct, g), v_dsig(i));
+            da[r][1] = _mm256_mul_ps(_mm256_mul_ps(dct, c0), v_dsig(f));
+            da[r][2] = _mm256_mul_ps(_mm256_mul_ps(dct, i),
+                                     _mm256_fnmadd_ps(g, g, one));
+            da[r][3] = _mm256_mul_ps(_mm256_mul_ps(dh, tc), v_dsig(o));
             _mm256_storeu_ps(dcp, _mm256_mul_ps(dct, f));
             float *d = w->dA + q * gh + j;
-            const float *xr = x + q * ni;
 #pragma GCC unroll 4
-            for (int gi = 0; gi < 4; gi++) {
-                st(d + gi * H, da[gi], bk);
-                float *gp = w->gacc + (size_t)gi * Hp + j;
-                gsum(gp, gp + 2 * plane, plane, da[gi], xr, nx);
-            }
+            for (int gi = 0; gi < 4; gi++)
+                st(d + gi * H, da[r][gi], bk);
         }
+#pragma GCC unroll 4
+        for (int gi = 0; gi < 4; gi++) {
+            float *gp = w->gacc + (size_t)gi * Hp + j;
+            gsum_rows(gp, gp + 2 * plane, plane, da, gi, RT, x + row * ni, ni,
+                      nx);
+        }
+    }
 }
 
 /* Dispatch a backward tile with compile-time RT and U. */
@@ -375,12 +385,13 @@ ALWAYS_INLINE void gru_bwd_tile(rnnamp_cell_ws *w, int RT, int U,
     if (t + 1 < T)
         dh_rows(acc, RT, U, w->dA + (row + (size_t)b) * gh, gh, gh, w->pk_whh,
                 Hp, j0);
-#pragma GCC unroll 2
-    for (int r = 0; r < RT; r++)
 #pragma GCC unroll 4
-        for (int u = 0; u < U; u++) {
-            int j = j0 + 8 * u;
-            blk bk = block_at(j, H);
+    for (int u = 0; u < U; u++) {
+        int j = j0 + 8 * u;
+        blk bk = block_at(j, H);
+        __m256 dh3[2][4], di3[2][4]; /* [3] unused */
+#pragma GCC unroll 2
+        for (int r = 0; r < RT; r++) {
             size_t q = row + (size_t)r;
             __m256 dh = acc[r][u];
             st(w->dh + q * H + j, dh, bk);
@@ -393,19 +404,25 @@ ALWAYS_INLINE void gru_bwd_tile(rnnamp_cell_ws *w, int RT, int U,
             __m256 dan = _mm256_mul_ps(dn, v_dtanh(n));
             __m256 dar = _mm256_mul_ps(_mm256_mul_ps(dan, hn), v_dsig(rg));
             __m256 daz = _mm256_mul_ps(dz, v_dsig(z));
-            __m256 dh3[3] = {dar, daz, _mm256_mul_ps(dan, rg)};
-            __m256 di3[3] = {dar, daz, dan};
+            dh3[r][0] = di3[r][0] = dar;
+            dh3[r][1] = di3[r][1] = daz;
+            dh3[r][2] = _mm256_mul_ps(dan, rg);
+            di3[r][2] = dan;
             float *d = w->dA + q * gh + j, *di = w->dAih + q * gh + j;
-            const float *xr = x + q * ni;
 #pragma GCC unroll 3
             for (int gi = 0; gi < 3; gi++) {
-                st(d + gi * H, dh3[gi], bk);
-                st(di + gi * H, di3[gi], bk);
-                float *gp = w->gacc + (size_t)gi * Hp + j;
-                gsum(gp, gp, plane, dh3[gi], xr, 0);
-                gsum(gp + plane, gp + 2 * plane, plane, di3[gi], xr, nx);
+                st(d + gi * H, dh3[r][gi], bk);
+                st(di + gi * H, di3[r][gi], bk);
             }
         }
+#pragma GCC unroll 3
+        for (int gi = 0; gi < 3; gi++) {
+            float *gp = w->gacc + (size_t)gi * Hp + j;
+            gsum_rows(gp, gp, plane, dh3, gi, RT, x + row * ni, ni, 0);
+            gsum_rows(gp + plane, gp + 2 * plane, plane, di3, gi, RT,
+                      x + row * ni, ni, nx);
+        }
+    }
 }
 
 void rnnamp_tk_gru_backward_avx2(rnnamp_cell_ws *w, const float *x, int T)
