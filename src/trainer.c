@@ -85,6 +85,7 @@ void rnnamp_train_config_default(rnnamp_train_config *c, int rate)
     c->grad_clip = 1.0;
     c->pre_emph = 0.85;
     c->dc_weight = 1.0;
+    c->train_rms = 0.25;
     c->seed = 1;
     c->threads = 2;
     c->checkpoint_every = 60.0;
@@ -144,10 +145,10 @@ int rnnamp_train_config_check(const rnnamp_train_config *c, char *err,
         return -1;
     }
     if (!(c->grad_clip >= 0.0) || !(c->pre_emph >= 0.0 && c->pre_emph < 1.0) ||
-        !(c->dc_weight >= 0.0)) {
+        !(c->dc_weight >= 0.0) || !(c->train_rms >= 0.0)) {
         seterr(err, errlen,
                "bad loss settings (grad clip >= 0, 0 <= pre-emphasis < 1, "
-               "DC weight >= 0)");
+               "DC weight >= 0, training RMS >= 0)");
         return -1;
     }
     return 0;
@@ -184,8 +185,9 @@ typedef struct {
     long valid1; /* eval: one past the last step that counts */
 } seq_src;
 
+/* Each shard on its own cache lines: threads write their shards' fields. */
 typedef struct {
-    int b;
+    _Alignas(64) int b;
     seq_src *src;
     rnnamp_cell_ws *ws[RNNAMP_MAX_LAYERS];
     float *x, *tgt, *yh, *y, *dy;
@@ -203,6 +205,7 @@ typedef struct ctx {
     shard *sh;
     int T;
     int threads;
+    float in_scale, out_scale; /* training level (see train_rms) */
     const rnnamp_loss *loss;
     rnnamp_loss_norm norm;
     /* current job */
@@ -245,9 +248,11 @@ static int ctx_init(ctx *c, const rnnamp_model *m, int B, int S, int T,
     c->S = S;
     c->T = T;
     c->threads = threads;
-    c->sh = calloc((size_t)S, sizeof *c->sh);
+    c->in_scale = c->out_scale = 1.0f;
+    c->sh = aligned_alloc(_Alignof(shard), (size_t)S * sizeof *c->sh);
     if (!c->sh)
         return -1;
+    memset(c->sh, 0, (size_t)S * sizeof *c->sh);
     int off = 0;
     for (int i = 0; i < S; i++) {
         shard *s = &c->sh[i];
@@ -299,10 +304,11 @@ static void shard_fill(const ctx *c, shard *s)
             long idx = q->start + c->t0 + t;
             int in = idx >= 0 && (size_t)idx < p->n;
             float *x = s->x + ((size_t)t * b + k) * ni;
-            x[0] = in ? p->input[idx] : 0.0f;
+            x[0] = in ? c->in_scale * p->input[idx] : 0.0f;
             for (int j = 1; j < ni; j++)
                 x[j] = p->knobs[j - 1];
-            s->tgt[(size_t)t * b + k] = in ? p->target[idx] : 0.0f;
+            s->tgt[(size_t)t * b + k] =
+                in ? c->out_scale * p->target[idx] : 0.0f;
         }
     }
 }
@@ -439,8 +445,10 @@ static void run_parallel(ctx *c)
 #define EVAL_PREROLL 4096
 #define EVAL_SEQS    32
 
-double rnnamp_train_eval_esr(const rnnamp_model *m, const rnnamp_dataset *d,
-                             rnnamp_split split, int threads)
+/* ESR with input and target scaled (a model trained at that level). */
+static double eval_esr_scaled(const rnnamp_model *m, const rnnamp_dataset *d,
+                              rnnamp_split split, int threads, float in_scale,
+                              float out_scale)
 {
     size_t n_pieces = 0;
     for (int i = 0; i < d->n_pairs; i++)
@@ -484,6 +492,8 @@ double rnnamp_train_eval_esr(const rnnamp_model *m, const rnnamp_dataset *d,
             break;
         }
         c.loss = &dummy;
+        c.in_scale = in_scale;
+        c.out_scale = out_scale;
         for (int i = 0; i < c.S; i++)
             shard_reset_state(&c, &c.sh[i]);
         for (long t0 = 0; t0 < total; t0 += T) {
@@ -512,6 +522,56 @@ double rnnamp_train_eval_esr(const rnnamp_model *m, const rnnamp_dataset *d,
     return err / (tgt > 1e-20 ? tgt : 1e-20);
 }
 
+double rnnamp_train_eval_esr(const rnnamp_model *m, const rnnamp_dataset *d,
+                             rnnamp_split split, int threads)
+{
+    return eval_esr_scaled(m, d, split, threads, 1.0f, 1.0f);
+}
+
+/* RMS of the input or the target over the training spans. */
+static double train_rms_of(const rnnamp_dataset *d, int target)
+{
+    double e = 0.0;
+    size_t n = 0;
+    for (int i = 0; i < d->n_pairs; i++) {
+        const rnnamp_pair *p = &d->pairs[i];
+        const float *x = target ? p->target : p->input;
+        for (int k = 0; k < p->n_spans[RNNAMP_SPLIT_TRAIN]; k++) {
+            rnnamp_span sp = p->spans[RNNAMP_SPLIT_TRAIN][k];
+            for (size_t j = sp.start; j < sp.end && j < p->n; j++)
+                e += (double)x[j] * x[j];
+            n += sp.end - sp.start;
+        }
+    }
+    return n ? sqrt(e / (double)n) : 0.0;
+}
+
+/* Scale that brings rms to want (1 when off or silent), limited. */
+static float level_scale(double want, double rms)
+{
+    if (!(want > 0.0) || !(rms > 1e-9))
+        return 1.0f;
+    return (float)fmin(fmax(want / rms, 1e-3), 1e4);
+}
+
+/* Fold the training scales into the model: the first layer's audio
+ * column takes in_scale, the linear head 1 / out_scale. */
+static void fold_scales(rnnamp_model *m, float in_scale, float out_scale)
+{
+    rnnamp_layer *first = &m->layers[0];
+    int rows = first->type == RNNAMP_DENSE
+                   ? first->n_out
+                   : rnnamp_layer_gates(first->type) * first->n_out;
+    for (int r = 0; r < rows; r++)
+        first->w_ih[(size_t)r * (size_t)first->n_in] *= in_scale;
+    rnnamp_layer *head = &m->layers[m->n_layers - 1];
+    float inv = 1.0f / out_scale;
+    for (int i = 0; i < head->n_out * head->n_in; i++)
+        head->w_ih[i] *= inv;
+    for (int i = 0; i < head->n_out; i++)
+        head->b_ih[i] *= inv;
+}
+
 /* ---- training ---- */
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -535,7 +595,8 @@ static uint64_t fingerprint(const rnnamp_train_config *c,
                 c->a_weighting, c->max_train_seconds,
                 d->n_pairs,     d->n_knobs};
     double dv[] = {c->lr,        c->pre_emph,       c->dc_weight,
-                   c->grad_clip, c->plateau_factor, c->weight_decay};
+                   c->grad_clip, c->plateau_factor, c->weight_decay,
+                   c->train_rms};
     h = fnv(h, iv, sizeof iv);
     h = fnv(h, dv, sizeof dv);
     h = fnv(h, &c->seed, sizeof c->seed);
@@ -776,6 +837,9 @@ int rnnamp_train_run(const rnnamp_train_config *cfg, const rnnamp_dataset *d,
     }
     adam.weight_decay = cfg->weight_decay;
     c.loss = &loss;
+    c.in_scale = level_scale(cfg->train_rms, train_rms_of(d, 0));
+    c.out_scale = cfg->skip ? c.in_scale
+                            : level_scale(cfg->train_rms, train_rms_of(d, 1));
     memcpy(best, m->params, m->n_params * sizeof(float));
 
     loop_state st;
@@ -893,8 +957,8 @@ int rnnamp_train_run(const rnnamp_train_config *cfg, const rnnamp_dataset *d,
                                 st.elapsed0 + now_s() - t_start, err,
                                 errlen) != 0)
                 goto done;
-            double v =
-                rnnamp_train_eval_esr(m, d, RNNAMP_SPLIT_VAL, cfg->threads);
+            double v = eval_esr_scaled(m, d, RNNAMP_SPLIT_VAL, cfg->threads,
+                                       c.in_scale, c.out_scale);
             if (v < st.best_val) {
                 st.best_val = v;
                 st.best_epoch = st.epoch;
@@ -903,7 +967,8 @@ int rnnamp_train_run(const rnnamp_train_config *cfg, const rnnamp_dataset *d,
             break;
         }
         /* end of epoch */
-        double v = rnnamp_train_eval_esr(m, d, RNNAMP_SPLIT_VAL, cfg->threads);
+        double v = eval_esr_scaled(m, d, RNNAMP_SPLIT_VAL, cfg->threads,
+                                   c.in_scale, c.out_scale);
         last_val = v;
         if (grow_hist(res, res->n_epochs + 1) != 0) {
             seterr(err, errlen, "out of memory");
@@ -977,6 +1042,7 @@ int rnnamp_train_run(const rnnamp_train_config *cfg, const rnnamp_dataset *d,
         goto done;
 
     memcpy(m->params, best, m->n_params * sizeof(float));
+    fold_scales(m, c.in_scale, c.out_scale);
     res->val_esr = st.best_val;
     res->best_epoch = st.best_epoch;
     res->epochs_run = st.epoch;
