@@ -52,6 +52,13 @@ typedef struct {
     double pre_emph;  /* default 0.85 */
     int a_weighting;  /* default 0 */
     double dc_weight; /* default 1.0 */
+    /* level: train on input and target scaled to this RMS (measured over
+     * the training spans; with skip both use the input's scale) and fold
+     * the scales back into the first layer's audio column and the head.
+     * DI-level audio (RMS ~0.02) otherwise needs large input weights that
+     * Adam's small absolute steps take very long to reach. 0 = off;
+     * default 0.25 */
+    double train_rms;
     /* misc */
     uint64_t seed;         /* default 1 */
     int threads;           /* default 2 */
