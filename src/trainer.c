@@ -185,8 +185,9 @@ typedef struct {
     long valid1; /* eval: one past the last step that counts */
 } seq_src;
 
+/* Each shard on its own cache lines: threads write their shards' fields. */
 typedef struct {
-    int b;
+    _Alignas(64) int b;
     seq_src *src;
     rnnamp_cell_ws *ws[RNNAMP_MAX_LAYERS];
     float *x, *tgt, *yh, *y, *dy;
@@ -248,9 +249,10 @@ static int ctx_init(ctx *c, const rnnamp_model *m, int B, int S, int T,
     c->T = T;
     c->threads = threads;
     c->in_scale = c->out_scale = 1.0f;
-    c->sh = calloc((size_t)S, sizeof *c->sh);
+    c->sh = aligned_alloc(_Alignof(shard), (size_t)S * sizeof *c->sh);
     if (!c->sh)
         return -1;
+    memset(c->sh, 0, (size_t)S * sizeof *c->sh);
     int off = 0;
     for (int i = 0; i < S; i++) {
         shard *s = &c->sh[i];
