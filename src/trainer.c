@@ -71,11 +71,16 @@ void rnnamp_train_config_default(rnnamp_train_config *c, int rate)
     c->layers = 1;
     c->epochs = 10000;
     c->minutes = 10.0;
-    c->batch = 32;
-    c->tbptt = 2048;
+    /* Many small Adam steps: 8 segments of ~1/6 s in 512-sample chunks
+     * (4096 samples per step). On the demo pair (data/demo/regions.txt,
+     * LSTM-16, 1 minute on 2 busy cores) this reached a validation ESR of
+     * 0.0016, against 0.11 with 32 segments of 0.5 s in 2048-sample chunks
+     * (16 times the audio per step, so 16 times fewer steps). */
+    c->batch = 8;
+    c->tbptt = 512;
     c->warmup = 1024;
-    int half = rate > 0 ? rate / 2 : 24000;
-    int chunks = (half + c->tbptt / 2) / c->tbptt;
+    int sixth = rate > 0 ? rate / 6 : 8000;
+    int chunks = (sixth + c->tbptt / 2) / c->tbptt;
     c->segment = (chunks < 1 ? 1 : chunks) * c->tbptt;
     c->lr = 4e-3;
     c->lr_min = 1e-5;

@@ -36,11 +36,11 @@ typedef struct {
     /* schedule */
     int epochs;            /* max epochs, default 10000 (time-limited) */
     double minutes;        /* wall-clock budget, 0 = none; default 10 */
-    int batch;             /* segments per batch, default 32 */
+    int batch;             /* segments per batch, default 8 */
     int segment;           /* samples per segment after warm-up, default
-                              rate/2 rounded to tbptt (about 0.5 s) */
+                              rate/6 rounded to tbptt (8192 at 48 kHz) */
     int warmup;            /* samples without gradient, default 1024 */
-    int tbptt;             /* truncated-BPTT chunk, default 1024 */
+    int tbptt;             /* truncated-BPTT chunk, default 512 */
     double lr;             /* Adam learning rate, default 4e-3 */
     double lr_min;         /* default 1e-5 */
     double plateau_factor; /* default 0.5 */

@@ -55,7 +55,7 @@ static void usage(FILE *f)
         "  --skip                       add the input to the output\n"
         "training:\n"
         "  --epochs N | --minutes M     limits (10000 epochs, 10 minutes)\n"
-        "  --batch B (32)  --segment S (~0.5 s)  --tbptt T (2048)  --warmup "
+        "  --batch B (8)  --segment S (~1/6 s)  --tbptt T (512)  --warmup "
         "W (1024)\n"
         "  --lr X (0.004)  --seed S (1)  --threads N (2)  --a-weighting\n"
         "  --checkpoint-every SEC (60)  --resume   (checkpoint: MODEL.ckpt)\n"
