@@ -106,8 +106,7 @@ rnnamp_cell_ws *rnnamp_cell_ws_new(rnnamp_layer_type type, int n_in, int H,
         ok = ok && w->c && w->tc;
     }
 #if HAVE_TK_AVX2
-    w->simd = (type == RNNAMP_LSTM || type == RNNAMP_GRU) &&
-              rnnamp_train_kernel_avx2_ok();
+    w->simd = rnnamp_train_kernel_avx2_ok();
 #endif
     if (type == RNNAMP_GRU) {
         w->hn = malloc(tb * (size_t)H * sizeof(float));
@@ -238,6 +237,8 @@ static void pack_forward(const rnnamp_layer *L, rnnamp_cell_ws *w)
         if (w->type == RNNAMP_LSTM) {
             for (int g = 0; g < 4; g++)
                 w->pk_b[g * Hp + j] = L->b_ih[g * H + j] + L->b_hh[g * H + j];
+        } else if (w->type == RNNAMP_RNN) {
+            w->pk_b[j] = L->b_ih[j] + L->b_hh[j];
         } else { /* GRU */
             w->pk_b[j] = L->b_ih[j] + L->b_hh[j];
             w->pk_b[Hp + j] = L->b_ih[H + j] + L->b_hh[H + j];
@@ -472,6 +473,13 @@ static void rnn_forward(const rnnamp_layer *L, rnnamp_cell_ws *w,
                         const float *x, int T)
 {
     int b = w->b, H = w->H;
+#if HAVE_TK_AVX2
+    if (w->simd) {
+        pack_forward(L, w);
+        rnnamp_tk_rnn_forward_avx2(w, x, T);
+        return;
+    }
+#endif
     input_projection(x, L->w_ih, L->b_ih, L->b_hh, w->act, T * b, w->n_in, H);
     for (int t = 0; t < T; t++) {
         float *A = w->act + (size_t)t * b * H;
@@ -490,6 +498,14 @@ static void rnn_backward(const rnnamp_layer *L, rnnamp_layer *g,
                          rnnamp_cell_ws *w, const float *x, int T, float *dx)
 {
     int b = w->b, H = w->H;
+#if HAVE_TK_AVX2
+    if (w->simd) {
+        pack_backward(L, w);
+        rnnamp_tk_rnn_backward_avx2(w, x, T);
+        cell_weight_grads_fused(L, g, w, w->dA, x, T, dx);
+        return;
+    }
+#endif
     for (int t = T - 1; t >= 0; t--) {
         const float *A = w->act + (size_t)t * b * H;
         float *dA = w->dA + (size_t)t * b * H;

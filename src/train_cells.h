@@ -2,12 +2,12 @@
  * tanh-RNN, dense) over a chunk of T time steps for b sequences at once.
  *
  * Layout is time-major: a [T][b][n] array holds step t of sequence s at
- * ((t * b) + s) * n. LSTM and GRU run the fused AVX2 kernels of
- * train_kernel.h when the CPU has them (ws->simd); otherwise, and for the
- * tanh-RNN, the b sequences' recurrent products are one sgemm per time
- * step. Recurrent weight gradients are ONE sgemm over the whole chunk. Weights
- * and gradients use the canonical layout of model.h (rnnamp_layer views),
- * so the trained buffer is the model.
+ * ((t * b) + s) * n. The cells run the fused AVX2 kernels of
+ * train_kernel.h when the CPU has them (ws->simd); otherwise the b
+ * sequences' recurrent products are one sgemm per time step. Recurrent weight
+ * gradients are ONE sgemm over the whole chunk. Weights and gradients use the
+ * canonical layout of model.h (rnnamp_layer views), so the trained buffer is
+ * the model.
  *
  * The workspace stores what the backward pass needs (gate activations,
  * hidden and cell states). State carries over between chunks: copy h[T]

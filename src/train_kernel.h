@@ -1,4 +1,5 @@
-/* rnnamp trainer: fused per-step LSTM / GRU kernels (AVX2 + FMA).
+/* rnnamp trainer: fused per-step LSTM / GRU / tanh-RNN kernels (AVX2 +
+ * FMA).
  *
  * One call runs a whole TBPTT chunk of T steps for the w->b sequences of a
  * workspace. Per step and per pair of sequences, the recurrent product
@@ -45,5 +46,12 @@ void rnnamp_tk_gru_forward_avx2(rnnamp_cell_ws *w, const float *x, int T);
  * side), the total dL/dh[t+1] into dh, and gacc like the LSTM. Needs
  * pk_whh. */
 void rnnamp_tk_gru_backward_avx2(rnnamp_cell_ws *w, const float *x, int T);
+
+/* tanh-RNN forward over T steps: writes act (= h[t+1]) and h[1..T]. */
+void rnnamp_tk_rnn_forward_avx2(rnnamp_cell_ws *w, const float *x, int T);
+
+/* tanh-RNN backward over T steps: writes dA and gacc like the LSTM. Needs
+ * pk_whh. */
+void rnnamp_tk_rnn_backward_avx2(rnnamp_cell_ws *w, const float *x, int T);
 
 #endif

@@ -437,3 +437,94 @@ void rnnamp_tk_gru_backward_avx2(rnnamp_cell_ws *w, const float *x, int T)
                 BWD_DISPATCH(gru_bwd_tile, w, RT, U, x, t, T, s0, 8 * u0);
             }
 }
+
+/* ---- tanh-RNN: one gate; tiles of RT sequences x U blocks of 8 units ---- */
+
+ALWAYS_INLINE void rnn_fwd_tile(rnnamp_cell_ws *w, int RT, int U,
+                                const float *x, int t, int s0, int j0)
+{
+    const int b = w->b, H = w->H, Hp = w->Hp, ni = w->n_in;
+    size_t row = (size_t)t * b + s0;
+    __m256 acc[2][4];
+#pragma GCC unroll 2
+    for (int r = 0; r < RT; r++)
+#pragma GCC unroll 4
+        for (int u = 0; u < U; u++)
+            acc[r][u] = _mm256_loadu_ps(w->pk_b + j0 + 8 * u);
+    /* pk_wx [n_in][Hp] and pk_wh [H][Hp] have the layout dh_rows reads */
+    dh_rows(acc, RT, U, x + row * ni, ni, ni, w->pk_wx, Hp, j0);
+    dh_rows(acc, RT, U, w->h + row * H, H, H, w->pk_wh, Hp, j0);
+#pragma GCC unroll 2
+    for (int r = 0; r < RT; r++)
+#pragma GCC unroll 4
+        for (int u = 0; u < U; u++) {
+            int j = j0 + 8 * u;
+            blk bk = block_at(j, H);
+            size_t q = row + (size_t)r;
+            __m256 h = v_tanh(acc[r][u]);
+            st(w->act + q * H + j, h, bk);
+            st(w->h + (q + (size_t)b) * H + j, h, bk);
+        }
+}
+
+void rnnamp_tk_rnn_forward_avx2(rnnamp_cell_ws *w, const float *x, int T)
+{
+    int nblk = (w->H + 7) / 8;
+    for (int t = 0; t < T; t++)
+        for (int s0 = 0; s0 < w->b; s0 += 2)
+            for (int u0 = 0; u0 < nblk; u0 += 4) {
+                int U = nblk - u0 < 4 ? nblk - u0 : 4;
+                int RT = s0 + 1 < w->b ? 2 : 1;
+                BWD_DISPATCH(rnn_fwd_tile, w, RT, U, x, t, s0, 8 * u0);
+            }
+}
+
+ALWAYS_INLINE void rnn_bwd_tile(rnnamp_cell_ws *w, int RT, int U,
+                                const float *x, int t, int T, int s0, int j0)
+{
+    const int b = w->b, H = w->H, Hp = w->Hp, ni = w->n_in;
+    const int nx = ni <= RNNAMP_TK_MAX_IN ? ni : 0;
+    const size_t plane = (size_t)Hp;
+    size_t row = (size_t)t * b + s0;
+    __m256 acc[2][4];
+#pragma GCC unroll 2
+    for (int r = 0; r < RT; r++)
+#pragma GCC unroll 4
+        for (int u = 0; u < U; u++)
+            acc[r][u] =
+                ld(w->dh + (row + r) * H + j0 + 8 * u, block_at(j0 + 8 * u, H));
+    if (t + 1 < T)
+        dh_rows(acc, RT, U, w->dA + (row + (size_t)b) * H, H, H, w->pk_whh, Hp,
+                j0);
+#pragma GCC unroll 4
+    for (int u = 0; u < U; u++) {
+        int j = j0 + 8 * u;
+        blk bk = block_at(j, H);
+        __m256 da[2][4]; /* [r][0] used */
+#pragma GCC unroll 2
+        for (int r = 0; r < RT; r++) {
+            size_t q = row + (size_t)r;
+            __m256 a = ld(w->act + q * H + j, bk);
+            da[r][0] = _mm256_mul_ps(acc[r][u], v_dtanh(a));
+            st(w->dA + q * H + j, da[r][0], bk);
+        }
+        float *gp = w->gacc + j;
+        gsum_rows(gp, gp + 2 * plane, plane, da, 0, RT, x + row * ni, ni, nx);
+    }
+}
+
+void rnnamp_tk_rnn_backward_avx2(rnnamp_cell_ws *w, const float *x, int T)
+{
+    int nblk = (w->H + 7) / 8;
+    gacc_zero(w);
+    for (int t = T - 1; t >= 0; t--)
+        for (int s0 = 0; s0 < w->b; s0 += 2)
+            for (int u0 = 0; u0 < nblk; u0 += 4) {
+                int U = nblk - u0 < 4 ? nblk - u0 : 4;
+                int RT = s0 + 1 < w->b ? 2 : 1;
+                BWD_DISPATCH(rnn_bwd_tile, w, RT, U, x, t, T, s0, 8 * u0);
+            }
+    size_t plane = (size_t)w->Hp;
+    for (size_t k = 0; k < plane; k++)
+        w->gacc[plane + k] = w->gacc[k];
+}
