@@ -1,10 +1,11 @@
-/* rnnamp trainer: fused LSTM / GRU step kernels, AVX2 + FMA. See
- * train_kernel.h. Built with -mavx2 -mfma; reached only after
+/* rnnamp trainer: fused LSTM / GRU / tanh-RNN step kernels, AVX2 + FMA.
+ * See train_kernel.h. Built with -mavx2 -mfma; reached only after
  * rnnamp_train_kernel_avx2_ok().
  *
- * Register tiling: RT (1 or 2) sequences at a time. Forward: one block of
- * eight hidden units, all gates (4 LSTM / 4 GRU accumulators per sequence).
- * Backward: up to four blocks of eight units per sequence. A partial last
+ * Register tiling: RT (1 or 2) sequences at a time. LSTM / GRU forward: one
+ * block of eight hidden units, all gates (4 accumulators per sequence).
+ * Backward, and the one-gate RNN forward: up to four blocks of eight units
+ * per sequence. A partial last
  * block (H not a multiple of 8) uses masked loads and stores; the packed
  * weights are zero-padded to Hp columns.
  */
@@ -20,7 +21,8 @@ int rnnamp_train_kernel_avx2_ok(void)
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-/* ---- vector math: same algorithm as train_cells.c's fast_exp ---- */
+/* ---- vector math: train_cells.c's fast_exp (degree-7 Taylor after range
+ * reduction), with a two-part ln 2 for the reduction ---- */
 
 ALWAYS_INLINE __m256 v_exp(__m256 x)
 {

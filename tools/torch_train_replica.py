@@ -5,7 +5,9 @@ Same model (LSTM/GRU/RNN + dense head, PyTorch default initialisation),
 same batches (random segments of warm-up + segment samples, TBPTT chunks,
 one Adam step per chunk), same loss (ESR after pre-emphasis 1 - 0.85 z^-1 +
 DC term), gradient clipping 1.0, learning rate halved after 5 epochs without
-validation improvement. Needs python3-torch (and sox to read audio files);
+validation improvement; in data mode also the same defaults (batch 8,
+TBPTT 512, segment about 1/6 s) and input and target trained at an RMS of
+0.25 over the training part (--train-rms, like rnnamp-train). Needs python3-torch (and sox to read audio files);
 nothing in the build or CI uses it.
 
 Speed (synthetic data like `rnnamp-train --bench`), prints samples/s:
@@ -138,6 +140,13 @@ def run_data(a, model, opt, params):
     n = min(x.numel(), y.numel())
     x, y = x[:n], y[:n]
     n_train, n_val = int(n * 0.8), int(n * 0.1)
+    if a.segment is None:  # rnnamp-train: rate / 6 rounded to the chunk
+        a.segment = max(1, (rate // 6 + a.tbptt // 2) // a.tbptt) * a.tbptt
+    if a.train_rms > 0:  # plain ESR does not change with a common scale
+        for v in (x, y):
+            rms = float(v[:n_train].double().pow(2).mean().sqrt())
+            if rms > 1e-9:
+                v *= min(max(a.train_rms / rms, 1e-3), 1e4)
     seg_len = a.warmup + a.segment
     if n_train < seg_len:
         sys.exit("torch_train_replica: the training audio is too short")
@@ -199,6 +208,8 @@ def run_data(a, model, opt, params):
 
 
 def run_bench(a, model, opt, params):
+    if a.segment is None:
+        a.segment = 24576
     L = a.warmup + a.segment
     samples = 0
     t0 = time.time()
@@ -223,9 +234,13 @@ def main():
     ap.add_argument("--arch", default="lstm", choices=["lstm", "gru", "rnn"])
     ap.add_argument("--hidden", type=int, default=32)
     ap.add_argument("--batch", type=int, default=None,
-                    help="default 50 (bench) / 32 (data, like rnnamp-train)")
-    ap.add_argument("--segment", type=int, default=24576)
-    ap.add_argument("--tbptt", type=int, default=2048)
+                    help="default 50 (bench) / 8 (data, like rnnamp-train)")
+    ap.add_argument("--segment", type=int, default=None,
+                    help="default 24576 (bench) / rate/6 rounded to TBPTT")
+    ap.add_argument("--tbptt", type=int, default=None,
+                    help="default 2048 (bench) / 512 (data)")
+    ap.add_argument("--train-rms", type=float, default=0.25,
+                    help="data mode: train at this RMS (0 = off)")
     ap.add_argument("--warmup", type=int, default=1024)
     ap.add_argument("--batches", type=int, default=3, help="bench batches")
     ap.add_argument("--threads", type=int, default=2)
@@ -240,7 +255,9 @@ def main():
     if (a.input is None) != (a.target is None):
         ap.error("--input and --target go together")
     if a.batch is None:
-        a.batch = 32 if a.input else 50
+        a.batch = 8 if a.input else 50
+    if a.tbptt is None:
+        a.tbptt = 512 if a.input else 2048
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     model = Model(a.arch, a.hidden)
