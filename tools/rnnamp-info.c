@@ -1,0 +1,92 @@
+/* rnnamp-info: what a model file holds, and whether it plays.
+ *
+ *   rnnamp-info MODEL [MODEL ...]
+ *
+ * For each file: the detected format, the layers, the parameter count, the
+ * sample rate, gains and loudness metadata, the load-time self-test result
+ * (for files that carry input_batch/output_batch), and the engine this CPU
+ * would run it with (kernel, memory, ns/sample is rnnamp-bench's job).
+ * Exit status 1 if any file fails to load. */
+#include <stdio.h>
+#include <string.h>
+
+#include "engine.h"
+#include "model.h"
+#include "model_io.h"
+
+static const char *act_name(rnnamp_act a)
+{
+    switch (a) {
+    case RNNAMP_ACT_TANH: return "tanh";
+    case RNNAMP_ACT_SIGMOID: return "sigmoid";
+    case RNNAMP_ACT_RELU: return "relu";
+    default: return "linear";
+    }
+}
+
+static int info(const char *path)
+{
+    char err[RNNAMP_ERR_LEN];
+    rnnamp_model *m = rnnamp_model_load(path, err, sizeof err);
+    if (!m) {
+        fprintf(stderr, "rnnamp-info: %s\n", err);
+        return 1;
+    }
+    char sum[512];
+    rnnamp_model_summary(m, sum, sizeof sum);
+    printf("%s\n  %s\n", path, sum);
+    printf("  inputs: %d (audio%s)%s\n", m->n_inputs,
+           m->n_inputs > 1 ? " + knobs" : "",
+           m->skip ? ", skip: output = input + network" : "");
+    for (int i = 0; i < m->n_layers; i++) {
+        const rnnamp_layer *L = &m->layers[i];
+        printf("  layer %d: %-5s %3d -> %3d%s%s\n", i,
+               rnnamp_layer_type_name(L->type), L->n_in, L->n_out,
+               L->type == RNNAMP_DENSE ? "  " : "",
+               L->type == RNNAMP_DENSE ? act_name(L->act) : "");
+    }
+    printf("  parameters: %zu\n", m->n_params);
+    const rnnamp_meta *mt = &m->meta;
+    if (mt->sample_rate > 0)
+        printf("  sample rate: %.0f Hz%s\n", mt->sample_rate,
+               mt->sample_rate_assumed ? " (not in the file, assumed)" : "");
+    else
+        printf("  sample rate: not stated (played as 48000 Hz)\n");
+    if (mt->in_gain_db != 0.f || mt->out_gain_db != 0.f)
+        printf("  in_gain %.2f dB, out_gain %.2f dB\n", mt->in_gain_db,
+               mt->out_gain_db);
+    if (mt->has_loudness)
+        printf("  loudness: %.2f dB\n", mt->loudness_db);
+    if (mt->has_input_level || mt->has_output_level)
+        printf("  calibration: input %.2f dBu, output %.2f dBu\n",
+               mt->input_level_dbu, mt->output_level_dbu);
+    if (mt->has_esr)
+        printf("  ESR stated by the file: %.4g\n", mt->esr);
+    if (mt->has_selftest)
+        printf("  self-test (input_batch, %zu samples): max error %.3g\n",
+               m->n_batch, mt->selftest_max_err);
+    rnnamp_engine *e = rnnamp_engine_new(m, NULL, err, sizeof err);
+    int rc = 0;
+    if (!e) {
+        fprintf(stderr, "rnnamp-info: %s: %s\n", path, err);
+        rc = 1;
+    } else {
+        printf("  engine: %s kernel, %zu bytes\n", rnnamp_engine_kernel_name(e),
+               rnnamp_engine_bytes(e));
+        rnnamp_engine_free(e);
+    }
+    rnnamp_model_free(m);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        fprintf(stderr, "usage: rnnamp-info MODEL [MODEL ...]\n");
+        return argc < 2 ? 2 : 0;
+    }
+    int rc = 0;
+    for (int i = 1; i < argc; i++)
+        rc |= info(argv[i]);
+    return rc;
+}
