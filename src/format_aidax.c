@@ -359,22 +359,7 @@ static int read_meta(rnnamp_model *m, const json_t *root, const rnnamp_jctx *c)
     if (r < 0)
         return -1;
     mt->has_esr = r == 0;
-    r = rnnamp_json_get_double(md, "loudness", "metadata", 1, 0,
-                               &mt->loudness_db, c);
-    if (r < 0)
-        return -1;
-    mt->has_loudness = r == 0;
-    r = rnnamp_json_get_double(md, "input_level_dbu", "metadata", 1, 0,
-                               &mt->input_level_dbu, c);
-    if (r < 0)
-        return -1;
-    mt->has_input_level = r == 0;
-    r = rnnamp_json_get_double(md, "output_level_dbu", "metadata", 1, 0,
-                               &mt->output_level_dbu, c);
-    if (r < 0)
-        return -1;
-    mt->has_output_level = r == 0;
-    return 0;
+    return rnnamp_json_get_levels(md, mt, c);
 }
 
 rnnamp_model *rnnamp_aidax_from_json(const json_t *root, const rnnamp_jctx *c)

@@ -348,3 +348,24 @@ int rnnamp_json_flatten(const json_t *v, float *out, size_t n, const char *what,
     }
     return 0;
 }
+
+int rnnamp_json_get_levels(const json_t *md, rnnamp_meta *mt,
+                           const rnnamp_jctx *c)
+{
+    int r = rnnamp_json_get_double(md, "loudness", "metadata", 1, 0,
+                                   &mt->loudness_db, c);
+    if (r < 0)
+        return -1;
+    mt->has_loudness = r == 0;
+    r = rnnamp_json_get_double(md, "input_level_dbu", "metadata", 1, 0,
+                               &mt->input_level_dbu, c);
+    if (r < 0)
+        return -1;
+    mt->has_input_level = r == 0;
+    r = rnnamp_json_get_double(md, "output_level_dbu", "metadata", 1, 0,
+                               &mt->output_level_dbu, c);
+    if (r < 0)
+        return -1;
+    mt->has_output_level = r == 0;
+    return 0;
+}

@@ -17,6 +17,8 @@
 
 #include <jansson.h>
 
+#include "model.h"
+
 /* Most JSON values (numbers, arrays, objects, strings) a model file may hold.
  * The largest legal model (8 layers, hidden 128, plus reference batches)
  * stays far below; the limit stops a small file made of "0,0,0,..." from
@@ -83,5 +85,12 @@ long rnnamp_json_count_numbers(const json_t *v, const char *what,
  * n floats. Returns 0 or -1 with a message (non-finite, out of range). */
 int rnnamp_json_flatten(const json_t *v, float *out, size_t n, const char *what,
                         const rnnamp_jctx *c);
+
+/* Read the NAM level metadata of the object md (may be NULL): "loudness",
+ * "input_level_dbu", "output_level_dbu", each optional, each a finite
+ * number when present; sets the values and their has_* flags in mt.
+ * Returns 0, or -1 with an error reported through c. */
+int rnnamp_json_get_levels(const json_t *md, rnnamp_meta *mt,
+                           const rnnamp_jctx *c);
 
 #endif
