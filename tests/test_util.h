@@ -40,6 +40,22 @@ static inline void test_require_shared(void)
     }
 }
 
+/* Make a fresh temporary folder "/tmp/<prefix>-XXXXXX" into buf; returns
+ * buf, or NULL if it could not be made. */
+static inline char *test_tmpdir_make(char *buf, size_t len, const char *prefix)
+{
+    snprintf(buf, len, "/tmp/%s-XXXXXX", prefix);
+    return mkdtemp(buf);
+}
+
+/* Remove a folder made by test_tmpdir_make and all it holds; 0 on success. */
+static inline int test_tmpdir_remove(const char *dir)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
 /* Read a CSV of numbers (comma or whitespace separated, '#' comments and
  * a non-numeric header line skipped) into a malloc'ed array; *n gets the
  * count of numbers, *cols the numbers on the first data row. */

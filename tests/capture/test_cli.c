@@ -21,15 +21,13 @@ static char tmpdir[256];
 
 static void setup(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/rnnamp-capture-cli-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    ck_assert_ptr_nonnull(
+        test_tmpdir_make(tmpdir, sizeof tmpdir, "rnnamp-capture-cli"));
 }
 
 static void teardown(void)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(test_tmpdir_remove(tmpdir), 0);
 }
 
 /* Run TOOL with args; returns the exit status, stderr text in out. */

@@ -18,15 +18,13 @@ static char tmpdir[256];
 
 static void setup(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/rnnamp-fmt-rt-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    ck_assert_ptr_nonnull(
+        test_tmpdir_make(tmpdir, sizeof tmpdir, "rnnamp-fmt-rt"));
 }
 
 static void teardown(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(test_tmpdir_remove(tmpdir), 0);
 }
 
 /* Deterministic values spanning many exponents and awkward mantissas. */
