@@ -63,6 +63,7 @@ struct rnnamp_lv2_host {
     const LilvPlugin *plugin;
     LilvInstance *instance;
     const LV2_Worker_Interface *iface;
+    char name[256];
     uint32_t n_ports;
     port *ports;
     int audio_in, audio_out, control_in, notify_out, latency_port;
@@ -389,9 +390,16 @@ static int setup_ports(rnnamp_lv2_host *h, char *err, size_t errlen)
             rc = -1;
         }
     }
-    if (rc == 0 && (h->audio_in < 0 || h->audio_out < 0)) {
-        snprintf(err, errlen, "plugin has no %s port",
-                 h->audio_in < 0 ? "audio input" : "audio output");
+    if (rc == 0 && h->audio_in < 0) {
+        snprintf(err, errlen,
+                 "plugin <%s> (%s) has no audio input: it is an instrument "
+                 "or generator, not an effect",
+                 h->o.plugin_uri, h->name);
+        rc = -1;
+    } else if (rc == 0 && h->audio_out < 0) {
+        snprintf(err, errlen,
+                 "plugin <%s> (%s) has no audio output (an analyser?)",
+                 h->o.plugin_uri, h->name);
         rc = -1;
     } else if (rc != 0 && !err[0]) {
         snprintf(err, errlen, "out of memory");
@@ -454,6 +462,62 @@ static void absolute_lv2_path(void)
     setenv("LV2_PATH", out, 1);
     free(out);
     free(copy);
+}
+
+/* Instantiate, start the worker thread if asked, connect and activate. */
+static int start_instance(rnnamp_lv2_host *h, char *err, size_t errlen)
+{
+    h->instance = lilv_plugin_instantiate(h->plugin, h->o.rate, h->features);
+    if (!h->instance) {
+        snprintf(err, errlen,
+                 "plugin <%s> (%s) failed to instantiate at %g Hz (see its "
+                 "messages above)",
+                 h->o.plugin_uri, h->name, h->o.rate);
+        return -1;
+    }
+    h->iface =
+        lilv_instance_get_extension_data(h->instance, LV2_WORKER__interface);
+    if (h->o.threaded_worker && h->iface) {
+        h->stopping = 0;
+        if (pthread_create(&h->thread, NULL, worker_main, h) != 0) {
+            snprintf(err, errlen, "cannot start the worker thread");
+            return -1;
+        }
+        h->thread_running = 1;
+    }
+    connect_ports(h);
+    lilv_instance_activate(h->instance);
+    return 0;
+}
+
+/* Stop the worker thread, hand over its last answers (so the plugin can
+ * free what they carry), deactivate and free the instance. */
+static void stop_instance(rnnamp_lv2_host *h)
+{
+    if (h->thread_running) {
+        pthread_mutex_lock(&h->wlock);
+        h->stopping = 1;
+        pthread_cond_broadcast(&h->wcond);
+        pthread_mutex_unlock(&h->wlock);
+        pthread_join(h->thread, NULL);
+        h->thread_running = 0;
+    }
+    if (h->instance) {
+        wmsg *list = h->responses;
+        h->responses = NULL;
+        while (list) {
+            wmsg *m = list;
+            list = m->next;
+            if (h->iface && h->iface->work_response)
+                h->iface->work_response(lilv_instance_get_handle(h->instance),
+                                        m->size, m->data);
+            free(m);
+        }
+        lilv_instance_deactivate(h->instance);
+        lilv_instance_free(h->instance);
+        h->instance = NULL;
+        h->iface = NULL;
+    }
 }
 
 rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
@@ -538,6 +602,17 @@ rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
         goto fail;
     }
     lilv_world_load_all(h->world);
+    if (h->o.extra_bundle && *h->o.extra_bundle) {
+        /* a bundle URI must end in '/' */
+        char path[4200];
+        size_t l = strlen(h->o.extra_bundle);
+        snprintf(path, sizeof path, "%s%s", h->o.extra_bundle,
+                 h->o.extra_bundle[l - 1] == '/' ? "" : "/");
+        LilvNode *b = lilv_new_file_uri(h->world, NULL, path);
+        if (b)
+            lilv_world_load_bundle(h->world, b);
+        lilv_node_free(b);
+    }
     LilvNode *uri = lilv_new_uri(h->world, h->o.plugin_uri);
     h->plugin =
         uri ? lilv_plugins_get_by_uri(lilv_world_get_all_plugins(h->world), uri)
@@ -545,12 +620,17 @@ rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
     lilv_node_free(uri);
     if (!h->plugin) {
         snprintf(err, errlen,
-                 "unknown plugin URI <%s> (not found in LV2_PATH=%s; run "
-                 "lv2ls to list installed plugins)",
+                 "no such LV2 plugin is installed: <%s> (run lv2ls to list "
+                 "them, or set LV2_PATH; now %s)",
                  h->o.plugin_uri,
-                 getenv("LV2_PATH") ? getenv("LV2_PATH") : "(default)");
+                 getenv("LV2_PATH") ? getenv("LV2_PATH") : "unset");
         goto fail;
     }
+    snprintf(h->name, sizeof h->name, "%s", h->o.plugin_uri);
+    LilvNode *name = lilv_plugin_get_name(h->plugin);
+    if (name)
+        snprintf(h->name, sizeof h->name, "%s", lilv_node_as_string(name));
+    lilv_node_free(name);
     /* required features we do not provide */
     LilvNodes *req = lilv_plugin_get_required_features(h->plugin);
     LILV_FOREACH(nodes, i, req)
@@ -580,59 +660,33 @@ rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    h->instance = lilv_plugin_instantiate(h->plugin, h->o.rate, h->features);
-    if (!h->instance) {
-        snprintf(err, errlen,
-                 "plugin <%s> failed to instantiate at %g Hz (see its "
-                 "messages above)",
-                 h->o.plugin_uri, h->o.rate);
+    if (start_instance(h, err, errlen) != 0)
         goto fail;
-    }
-    h->iface =
-        lilv_instance_get_extension_data(h->instance, LV2_WORKER__interface);
-    if (h->o.threaded_worker && h->iface) {
-        if (pthread_create(&h->thread, NULL, worker_main, h) != 0) {
-            snprintf(err, errlen, "cannot start the worker thread");
-            goto fail;
-        }
-        h->thread_running = 1;
-    }
-    connect_ports(h);
-    lilv_instance_activate(h->instance);
     return h;
 fail:
     rnnamp_lv2_host_free(h);
     return NULL;
 }
 
+int rnnamp_lv2_host_reinstantiate(rnnamp_lv2_host *h, char *err, size_t errlen)
+{
+    if (h->o.threaded_worker) {
+        snprintf(err, errlen, "reinstantiate: needs the synchronous worker");
+        return -1;
+    }
+    stop_instance(h);
+    h->pending_len = 0;
+    memset(h->props, 0, sizeof h->props);
+    return start_instance(h, err, errlen);
+}
+
 void rnnamp_lv2_host_free(rnnamp_lv2_host *h)
 {
     if (!h)
         return;
-    if (h->thread_running) {
-        pthread_mutex_lock(&h->wlock);
-        h->stopping = 1;
-        pthread_cond_broadcast(&h->wcond);
-        pthread_mutex_unlock(&h->wlock);
-        pthread_join(h->thread, NULL);
-        h->thread_running = 0;
-    }
-    if (h->instance) {
-        /* hand over what the worker answered so the plugin can free it */
-        wmsg *list = h->responses;
-        h->responses = NULL;
-        while (list) {
-            wmsg *m = list;
-            list = m->next;
-            if (h->iface && h->iface->work_response)
-                h->iface->work_response(lilv_instance_get_handle(h->instance),
-                                        m->size, m->data);
-            free(m);
-        }
-        lilv_instance_deactivate(h->instance);
-        lilv_instance_free(h->instance);
-    }
+    stop_instance(h);
     for (uint32_t i = 0; h->ports && i < h->n_ports; i++) {
+
         free(h->ports[i].audio);
         free(h->ports[i].atom);
     }
@@ -693,6 +747,31 @@ int rnnamp_lv2_host_get_control(const rnnamp_lv2_host *h, const char *sym,
     if (!p || p->kind != P_CONTROL)
         return -1;
     *val = p->value;
+    return 0;
+}
+
+const char *rnnamp_lv2_host_name(const rnnamp_lv2_host *h)
+{
+    return h->name;
+}
+
+const char *rnnamp_lv2_host_control_input(const rnnamp_lv2_host *h, int i)
+{
+    for (uint32_t k = 0; k < h->n_ports; k++)
+        if (h->ports[k].kind == P_CONTROL && h->ports[k].is_input && i-- == 0)
+            return h->ports[k].symbol;
+    return NULL;
+}
+
+int rnnamp_lv2_host_control_range(const rnnamp_lv2_host *h, const char *sym,
+                                  float *min, float *max, float *def)
+{
+    const port *p = find_port(h, sym);
+    if (!p || p->kind != P_CONTROL || !p->is_input)
+        return -1;
+    *min = p->has_min ? p->min : NAN;
+    *max = p->has_max ? p->max : NAN;
+    *def = p->def;
     return 0;
 }
 
@@ -838,11 +917,17 @@ int rnnamp_lv2_host_run(rnnamp_lv2_host *h, const float *in, float *out,
     if (n > h->o.max_block)
         return -1;
     deliver_responses(h);
-    port *ain = &h->ports[h->audio_in], *aout = &h->ports[h->audio_out];
-    if (in)
-        memcpy(ain->audio, in, n * sizeof *in);
-    else
-        memset(ain->audio, 0, n * sizeof *in);
+    port *aout = &h->ports[h->audio_out];
+    for (uint32_t i = 0; i < h->n_ports; i++) {
+        port *p = &h->ports[i];
+        if (p->kind != P_AUDIO || !p->is_input ||
+            ((int)i != h->audio_in && !h->o.mono_to_all_inputs))
+            continue;
+        if (in)
+            memcpy(p->audio, in, n * sizeof *in);
+        else
+            memset(p->audio, 0, n * sizeof *in);
+    }
     for (uint32_t i = 0; i < h->n_ports; i++) {
         port *p = &h->ports[i];
         if (p->kind != P_ATOM)

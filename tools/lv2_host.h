@@ -10,8 +10,10 @@
  * patch:Set messages the plugin writes to its notify output are kept and
  * can be read with rnnamp_lv2_host_property().
  *
- * Audio: the mono input goes to the first audio input, the first audio
- * output is returned; other audio and CV ports get silent buffers.
+ * Audio: the mono input goes to the first audio input (or, with
+ * mono_to_all_inputs, to every audio input, so a stereo-in effect gets it
+ * on both sides), the first audio output is returned; other audio and CV
+ * ports get silent buffers.
  *
  * Threads: a host is driven by one thread; with threaded_worker it starts
  * one more thread of its own. Nothing here is real-time code, but
@@ -46,6 +48,8 @@ typedef struct {
      * run(), e.g. to count allocations. May be NULL. */
     void (*run_hook)(void *ctx, int begin);
     void *run_hook_ctx;
+    int mono_to_all_inputs;   /* 1: the input goes to every audio input */
+    const char *extra_bundle; /* also load this LV2 bundle folder; NULL */
 } rnnamp_lv2_host_opts;
 
 /* Load the LV2 world (LV2_PATH as usual), find the plugin and instantiate
@@ -54,6 +58,23 @@ typedef struct {
  * failure. */
 rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
                                      char *err, size_t errlen);
+
+/* Replace the instance with a fresh one of the same plugin (as if just
+ * loaded): control inputs keep their current values, queued messages and
+ * remembered properties are dropped. Synchronous worker only. Returns 0,
+ * or -1 with a message. */
+int rnnamp_lv2_host_reinstantiate(rnnamp_lv2_host *h, char *err, size_t errlen);
+
+/* The plugin's name (doap:name), or its URI if it has none. */
+const char *rnnamp_lv2_host_name(const rnnamp_lv2_host *h);
+
+/* Symbol of the i-th control input (i = 0, 1, ...), NULL past the last. */
+const char *rnnamp_lv2_host_control_input(const rnnamp_lv2_host *h, int i);
+
+/* Range of control input sym (NAN where the plugin gives none); -1 if
+ * there is no such control input. */
+int rnnamp_lv2_host_control_range(const rnnamp_lv2_host *h, const char *sym,
+                                  float *min, float *max, float *def);
 
 /* Stop the worker thread, free the instance, world and buffers. NULL ok. */
 void rnnamp_lv2_host_free(rnnamp_lv2_host *h);

@@ -180,7 +180,12 @@ int main(int argc, char **argv)
     }
 
     uint32_t block = (uint32_t)blockd;
-    rnnamp_lv2_host_opts o = {plugin, rate, block, threaded, quiet, NULL, NULL};
+    rnnamp_lv2_host_opts o = {0};
+    o.plugin_uri = plugin;
+    o.rate = rate;
+    o.max_block = block;
+    o.threaded_worker = threaded;
+    o.quiet = quiet;
     rnnamp_lv2_host *h = rnnamp_lv2_host_new(&o, err, sizeof err);
     if (!h) {
         fprintf(stderr, "rnnamp-render: %s\n", err);

@@ -62,8 +62,8 @@ static void expect_error(const char *args, const char *want)
 START_TEST(unknown_uri)
 {
     expect_error("--plugin http://example.org/no-such-plugin",
-                 "--plugin http://example.org/no-such-plugin: no such LV2 "
-                 "plugin is installed");
+                 "--plugin: no such LV2 plugin is installed: "
+                 "<http://example.org/no-such-plugin>");
 }
 END_TEST
 

@@ -30,7 +30,7 @@ sox -n -r 48000 -c 1 -e floating-point -b 32 "$tmp/in.wav" synth 0.3 sine 220
 printf '{"layers": [' >"$tmp/corrupt.json"
 preset=http://rnnamp.org/presets/demo-lstm8
 
-expect_fail "unknown plugin" "unknown plugin URI <urn:nope>" \
+expect_fail "unknown plugin" "no such LV2 plugin is installed: <urn:nope>" \
     --plugin urn:nope "$tmp/in.wav" "$tmp/o.wav"
 expect_fail "unknown preset" "unknown preset <urn:nope>" \
     --preset urn:nope "$tmp/in.wav" "$tmp/o.wav"

@@ -163,8 +163,12 @@ static float *test_signal(size_t n, double rate, double amp)
 static rnnamp_lv2_host *host(double rate, int threaded, uint32_t max_block)
 {
     char err[1024];
-    rnnamp_lv2_host_opts o = {NULL, rate,       max_block, threaded,
-                              1,    count_hook, NULL};
+    rnnamp_lv2_host_opts o = {0};
+    o.rate = rate;
+    o.max_block = max_block;
+    o.threaded_worker = threaded;
+    o.quiet = 1;
+    o.run_hook = count_hook;
     rnnamp_lv2_host *h = rnnamp_lv2_host_new(&o, err, sizeof err);
     ck_assert_msg(h, "%s (LV2_PATH=%s)", err,
                   getenv("LV2_PATH") ? getenv("LV2_PATH") : "unset");
