@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <samplerate.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,17 +23,17 @@
 #include "../src/lv2_preset.h"
 #include "../src/model.h"
 #include "../src/model_io.h"
+#include <jansson.h>
 #include "../src/trainer.h"
+#include "capture_eval.h"
 #include "capture_latency.h"
 #include "capture_lv2.h"
 #include "capture_signal.h"
 
-#define MAX_SETS        32
-#define MAX_FILES       8
-#define MAX_STEPS       9
-#define MAX_LATENCY_MS  50
-#define PREROLL_SECONDS 1.0
-#define TRAIN_RMS       0.1 /* level input and target are trained at */
+#define MAX_SETS       32
+#define MAX_FILES      8
+#define MAX_STEPS      9
+#define MAX_LATENCY_MS 50
 
 /* Set by the SIGINT handler, read by the trainer (its stop flag). */
 static volatile sig_atomic_t stop_flag;
@@ -47,7 +46,7 @@ static void on_sigint(int sig)
 
 typedef struct {
     const char *plugin, *out, *write_signal, *bundle_out, *load_bundle;
-    const char *render_in, *render_out, *save_audio;
+    const char *render_in, *render_out, *save_audio, *verify;
     const char *set_sym[MAX_SETS];
     float set_val[MAX_SETS];
     int n_set;
@@ -68,6 +67,7 @@ typedef struct {
     int latency; /* -1: measure */
     double input_rms;
     int have_epochs, have_minutes, have_lr, have_batch;
+    int patience, early_stop; /* epochs without improvement */
     int quiet;
 } options;
 
@@ -85,6 +85,10 @@ static void usage(FILE *f)
         "      latency, train a model and report its test ESR\n"
         "  rnnamp-capture --plugin URI [--set sym=val ...] --render in out\n"
         "      just run the plugin over a file (raw, no latency correction)\n"
+        "  rnnamp-capture --verify model.json [--test-di FILE ...]\n"
+        "      re-run the captured plugin with the settings stored in the\n"
+        "      model and check every held-out ESR stored there (a --test-di\n"
+        "      file stands in for a stored clip of the same base name)\n"
         "options:\n"
         "  --rate R            capture sample rate (default 48000)\n"
         "  --guitar-seconds S  training guitar in the signal (default 60)\n"
@@ -98,10 +102,16 @@ static void usage(FILE *f)
         "  --minutes M --epochs N --seed S --threads N --batch B --lr X\n"
         "  --latency N         use N samples of latency instead of "
         "measuring it\n"
-        "  --input-rms X       RMS the input is scaled to for training "
-        "(default 0.1;\n"
-        "                      larger helps high-gain targets)\n"
+        "  --input-rms X       RMS input and target are scaled to for "
+        "training\n"
+        "                      (default 0.25; the trainer folds the scales "
+        "back)\n"
         "  --tbptt T --segment S  truncated-BPTT chunk and segment (samples)\n"
+        "  --patience N        epochs without improvement before the "
+        "learning rate\n"
+        "                      halves (default 10)\n"
+        "  --early-stop N      epochs without improvement before stopping "
+        "(default 60)\n"
         "  --quiet             no per-epoch progress\n");
 }
 
@@ -158,12 +168,16 @@ static int parse_args(int argc, char **argv, options *o)
     o->rate = 48000;
     o->guitar_seconds = 60.0;
     o->eval_knobs = 5;
-    o->input_rms = TRAIN_RMS;
     o->latency = -1;
     o->arch = RNNAMP_LSTM;
     o->hidden = 16;
     o->layers = 1;
     o->threads = 2;
+    /* An epoch here is one pass over ~70 s of audio (1-2 s of work); the
+     * trainer's defaults (5 and 20 epochs) gave up on the fuzz and amp
+     * targets within a minute of a 5-minute budget. */
+    o->patience = 10;
+    o->early_stop = 60;
     o->seed = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -197,6 +211,9 @@ static int parse_args(int argc, char **argv, options *o)
         } else if (!strcmp(a, "--save-audio")) {
             NEED_ARG;
             o->save_audio = v;
+        } else if (!strcmp(a, "--verify")) {
+            NEED_ARG;
+            o->verify = v;
         } else if (!strcmp(a, "--render")) {
             if (i + 2 >= argc) {
                 fprintf(stderr, "rnnamp-capture: --render needs IN and "
@@ -350,6 +367,14 @@ static int parse_args(int argc, char **argv, options *o)
             if (parse_double(a, v, 1e-7, 1.0, &o->lr))
                 return -1;
             o->have_lr = 1;
+        } else if (!strcmp(a, "--patience")) {
+            NEED_ARG;
+            if (parse_int(a, v, 1, 100000, &o->patience))
+                return -1;
+        } else if (!strcmp(a, "--early-stop")) {
+            NEED_ARG;
+            if (parse_int(a, v, 1, 1000000, &o->early_stop))
+                return -1;
         } else if (!strcmp(a, "--quiet")) {
             o->quiet = 1;
         } else {
@@ -359,10 +384,11 @@ static int parse_args(int argc, char **argv, options *o)
         }
 #undef NEED_ARG
     }
-    int modes = !!o->write_signal + !!o->render_in + !!o->out;
+    int modes = !!o->write_signal + !!o->render_in + !!o->out + !!o->verify;
     if (modes != 1) {
         fprintf(stderr, "rnnamp-capture: give exactly one of --write-signal "
-                        "FILE, -o MODEL (with --plugin) or --render IN OUT\n");
+                        "FILE, -o MODEL (with --plugin), --render IN OUT or "
+                        "--verify MODEL\n");
         usage(stderr);
         return -1;
     }
@@ -385,59 +411,7 @@ static void free_options(options *o)
     free((void *)o->sweep_sym);
 }
 
-/* Read a mono (or channel 0) file and resample it to rate. Returns a
- * malloc'ed buffer or NULL with err. */
-static float *read_mono_at(const char *path, int rate, size_t *n, char *err,
-                           size_t errlen)
-{
-    rnnamp_audio a;
-    if (rnnamp_audio_read(path, &a, err, errlen))
-        return NULL;
-    if (a.channels != 1)
-        fprintf(stderr,
-                "rnnamp-capture: note: %s has %d channels; using the "
-                "first\n",
-                path, a.channels);
-    float *x = rnnamp_audio_channel(&a, 0);
-    size_t frames = a.frames;
-    int file_rate = a.rate;
-    rnnamp_audio_free(&a);
-    if (!x) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        return NULL;
-    }
-    if (file_rate == rate) {
-        *n = frames;
-        return x;
-    }
-    double ratio = (double)rate / file_rate;
-    size_t out_n = (size_t)ceil(frames * ratio) + 16;
-    float *y = calloc(out_n, sizeof *y);
-    if (!y) {
-        free(x);
-        snprintf(err, errlen, "%s: out of memory", path);
-        return NULL;
-    }
-    SRC_DATA d = {0};
-    d.data_in = x;
-    d.input_frames = (long)frames;
-    d.data_out = y;
-    d.output_frames = (long)out_n;
-    d.src_ratio = ratio;
-    int e = src_simple(&d, SRC_SINC_BEST_QUALITY, 1);
-    free(x);
-    if (e) {
-        free(y);
-        snprintf(err, errlen, "%s: resampling %d -> %d Hz failed: %s", path,
-                 file_rate, rate, src_strerror(e));
-        return NULL;
-    }
-    fprintf(stderr, "rnnamp-capture: %s resampled from %d to %d Hz\n", path,
-            file_rate, rate);
-    *n = (size_t)d.output_frames_gen;
-    return y;
-}
-
+/* --render: run the plugin over a file, raw. */
 static int render_mode(const options *o)
 {
     char err[RNNAMP_ERR_LEN];
@@ -479,38 +453,6 @@ out:
     return rc;
 }
 
-/* Plain ESR: sum (y - t)^2 / sum t^2. */
-static double esr(const float *y, const float *t, size_t n)
-{
-    double num = 0.0, den = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double d = (double)y[i] - t[i];
-        num += d * d;
-        den += (double)t[i] * t[i];
-    }
-    return num / (den + 1e-20);
-}
-
-/* Run model m over x (after prewarm samples of silence) into y. */
-static int run_model(const rnnamp_model *m, const float *x, float *y, size_t n,
-                     float knob, size_t prewarm, char *err, size_t errlen)
-{
-    rnnamp_engine *e = rnnamp_engine_new(m, NULL, err, errlen);
-    if (!e)
-        return -1;
-    float knobs[RNNAMP_MAX_INPUTS];
-    for (int i = 0; i < RNNAMP_MAX_INPUTS; i++)
-        knobs[i] = knob;
-    const float *kp = m->n_inputs > 1 ? knobs : NULL;
-    rnnamp_engine_prewarm(e, (uint32_t)prewarm, kp);
-    for (size_t i = 0; i < n; i += 256) {
-        uint32_t b = (uint32_t)(n - i < 256 ? n - i : 256);
-        rnnamp_engine_process(e, x + i, y + i, b, kp);
-    }
-    rnnamp_engine_free(e);
-    return 0;
-}
-
 /* Knob value 0..1 -> control value. */
 static float knob_to_control(const options *o, double k)
 {
@@ -546,94 +488,6 @@ static int save_wav(const options *o, const char *name, const float *x,
     return 0;
 }
 
-/* Held-out material: the signal's test clip plus every --test-di file
- * (resampled), each preceded by silence so the plugin and model start
- * settled. */
-typedef struct {
-    float *x;
-    size_t n;
-    size_t start[MAX_FILES + 1], len[MAX_FILES + 1];
-    const char *name[MAX_FILES + 1];
-    int n_clips;
-} heldout;
-
-static int heldout_make(heldout *h, const options *o, const capture_signal *s,
-                        char *err, size_t errlen)
-{
-    memset(h, 0, sizeof *h);
-    float *clips[MAX_FILES + 1];
-    size_t lens[MAX_FILES + 1];
-    clips[0] = s->x + s->test_start;
-    lens[0] = s->test_end - s->test_start;
-    h->name[0] = "capture signal test clip";
-    int nc = 1;
-    for (int i = 0; i < o->n_test_di; i++) {
-        clips[nc] =
-            read_mono_at(o->test_di[i], o->rate, &lens[nc], err, errlen);
-        if (!clips[nc]) {
-            for (int k = 1; k < nc; k++)
-                free(clips[k]);
-            return -1;
-        }
-        h->name[nc++] = o->test_di[i];
-    }
-    size_t gap = (size_t)o->rate / 2, total = 0;
-    for (int i = 0; i < nc; i++)
-        total += gap + lens[i];
-    h->x = calloc(total ? total : 1, sizeof *h->x);
-    if (!h->x) {
-        for (int k = 1; k < nc; k++)
-            free(clips[k]);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    size_t p = 0;
-    for (int i = 0; i < nc; i++) {
-        p += gap;
-        memcpy(h->x + p, clips[i], lens[i] * sizeof(float));
-        h->start[i] = p;
-        h->len[i] = lens[i];
-        p += lens[i];
-        if (i > 0)
-            free(clips[i]);
-    }
-    h->n = total;
-    h->n_clips = nc;
-    return 0;
-}
-
-/* Run the plugin over held-out material, correct latency, run the model,
- * and fill esr_out[clip]. */
-static int heldout_eval(const heldout *h, capture_lv2 *host, int latency,
-                        const rnnamp_model *m, float knob, int rate,
-                        double *esr_out, char *err, size_t errlen)
-{
-    size_t pad = (size_t)latency;
-    float *xin = calloc(h->n + pad, sizeof *xin);
-    float *t = calloc(h->n + pad, sizeof *t);
-    float *y = calloc(h->n, sizeof *y);
-    int rc = -1;
-    if (!xin || !t || !y) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
-    }
-    memcpy(xin, h->x, h->n * sizeof *xin);
-    if (capture_lv2_run(host, xin, t, h->n + pad,
-                        (size_t)(PREROLL_SECONDS * rate), NULL, err, errlen))
-        goto out;
-    if (run_model(m, h->x, y, h->n, knob, (size_t)(PREROLL_SECONDS * rate), err,
-                  errlen))
-        goto out;
-    for (int i = 0; i < h->n_clips; i++)
-        esr_out[i] = esr(y + h->start[i], t + pad + h->start[i], h->len[i]);
-    rc = 0;
-out:
-    free(xin);
-    free(t);
-    free(y);
-    return rc;
-}
-
 static void json_escape(char *dst, size_t len, const char *s)
 {
     size_t j = 0;
@@ -662,11 +516,9 @@ static int capture_mode(const options *o)
     rnnamp_model *model = NULL;
     rnnamp_train_result res = {0};
     float *input = NULL, *target = NULL, *aligned = NULL;
-    heldout ho = {0};
+    capture_heldout ho = {0};
     char *meta = NULL;
     int latency = 0;
-    double out_scale = 1.0, in_scale = 1.0;
-    float *scaled_in = NULL;
 
     host =
         capture_lv2_open(o->plugin, o->rate, o->load_bundle, err, sizeof err);
@@ -689,14 +541,16 @@ static int capture_mode(const options *o)
         goto fail;
 
     /* Held-out material (read now so a bad --test-di fails early). */
-    if (heldout_make(&ho, o, &sig, err, sizeof err))
+    if (capture_heldout_make(&ho, &sig, o->test_di, o->n_test_di, o->rate, err,
+                             sizeof err))
         goto fail;
 
     /* The input: capture signal, then any --di files. */
     size_t n_in = sig.n, di_start[MAX_FILES], di_len[MAX_FILES];
     float *di[MAX_FILES] = {0};
     for (int i = 0; i < o->n_di; i++) {
-        di[i] = read_mono_at(o->di[i], o->rate, &di_len[i], err, sizeof err);
+        di[i] = capture_read_mono_at(o->di[i], o->rate, &di_len[i], err,
+                                     sizeof err);
         if (!di[i]) {
             for (int k = 0; k < i; k++)
                 free(di[k]);
@@ -737,21 +591,6 @@ static int capture_mode(const options *o)
     }
     memcpy(padded_in, input, n_in * sizeof *input);
 
-    if (!o->skip) {
-        double e = 0.0;
-        for (size_t i = sig.train_start; i < sig.train_end; i++)
-            e += (double)input[i] * input[i];
-        e /= (double)(sig.train_end - sig.train_start);
-        in_scale = fmin(fmax(o->input_rms / sqrt(e + 1e-30), 1e-3), 1e4);
-    }
-    scaled_in = malloc(n_in * sizeof *scaled_in);
-    if (!scaled_in) {
-        free(padded_in);
-        goto oom;
-    }
-    for (size_t i = 0; i < n_in; i++)
-        scaled_in[i] = (float)(input[i] * in_scale);
-
     int n_caps = o->sweep_sym ? o->sweep_steps : 1;
     rnnamp_dataset_opts dopts;
     rnnamp_dataset_opts_default(&dopts);
@@ -769,8 +608,8 @@ static int capture_mode(const options *o)
         }
         int reported = 0;
         if (capture_lv2_run(host, padded_in, target, n_in + (size_t)max_lat,
-                            (size_t)(PREROLL_SECONDS * o->rate), &reported, err,
-                            sizeof err)) {
+                            (size_t)(CAPTURE_PREROLL_SECONDS * o->rate),
+                            &reported, err, sizeof err)) {
             free(padded_in);
             goto fail;
         }
@@ -810,10 +649,9 @@ static int capture_mode(const options *o)
                     lat, latency);
         }
         memcpy(aligned, target + lat, n_in * sizeof *aligned);
-        double peak = 0.0, energy = 0.0;
+        double peak = 0.0;
         for (size_t i = sig.train_start; i < sig.train_end; i++) {
             peak = fmax(peak, fabs(aligned[i]));
-            energy += (double)aligned[i] * aligned[i];
         }
         if (peak < 1e-4) {
             snprintf(err, sizeof err,
@@ -823,19 +661,6 @@ static int capture_mode(const options *o)
             free(padded_in);
             goto fail;
         }
-        /* Train on input and target scaled to an RMS of TRAIN_RMS: DI
-         * levels (RMS ~0.02) would need large input weights and a quiet
-         * target small head weights, both slow to reach with Adam's
-         * absolute steps. The scales are folded back into the first
-         * layer's audio column and the linear head after training.
-         * Without --skip only (the skip path adds the unscaled input). */
-        if (c == 0 && !o->skip)
-            out_scale =
-                fmin(fmax(TRAIN_RMS / sqrt(energy / (double)(sig.train_end -
-                                                             sig.train_start) +
-                                           1e-30),
-                          1e-3),
-                     1e4);
         if (peak > 1.0)
             fprintf(stderr,
                     "rnnamp-capture: note: the plugin's output peaks at "
@@ -849,14 +674,12 @@ static int capture_mode(const options *o)
                 goto out;
             }
         }
-        for (size_t i = 0; i < n_in; i++)
-            aligned[i] *= (float)out_scale;
         char pname[512];
         snprintf(pname, sizeof pname, "capture of %s, setting %d",
                  capture_lv2_name(host), c + 1);
         float kv[1] = {knob};
-        if (rnnamp_dataset_add_buffers(&ds, pname, scaled_in, aligned, n_in,
-                                       n_in, o->rate, kv, o->sweep_sym ? 1 : 0,
+        if (rnnamp_dataset_add_buffers(&ds, pname, input, aligned, n_in, n_in,
+                                       o->rate, kv, o->sweep_sym ? 1 : 0,
                                        &dopts, err, sizeof err)) {
             free(padded_in);
             goto fail;
@@ -881,7 +704,6 @@ static int capture_mode(const options *o)
             (rnnamp_span){sig.test_start, sig.test_end};
         pr->n_spans[RNNAMP_SPLIT_TEST] = 1;
         pr->latency = lat;
-        (void)energy;
     }
     free(padded_in);
 
@@ -902,6 +724,12 @@ static int capture_mode(const options *o)
         tc.batch = o->batch;
     if (o->have_lr)
         tc.lr = o->lr;
+    if (o->input_rms > 0.0)
+        tc.train_rms = o->input_rms;
+    if (o->patience)
+        tc.plateau_patience = o->patience;
+    if (o->early_stop)
+        tc.early_stop = o->early_stop;
     if (o->tbptt)
         tc.tbptt = o->tbptt;
     if (o->segment)
@@ -924,23 +752,6 @@ static int capture_mode(const options *o)
     if (rnnamp_train_run(&tc, &ds, on_progress, &pc, &model, &res, err,
                          sizeof err))
         goto fail;
-
-    /* Undo the input and target scaling: first layer's audio column,
-     * and the (linear) head. */
-    {
-        rnnamp_layer *first = &model->layers[0];
-        int rows = first->type == RNNAMP_DENSE
-                       ? first->n_out
-                       : rnnamp_layer_gates(first->type) * first->n_out;
-        for (int r = 0; r < rows; r++)
-            first->w_ih[(size_t)r * (size_t)first->n_in] *= (float)in_scale;
-        rnnamp_layer *head = &model->layers[model->n_layers - 1];
-        float inv = (float)(1.0 / out_scale);
-        for (int i = 0; i < head->n_out * head->n_in; i++)
-            head->w_ih[i] *= inv;
-        for (int i = 0; i < head->n_out; i++)
-            head->b_ih[i] *= inv;
-    }
 
     /* Evaluate on held-out material with the real-time engine. */
     int n_eval = o->sweep_sym ? o->eval_knobs : 1;
@@ -967,14 +778,14 @@ static int capture_mode(const options *o)
                     "pre-emphasis):\n");
     for (int k = 0; k < n_eval; k++) {
         float knob = n_eval > 1 ? (float)k / (float)(n_eval - 1) : 0.5f;
-        double e[MAX_FILES + 1];
+        double e[CAPTURE_MAX_CLIPS];
         if (o->sweep_sym) {
             float v = knob_to_control(o, knob);
             if (capture_lv2_set(host, o->sweep_sym, v, err, sizeof err))
                 goto fail;
         }
-        if (heldout_eval(&ho, host, latency, model, knob, o->rate, e, err,
-                         sizeof err))
+        if (capture_heldout_eval(&ho, host, latency, model, knob, o->rate, e,
+                                 err, sizeof err))
             goto fail;
         for (int c = 0; c < ho.n_clips; c++) {
             if (o->sweep_sym)
@@ -1026,7 +837,8 @@ static int capture_mode(const options *o)
                 for (int k = 1; k < model->n_inputs; k++)
                     bi[i * (size_t)model->n_inputs + (size_t)k] = 0.5f;
             }
-            ok = !run_model(model, bx, bo, nb, 0.5f, 0, err, sizeof err) &&
+            ok = !capture_run_model(model, bx, bo, nb, 0.5f, 0, err,
+                                    sizeof err) &&
                  !rnnamp_model_set_batch(model, bi, bo, nb);
         }
         free(bi);
@@ -1068,8 +880,7 @@ fail:
     fprintf(stderr, "rnnamp-capture: %s\n", err);
 out:
     free(meta);
-    free(scaled_in);
-    free(ho.x);
+    capture_heldout_free(&ho);
     free(input);
     free(target);
     free(aligned);
@@ -1110,6 +921,185 @@ static int write_signal_mode(const options *o)
     return rc ? 1 : 0;
 }
 
+/* The held-out clip named `stored` in a model's metadata: the signal's test
+ * clip, a --test-di file with the same base name, or the stored path. */
+static const char *verify_clip_path(const options *o, const char *stored)
+{
+    const char *b = strrchr(stored, '/');
+    b = b ? b + 1 : stored;
+    for (int i = 0; i < o->n_test_di; i++) {
+        const char *t = strrchr(o->test_di[i], '/');
+        if (!strcmp(t ? t + 1 : o->test_di[i], b))
+            return o->test_di[i];
+    }
+    return stored;
+}
+
+#define VERIFY_REL_TOL 0.05 /* stored vs recomputed ESR */
+
+/* --verify: recompute the held-out ESRs a capture stored in its model. */
+static int verify_mode(const options *o)
+{
+    char err[RNNAMP_ERR_LEN];
+    int rc = 2, checked = 0, bad = 0;
+    capture_lv2 *host = NULL;
+    capture_signal sig = {0};
+    capture_heldout ho = {0};
+    json_error_t je;
+    json_t *root = json_load_file(o->verify, JSON_REJECT_DUPLICATES, &je);
+    rnnamp_model *model = rnnamp_model_load(o->verify, err, sizeof err);
+    if (!model) {
+        fprintf(stderr, "rnnamp-capture: %s\n", err);
+        goto out;
+    }
+    json_t *cap = json_object_get(json_object_get(root, "metadata"), "capture");
+    json_t *heldout = json_object_get(cap, "heldout");
+    const char *plugin = json_string_value(json_object_get(cap, "plugin"));
+    json_t *settings = json_object_get(cap, "settings");
+    json_t *lat_j = json_object_get(cap, "latency_samples");
+    if (!json_is_array(heldout) || !plugin || !json_is_object(settings) ||
+        !json_is_integer(lat_j)) {
+        fprintf(stderr,
+                "rnnamp-capture: %s: no capture metadata (plugin, settings, "
+                "latency_samples, heldout): not a model made by "
+                "rnnamp-capture\n",
+                o->verify);
+        goto out;
+    }
+    int latency = (int)json_integer_value(lat_j);
+    int rate =
+        model->meta.sample_rate > 0 ? (int)model->meta.sample_rate : o->rate;
+    json_t *knob = json_object_get(cap, "knob1");
+    const char *ksym = json_string_value(json_object_get(knob, "symbol"));
+    double kmin = json_number_value(json_object_get(knob, "min"));
+    double kmax = json_number_value(json_object_get(knob, "max"));
+
+    host = capture_lv2_open(plugin, rate, o->load_bundle, err, sizeof err);
+    if (!host) {
+        fprintf(stderr, "rnnamp-capture: %s: %s\n", o->verify, err);
+        goto out;
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(settings, key, val)
+    {
+        if (!json_is_number(val) ||
+            capture_lv2_set(host, key, (float)json_number_value(val), err,
+                            sizeof err)) {
+            fprintf(stderr, "rnnamp-capture: %s: stored setting %s: %s\n",
+                    o->verify, key, json_is_number(val) ? err : "not a number");
+            goto out;
+        }
+    }
+    /* the clips: the signal's test clip and every stored file we can read */
+    const char *files[CAPTURE_MAX_CLIPS - 1];
+    int n_files = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(heldout, i, e)
+    {
+        const char *clip = json_string_value(json_object_get(e, "clip"));
+        if (!clip || !strcmp(clip, "capture signal test clip"))
+            continue;
+        const char *path = verify_clip_path(o, clip);
+        int seen = 0;
+        for (int k = 0; k < n_files; k++)
+            seen |= !strcmp(files[k], path);
+        if (seen)
+            continue;
+        FILE *f = fopen(path, "rb");
+        if (!f) {
+            fprintf(stderr,
+                    "rnnamp-capture: note: held-out clip %s not found: not "
+                    "checked (give it with --test-di)\n",
+                    path);
+            continue;
+        }
+        fclose(f);
+        if (n_files < CAPTURE_MAX_CLIPS - 1)
+            files[n_files++] = path;
+    }
+    if (capture_signal_make(&sig, rate, 5.0, err, sizeof err) ||
+        capture_heldout_make(&ho, &sig, files, n_files, rate, err,
+                             sizeof err)) {
+        fprintf(stderr, "rnnamp-capture: %s\n", err);
+        goto out;
+    }
+    fprintf(stderr,
+            "rnnamp-capture: verifying %s against <%s> (%s), latency %d, "
+            "%d Hz\n",
+            o->verify, plugin, capture_lv2_name(host), latency, rate);
+    /* one plugin + model run per stored knob value */
+    double done_knobs[64];
+    int n_done = 0;
+    json_array_foreach(heldout, i, e)
+    {
+        double k = json_number_value(json_object_get(e, "knob"));
+        int seen = 0;
+        for (int d = 0; d < n_done; d++)
+            seen |= done_knobs[d] == k;
+        if (seen || n_done == 64)
+            continue;
+        done_knobs[n_done++] = k;
+        if (k >= 0.0 && ksym &&
+            capture_lv2_set(host, ksym, (float)(kmin + k * (kmax - kmin)), err,
+                            sizeof err)) {
+            fprintf(stderr, "rnnamp-capture: %s: knob: %s\n", o->verify, err);
+            goto out;
+        }
+        double now[CAPTURE_MAX_CLIPS];
+        if (capture_heldout_eval(&ho, host, latency, model,
+                                 k >= 0.0 ? (float)k : 0.5f, rate, now, err,
+                                 sizeof err)) {
+            fprintf(stderr, "rnnamp-capture: %s\n", err);
+            goto out;
+        }
+        size_t j;
+        json_t *f;
+        json_array_foreach(heldout, j, f)
+        {
+            if (json_number_value(json_object_get(f, "knob")) != k)
+                continue;
+            const char *clip = json_string_value(json_object_get(f, "clip"));
+            double stored = json_number_value(json_object_get(f, "esr"));
+            const char *path = clip && strcmp(clip, "capture signal test clip")
+                                   ? verify_clip_path(o, clip)
+                                   : "capture signal test clip";
+            int c = -1;
+            for (int h = 0; h < ho.n_clips; h++)
+                if (!strcmp(ho.name[h], path))
+                    c = h;
+            if (c < 0)
+                continue;
+            int ok = fabs(now[c] - stored) <= VERIFY_REL_TOL * stored + 1e-6;
+            checked++;
+            bad += !ok;
+            char kn[32] = "";
+            if (k >= 0.0)
+                snprintf(kn, sizeof kn, "knob %.3g ", k);
+            printf("%-4s %s%-48s stored ESR %.4g  now %.4g\n",
+                   ok ? "ok" : "FAIL", kn, clip, stored, now[c]);
+        }
+    }
+    if (!checked) {
+        fprintf(stderr,
+                "rnnamp-capture: %s: no held-out ESR could be "
+                "checked\n",
+                o->verify);
+        goto out;
+    }
+    printf("%s: %d of %d held-out ESRs reproduced (within %.0f %%)\n",
+           o->verify, checked - bad, checked, 100.0 * VERIFY_REL_TOL);
+    rc = bad ? 1 : 0;
+out:
+    capture_heldout_free(&ho);
+    capture_signal_free(&sig);
+    capture_lv2_free(host);
+    rnnamp_model_free(model);
+    json_decref(root);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -1127,6 +1117,8 @@ int main(int argc, char **argv)
         rc = write_signal_mode(&o);
     else if (o.render_in)
         rc = render_mode(&o);
+    else if (o.verify)
+        rc = verify_mode(&o);
     else
         rc = capture_mode(&o);
     free_options(&o);

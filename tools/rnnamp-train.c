@@ -58,6 +58,9 @@ static void usage(FILE *f)
         "  --batch B (8)  --segment S (~1/6 s)  --tbptt T (512)  --warmup "
         "W (1024)\n"
         "  --lr X (0.004)  --seed S (1)  --threads N (2)  --a-weighting\n"
+        "  --patience N (5)   epochs without improvement before the "
+        "learning rate halves\n"
+        "  --early-stop N (20)  epochs without improvement before stopping\n"
         "  --checkpoint-every SEC (60)  --resume   (checkpoint: MODEL.ckpt)\n"
         "output:\n"
         "  -o FILE                      AIDA-X JSON model (also FILE.png)\n"
@@ -392,7 +395,9 @@ enum {
     O_NOALIGN,
     O_NAME,
     O_LOG,
-    O_BENCHSECS
+    O_BENCHSECS,
+    O_PATIENCE,
+    O_EARLYSTOP
 };
 
 static int parse_int(const char *opt, const char *v, int lo, int hi, int *out)
@@ -459,6 +464,8 @@ int main(int argc, char **argv)
                                        {"no-align", 0, 0, O_NOALIGN},
                                        {"name", 1, 0, O_NAME},
                                        {"log", 1, 0, O_LOG},
+                                       {"patience", 1, 0, O_PATIENCE},
+                                       {"early-stop", 1, 0, O_EARLYSTOP},
                                        {"help", 0, 0, 'h'},
                                        {0, 0, 0, 0}};
     rnnamp_train_config cfg;
@@ -549,6 +556,15 @@ int main(int argc, char **argv)
             break;
         case O_LR:
             if (parse_double("--lr", optarg, 1e-7, 0.5, &cfg.lr))
+                return 2;
+            break;
+        case O_PATIENCE:
+            if (parse_int("--patience", optarg, 1, 100000,
+                          &cfg.plateau_patience))
+                return 2;
+            break;
+        case O_EARLYSTOP:
+            if (parse_int("--early-stop", optarg, 1, 1000000, &cfg.early_stop))
                 return 2;
             break;
         case O_CKEVERY:
