@@ -119,7 +119,8 @@ test_all() {
   say "building with ASan + UBSan"
   build build-asan -Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    run_suite "unit + plugin suites under ASan+UBSan" build-asan --suite unit --suite plugin
+    run_suite "unit, plugin, train and capture suites under ASan+UBSan" build-asan \
+      --timeout-multiplier 4 --suite unit --suite plugin --suite train --suite capture
 
   if command -v valgrind >/dev/null; then
     run_suite "engine + formats under valgrind memcheck" build --no-rebuild \
