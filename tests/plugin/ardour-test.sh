@@ -57,6 +57,13 @@ cat >"$HOME/.config/ardour7/config" <<'EOF'
 </Ardour>
 EOF
 
+# Lua start of the session scripts: Ardour's dummy backend at 44.1 kHz.
+engine_lua='local function out(...) print(...) io.stdout:flush() end
+AudioEngine:set_backend("None (Dummy)", "", "")
+AudioEngine:set_sample_rate(44100)
+AudioEngine:set_buffer_size(256)
+assert(AudioEngine:start(false) == 0, "engine did not start")'
+
 # Run a Lua script in ardour7-lua; its output goes to $tmp/$1.log.
 run_lua() {
     timeout 120 $lua "$tmp/$1.lua" >"$tmp/$1.log" 2>&1 ||
@@ -112,11 +119,7 @@ want=$(sed -n 's/.*rnnamp: loaded .*, latency \([0-9]*\),.*/\1/p' \
 
 sess="$tmp/sess"
 cat >"$tmp/session.lua" <<EOF
-local function out(...) print(...) io.stdout:flush() end
-AudioEngine:set_backend("None (Dummy)", "", "")
-AudioEngine:set_sample_rate(44100)
-AudioEngine:set_buffer_size(256)
-assert(AudioEngine:start(false) == 0, "engine did not start")
+$engine_lua
 assert(create_session("$sess", "s", 44100), "no session")
 local function track(n)
   return Session:new_audio_track(1, 1, nil, 1, n,
@@ -152,11 +155,7 @@ for f in $copies; do
     cmp -s "$f" "$pdir/$name.json" || fail "$f differs from the preset's model"
 done
 cat >"$tmp/reload.lua" <<EOF
-local function out(...) print(...) io.stdout:flush() end
-AudioEngine:set_backend("None (Dummy)", "", "")
-AudioEngine:set_sample_rate(44100)
-AudioEngine:set_buffer_size(256)
-assert(AudioEngine:start(false) == 0, "engine did not start")
+$engine_lua
 assert(load_session("$sess", "s"), "cannot reload the session")
 ARDOUR.LuaAPI.usleep(1500000)
 for r in Session:get_routes():iter() do
