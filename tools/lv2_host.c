@@ -914,7 +914,7 @@ static unsigned long prop_serial(const rnnamp_lv2_host *h, LV2_URID u)
 int rnnamp_lv2_host_run(rnnamp_lv2_host *h, const float *in, float *out,
                         uint32_t n)
 {
-    if (n > h->o.max_block)
+    if (n > h->o.max_block || !h->instance) /* a failed reinstantiate */
         return -1;
     deliver_responses(h);
     port *aout = &h->ports[h->audio_out];

@@ -104,7 +104,8 @@ void rnnamp_lv2_host_get_all(rnnamp_lv2_host *h);
 
 /* Run one block: deliver worker responses, run the plugin on in[0..n)
  * into out[0..n) (in may be NULL for silence; in == out is fine), read
- * the notify output. n <= max_block. Returns 0 or -1 if n is too big. */
+ * the notify output. n <= max_block. Returns 0, or -1 if n is too big or
+ * there is no instance (after a failed rnnamp_lv2_host_reinstantiate). */
 int rnnamp_lv2_host_run(rnnamp_lv2_host *h, const float *in, float *out,
                         uint32_t n);
 
