@@ -18,13 +18,13 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../src/audio_io.h"
-#include "../src/engine.h"
-#include "../src/lv2_preset.h"
-#include "../src/model.h"
-#include "../src/model_io.h"
+#include "audio_io.h"
+#include "engine.h"
+#include "lv2_preset.h"
+#include "model.h"
+#include "model_io.h"
 #include <jansson.h>
-#include "../src/trainer.h"
+#include "trainer.h"
 #include "capture_eval.h"
 #include "capture_latency.h"
 #include "capture_lv2.h"

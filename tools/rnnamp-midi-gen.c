@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/atomic_write.h"
-#include "../src/model.h"
+#include "atomic_write.h"
+#include "model.h"
 
 #define TICKS_PER_SEC 960.0
 

@@ -19,7 +19,7 @@ trap 'rm -rf "$work"' EXIT INT TERM
 
 common="-std=c11 -D_GNU_SOURCE -fno-math-errno -O1 -g -fno-omit-frame-pointer
  -fsanitize=address,undefined -fno-sanitize-recover=undefined
- -I$src/src"
+ -I$src/src/base -I$src/src/model -I$src/src/engine"
 
 objs=""
 build() { # build <source> [extra flags]
@@ -31,14 +31,15 @@ build() { # build <source> [extra flags]
     objs="$objs $o"
 }
 
-for f in model model_io format_aidax format_guitarml format_nam json_util \
-         engine kernel_scalar atomic_write; do
+for f in model/model model/model_io model/format_aidax model/format_guitarml \
+         model/format_nam model/json_util engine/engine engine/kernel_scalar \
+         base/atomic_write; do
     build "$src/src/$f.c"
 done
 case "$(uname -m)" in
 x86_64)
-    build "$src/src/kernel_sse2.c" -msse2
-    build "$src/src/kernel_avx2.c" -mavx2 -mfma
+    build "$src/src/engine/kernel_sse2.c" -msse2
+    build "$src/src/engine/kernel_avx2.c" -mavx2 -mfma
     ;;
 esac
 # shellcheck disable=SC2086

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/audio_io.h"
-#include "../src/engine.h"
+#include "audio_io.h"
+#include "engine.h"
 
 float *capture_read_mono_at(const char *path, int rate, size_t *n, char *err,
                             size_t errlen)

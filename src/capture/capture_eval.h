@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "../src/model.h"
+#include "model.h"
 #include "capture_lv2.h"
 #include "capture_signal.h"
 
