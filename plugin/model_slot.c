@@ -8,17 +8,10 @@
 
 #include "model_io.h"
 #include "smoother.h"
+#include "strcopy.h"
 
 /* Settle time when the format does not name one (samples at model rate). */
 #define DEFAULT_PREWARM 2048
-
-/* Truncating string copy (always NUL-terminated). */
-static void copy_str(char *dst, size_t len, const char *src)
-{
-    size_t n = strnlen(src, len - 1);
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
 
 static void run_engine(void *ctx, float *buf, uint32_t n)
 {
@@ -44,7 +37,7 @@ rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
         return NULL;
     s->seq = seq;
     s->pre_lin = s->post_lin = s->norm_lin = 1.0f;
-    copy_str(s->path, sizeof s->path, path ? path : "");
+    rnnamp_strcopy(s->path, sizeof s->path, path ? path : "");
     if (!s->path[0]) {
         s->ok = 1;
         snprintf(s->status, sizeof s->status, "no model (dry)");
@@ -98,10 +91,10 @@ rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
         s->norm_lin = rnnamp_db_to_lin(
             (float)(RNNAMP_NORMALIZE_TARGET_DB - meta->loudness_db));
     if (meta->name[0])
-        copy_str(s->name, sizeof s->name, meta->name);
+        rnnamp_strcopy(s->name, sizeof s->name, meta->name);
     else {
         const char *base = strrchr(s->path, '/');
-        copy_str(s->name, sizeof s->name, base ? base + 1 : s->path);
+        rnnamp_strcopy(s->name, sizeof s->name, base ? base + 1 : s->path);
     }
 
     /* settle the state where the model will start playing */

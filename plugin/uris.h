@@ -14,10 +14,7 @@
 #include <lv2/patch/patch.h>
 #include <lv2/urid/urid.h>
 
-#define RNNAMP_URI        "http://rnnamp.org/plugins/rnnamp"
-#define RNNAMP__model     RNNAMP_URI "#model"
-#define RNNAMP__status    RNNAMP_URI "#status"
-#define RNNAMP__modelName RNNAMP_URI "#modelName"
+#include "rnnamp_uris.h"
 
 typedef struct {
     LV2_URID atom_Path, atom_String, atom_URID, atom_Int, atom_Float;

@@ -47,7 +47,7 @@ static void usage(FILE *f)
         "  --block N          block length 1..8192 (default 256)\n"
         "  --threaded-worker  run the plugin's worker in its own thread\n"
         "  --quiet            do not print the plugin's notes\n",
-        RNNAMP_PLUGIN_URI);
+        RNNAMP_URI);
 }
 
 static int parse_double(const char *opt, const char *s, double *v)
@@ -194,7 +194,7 @@ int main(int argc, char **argv)
     }
     int rc = 1;
     float *y = NULL;
-    int is_rnnamp = !plugin || !strcmp(plugin, RNNAMP_PLUGIN_URI);
+    int is_rnnamp = !plugin || !strcmp(plugin, RNNAMP_URI);
     if (preset &&
         rnnamp_lv2_host_apply_preset(h, preset, err, sizeof err) != 0) {
         fprintf(stderr, "rnnamp-render: %s\n", err);
@@ -225,7 +225,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (model || (preset && is_rnnamp)) {
-        if (model && rnnamp_lv2_host_set_path(h, RNNAMP_PLUGIN_MODEL, model,
+        if (model && rnnamp_lv2_host_set_path(h, RNNAMP__model, model,
                                               err, sizeof err) != 0) {
             fprintf(stderr, "rnnamp-render: %s\n", err);
             goto out;
@@ -236,13 +236,13 @@ int main(int argc, char **argv)
             rnnamp_lv2_host_worker_idle(h);
             rnnamp_lv2_host_get_all(h);
         }
-        if (rnnamp_lv2_host_wait_property(h, RNNAMP_PLUGIN_STATUS, block,
+        if (rnnamp_lv2_host_wait_property(h, RNNAMP__status, block,
                                           30.0) < 0) {
             fprintf(stderr, "rnnamp-render: the plugin did not report a "
                             "model status (timeout)\n");
             goto out;
         }
-        const char *st = rnnamp_lv2_host_property(h, RNNAMP_PLUGIN_STATUS);
+        const char *st = rnnamp_lv2_host_property(h, RNNAMP__status);
         if (!st || strncmp(st, "loaded", 6) != 0) {
             fprintf(stderr, "rnnamp-render: model failed to load: %s\n",
                     st ? st : "(no status)");

@@ -1,10 +1,10 @@
 /* rnnamp: the real-time inference engine. See engine.h and
  * engine_internal.h for the packed layout. */
 #include "engine.h"
+#include "error.h"
 
 #include <float.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,16 +15,6 @@
 #include <xmmintrin.h>
 #define RNNAMP_X86 1
 #endif
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static int pad8(int n)
 {
@@ -297,7 +287,7 @@ rnnamp_engine *rnnamp_engine_new(const rnnamp_model *m,
     if (k == RNNAMP_KERNEL_AUTO)
         k = best;
     if (k > best) {
-        seterr(err, errlen, "kernel %s is not supported by this CPU",
+        rnnamp_seterr(err, errlen, "kernel %s is not supported by this CPU",
                rnnamp_kernel_name(k));
         return NULL;
     }
@@ -305,7 +295,7 @@ rnnamp_engine *rnnamp_engine_new(const rnnamp_model *m,
     if (ratio == 0.0)
         ratio = 1.0;
     if (!(ratio >= 1.0 - 1e-9 && ratio <= 8.0)) {
-        seterr(err, errlen, "rate ratio %g is outside 1..8 (resample instead)",
+        rnnamp_seterr(err, errlen, "rate ratio %g is outside 1..8 (resample instead)",
                ratio);
         return NULL;
     }
@@ -322,7 +312,7 @@ rnnamp_engine *rnnamp_engine_new(const rnnamp_model *m,
     size_t bytes = b.off;
     char *mem = aligned_alloc(64, bytes);
     if (!mem) {
-        seterr(err, errlen, "out of memory (%zu bytes)", bytes);
+        rnnamp_seterr(err, errlen, "out of memory (%zu bytes)", bytes);
         return NULL;
     }
     memset(mem, 0, bytes);
@@ -503,7 +493,7 @@ int rnnamp_engine_selftest(const rnnamp_model *m, double tol, double *max_err,
     if (max_err)
         *max_err = worst;
     if (!(worst <= tol)) {
-        seterr(err, errlen,
+        rnnamp_seterr(err, errlen,
                "self-test failed: output differs from the stored "
                "output_batch by %.3g at sample %zu (tolerance %.3g)",
                worst, worst_i, tol);

@@ -530,7 +530,7 @@ rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
     }
     h->o = *opts;
     if (!h->o.plugin_uri)
-        h->o.plugin_uri = RNNAMP_PLUGIN_URI;
+        h->o.plugin_uri = RNNAMP_URI;
     if (!h->o.max_block)
         h->o.max_block = 8192;
     if (!(h->o.rate > 0.0) || h->o.rate > 1e6) {

@@ -31,10 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RNNAMP_PLUGIN_URI    "http://rnnamp.org/plugins/rnnamp"
-#define RNNAMP_PLUGIN_MODEL  RNNAMP_PLUGIN_URI "#model"
-#define RNNAMP_PLUGIN_STATUS RNNAMP_PLUGIN_URI "#status"
-#define RNNAMP_PLUGIN_NAME   RNNAMP_PLUGIN_URI "#modelName"
+#include "rnnamp_uris.h"
 
 typedef struct rnnamp_lv2_host rnnamp_lv2_host;
 

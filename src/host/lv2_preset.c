@@ -1,24 +1,14 @@
 /* rnnamp trainer: LV2 preset bundles. See lv2_preset.h. */
 #include "lv2_preset.h"
+#include "error.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "atomic_write.h"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* File-name-safe slug of label: letters, digits, '-', '_'. */
 static void slug(const char *label, char *out, size_t len)
@@ -56,7 +46,7 @@ static char *read_all(const char *path, size_t *n, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        rnnamp_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
     size_t cap = 1 << 16, len = 0;
@@ -77,7 +67,7 @@ static char *read_all(const char *path, size_t *n, char *err, size_t errlen)
     fclose(f);
     if (!b || bad) {
         free(b);
-        seterr(err, errlen, "%s: read failed", path);
+        rnnamp_seterr(err, errlen, "%s: read failed", path);
         return NULL;
     }
     *n = len;
@@ -88,13 +78,13 @@ int rnnamp_lv2_preset_write(const char *dir, const char *label,
                             const char *model_path, char *err, size_t errlen)
 {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        seterr(err, errlen, "--lv2-bundle %s: cannot create: %s", dir,
+        rnnamp_seterr(err, errlen, "--lv2-bundle %s: cannot create: %s", dir,
                strerror(errno));
         return -1;
     }
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        seterr(err, errlen, "--lv2-bundle %s: not a directory", dir);
+        rnnamp_seterr(err, errlen, "--lv2-bundle %s: not a directory", dir);
         return -1;
     }
     char name[128], lab[512], path[4200], buf[8192];
@@ -136,11 +126,11 @@ int rnnamp_lv2_preset_write(const char *dir, const char *label,
                  "\tstate:state [\n"
                  "\t\t<%s> <%s>\n"
                  "\t] .\n",
-                 name, RNNAMP_PLUGIN_URI, lab, RNNAMP_MODEL_PROP, model_file);
+                 name, RNNAMP_URI, lab, RNNAMP__model, model_file);
     if (len < 0 || (size_t)len >= sizeof buf ||
         rnnamp_write_file_atomic(path, buf, (size_t)len, err, errlen) != 0) {
         if (len < 0 || (size_t)len >= sizeof buf)
-            seterr(err, errlen, "%s: preset text too long", path);
+            rnnamp_seterr(err, errlen, "%s: preset text too long", path);
         return -1;
     }
     snprintf(path, sizeof path, "%s/manifest.ttl", dir);
@@ -153,7 +143,7 @@ int rnnamp_lv2_preset_write(const char *dir, const char *label,
                    "\ta pset:Preset ;\n"
                    "\tlv2:appliesTo <%s> ;\n"
                    "\trdfs:seeAlso <%s.ttl> .\n",
-                   name, RNNAMP_PLUGIN_URI, name);
+                   name, RNNAMP_URI, name);
     if (len < 0 || (size_t)len >= sizeof buf)
         return -1;
     return rnnamp_write_file_atomic(path, buf, (size_t)len, err, errlen);

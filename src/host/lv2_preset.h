@@ -17,8 +17,7 @@
 
 #include <stddef.h>
 
-#define RNNAMP_PLUGIN_URI "http://rnnamp.org/plugins/rnnamp"
-#define RNNAMP_MODEL_PROP RNNAMP_PLUGIN_URI "#model"
+#include "rnnamp_uris.h"
 
 /* label: human name of the preset (any text; quotes are escaped).
  * model_path: the model file to copy into the bundle. */

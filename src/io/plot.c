@@ -1,8 +1,8 @@
 /* rnnamp trainer: PNG report. See plot.h. */
 #include "plot.h"
+#include "error.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "atomic_write.h"
@@ -10,16 +10,6 @@
 #ifdef RNNAMP_HAVE_CAIRO
 #include <cairo.h>
 #endif
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 #ifdef RNNAMP_HAVE_CAIRO
 #define W 1000
@@ -83,7 +73,7 @@ int rnnamp_plot_write(const char *path, const double *train_loss,
     (void)pred;
     (void)n_clip;
     (void)test_esr;
-    seterr(err, errlen, "%s: not written: built without cairo", path);
+    rnnamp_seterr(err, errlen, "%s: not written: built without cairo", path);
     return -1;
 #else
     cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
@@ -136,7 +126,7 @@ int rnnamp_plot_write(const char *path, const double *train_loss,
     cairo_status_t s = cairo_surface_write_to_png(sf, at.tmp);
     cairo_surface_destroy(sf);
     if (s != CAIRO_STATUS_SUCCESS) {
-        seterr(err, errlen, "%s: cannot write PNG: %s", path,
+        rnnamp_seterr(err, errlen, "%s: cannot write PNG: %s", path,
                cairo_status_to_string(s));
         rnnamp_atomic_abort(&at);
         return -1;

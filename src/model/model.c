@@ -1,21 +1,11 @@
 /* rnnamp: model description and weights. See model.h. */
 #include "model.h"
+#include "error.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 int rnnamp_layer_gates(rnnamp_layer_type t)
 {
@@ -88,12 +78,12 @@ rnnamp_model *rnnamp_model_new(int n_inputs, int n_layers,
                                char *err, size_t errlen)
 {
     if (n_inputs < 1 || n_inputs > RNNAMP_MAX_INPUTS) {
-        seterr(err, errlen, "%d inputs: must be 1 to %d", n_inputs,
+        rnnamp_seterr(err, errlen, "%d inputs: must be 1 to %d", n_inputs,
                RNNAMP_MAX_INPUTS);
         return NULL;
     }
     if (n_layers < 1 || n_layers > RNNAMP_MAX_LAYERS) {
-        seterr(err, errlen, "%d layers: must be 1 to %d", n_layers,
+        rnnamp_seterr(err, errlen, "%d layers: must be 1 to %d", n_layers,
                RNNAMP_MAX_LAYERS);
         return NULL;
     }
@@ -102,17 +92,17 @@ rnnamp_model *rnnamp_model_new(int n_inputs, int n_layers,
     for (int i = 0; i < n_layers; i++) {
         const rnnamp_layer_spec *s = &specs[i];
         if ((int)s->type < 0 || s->type > RNNAMP_DENSE) {
-            seterr(err, errlen, "layer %d: unknown layer type", i);
+            rnnamp_seterr(err, errlen, "layer %d: unknown layer type", i);
             return NULL;
         }
         if (s->n_out < 1 || s->n_out > RNNAMP_MAX_HIDDEN) {
-            seterr(err, errlen, "layer %d (%s): size %d must be 1 to %d", i,
+            rnnamp_seterr(err, errlen, "layer %d (%s): size %d must be 1 to %d", i,
                    rnnamp_layer_type_name(s->type), s->n_out,
                    RNNAMP_MAX_HIDDEN);
             return NULL;
         }
         if ((int)s->act < 0 || s->act > RNNAMP_ACT_RELU) {
-            seterr(err, errlen, "layer %d: unknown activation", i);
+            rnnamp_seterr(err, errlen, "layer %d: unknown activation", i);
             return NULL;
         }
         total += rnnamp_layer_param_count(s->type, n_in, s->n_out);
@@ -120,7 +110,7 @@ rnnamp_model *rnnamp_model_new(int n_inputs, int n_layers,
     }
     const rnnamp_layer_spec *last = &specs[n_layers - 1];
     if (last->type != RNNAMP_DENSE || last->n_out != 1) {
-        seterr(err, errlen,
+        rnnamp_seterr(err, errlen,
                "the last layer must be a dense layer with one output "
                "(got %s with %d outputs)",
                rnnamp_layer_type_name(last->type), last->n_out);
@@ -128,13 +118,13 @@ rnnamp_model *rnnamp_model_new(int n_inputs, int n_layers,
     }
     rnnamp_model *m = calloc(1, sizeof *m);
     if (!m) {
-        seterr(err, errlen, "out of memory");
+        rnnamp_seterr(err, errlen, "out of memory");
         return NULL;
     }
     m->params = calloc(total ? total : 1, sizeof(float));
     if (!m->params) {
         free(m);
-        seterr(err, errlen, "out of memory (%zu weights)", total);
+        rnnamp_seterr(err, errlen, "out of memory (%zu weights)", total);
         return NULL;
     }
     m->n_params = total;
@@ -189,12 +179,12 @@ rnnamp_model *rnnamp_model_clone(const rnnamp_model *m)
 int rnnamp_model_validate(const rnnamp_model *m, char *err, size_t errlen)
 {
     if (!m || !m->params) {
-        seterr(err, errlen, "no model");
+        rnnamp_seterr(err, errlen, "no model");
         return -1;
     }
     if (m->n_inputs < 1 || m->n_inputs > RNNAMP_MAX_INPUTS || m->n_layers < 1 ||
         m->n_layers > RNNAMP_MAX_LAYERS) {
-        seterr(err, errlen, "bad model structure");
+        rnnamp_seterr(err, errlen, "bad model structure");
         return -1;
     }
     size_t total = 0;
@@ -202,7 +192,7 @@ int rnnamp_model_validate(const rnnamp_model *m, char *err, size_t errlen)
     for (int i = 0; i < m->n_layers; i++) {
         const rnnamp_layer *L = &m->layers[i];
         if (L->n_in != n_in || L->n_out < 1 || L->n_out > RNNAMP_MAX_HIDDEN) {
-            seterr(err, errlen, "layer %d: inconsistent sizes (%d -> %d)", i,
+            rnnamp_seterr(err, errlen, "layer %d: inconsistent sizes (%d -> %d)", i,
                    L->n_in, L->n_out);
             return -1;
         }
@@ -211,24 +201,24 @@ int rnnamp_model_validate(const rnnamp_model *m, char *err, size_t errlen)
     }
     const rnnamp_layer *last = &m->layers[m->n_layers - 1];
     if (last->type != RNNAMP_DENSE || last->n_out != 1) {
-        seterr(err, errlen, "the last layer must be dense with one output");
+        rnnamp_seterr(err, errlen, "the last layer must be dense with one output");
         return -1;
     }
     if (total != m->n_params) {
-        seterr(err, errlen, "weight count %zu does not match layers (%zu)",
+        rnnamp_seterr(err, errlen, "weight count %zu does not match layers (%zu)",
                m->n_params, total);
         return -1;
     }
     for (size_t i = 0; i < m->n_params; i++) {
         if (!isfinite(m->params[i])) {
-            seterr(err, errlen, "weight %zu is not a finite number", i);
+            rnnamp_seterr(err, errlen, "weight %zu is not a finite number", i);
             return -1;
         }
     }
     if (!isfinite(m->meta.in_gain_db) || !isfinite(m->meta.out_gain_db) ||
         fabsf(m->meta.in_gain_db) > 100.f ||
         fabsf(m->meta.out_gain_db) > 100.f) {
-        seterr(err, errlen, "in_gain/out_gain must be finite dB within +-100");
+        rnnamp_seterr(err, errlen, "in_gain/out_gain must be finite dB within +-100");
         return -1;
     }
     return 0;

@@ -1,8 +1,8 @@
 /* rnnamp trainer: checkpoint files. See checkpoint.h. */
 #include "checkpoint.h"
+#include "error.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,16 +11,6 @@
 
 #define CK_MAGIC   "RNNAMPCK"
 #define CK_VERSION 1u
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* The scalar part, in file order. */
 #define CK_SCALARS(X)                                                          \
@@ -48,7 +38,7 @@ int rnnamp_checkpoint_write(const char *path, const rnnamp_checkpoint *c,
         return -1;
     FILE *f = fopen(a.tmp, "wb");
     if (!f) {
-        seterr(err, errlen, "checkpoint %s: cannot write: %s", path,
+        rnnamp_seterr(err, errlen, "checkpoint %s: cannot write: %s", path,
                strerror(errno));
         rnnamp_atomic_abort(&a);
         return -1;
@@ -70,7 +60,7 @@ int rnnamp_checkpoint_write(const char *path, const rnnamp_checkpoint *c,
     if (fclose(f) != 0)
         ok = 0;
     if (!ok) {
-        seterr(err, errlen, "checkpoint %s: write failed: %s", path,
+        rnnamp_seterr(err, errlen, "checkpoint %s: write failed: %s", path,
                strerror(errno));
         rnnamp_atomic_abort(&a);
         return -1;
@@ -84,7 +74,7 @@ int rnnamp_checkpoint_read(const char *path, rnnamp_checkpoint *c, char *err,
     memset(c, 0, sizeof *c);
     FILE *f = fopen(path, "rb");
     if (!f) {
-        seterr(err, errlen, "checkpoint %s: cannot open: %s", path,
+        rnnamp_seterr(err, errlen, "checkpoint %s: cannot open: %s", path,
                strerror(errno));
         return -1;
     }
@@ -92,12 +82,12 @@ int rnnamp_checkpoint_read(const char *path, rnnamp_checkpoint *c, char *err,
     uint32_t ver = 0;
     if (fread(magic, 1, 8, f) != 8 || memcmp(magic, CK_MAGIC, 8) != 0 ||
         fread(&ver, 4, 1, f) != 1) {
-        seterr(err, errlen, "checkpoint %s: not an rnnamp checkpoint", path);
+        rnnamp_seterr(err, errlen, "checkpoint %s: not an rnnamp checkpoint", path);
         fclose(f);
         return -1;
     }
     if (ver != CK_VERSION) {
-        seterr(err, errlen,
+        rnnamp_seterr(err, errlen,
                "checkpoint %s: version %u, this program reads version %u", path,
                ver, CK_VERSION);
         fclose(f);
@@ -109,7 +99,7 @@ int rnnamp_checkpoint_read(const char *path, rnnamp_checkpoint *c, char *err,
 #undef R
     if (!ok || c->n_params == 0 || c->n_params > (1u << 26) || c->n_hist < 0 ||
         c->n_hist > 1000000) {
-        seterr(err, errlen, "checkpoint %s: truncated or damaged header", path);
+        rnnamp_seterr(err, errlen, "checkpoint %s: truncated or damaged header", path);
         fclose(f);
         memset(c, 0, sizeof *c);
         return -1;
@@ -133,7 +123,7 @@ int rnnamp_checkpoint_read(const char *path, rnnamp_checkpoint *c, char *err,
     ok = ok && fread(magic, 1, 8, f) == 8 && !memcmp(magic, CK_MAGIC, 8);
     fclose(f);
     if (!ok) {
-        seterr(err, errlen, "checkpoint %s: truncated or damaged", path);
+        rnnamp_seterr(err, errlen, "checkpoint %s: truncated or damaged", path);
         rnnamp_checkpoint_free(c);
         return -1;
     }

@@ -7,6 +7,7 @@
  * Times are seconds from the start of the (aligned) pair; several lines
  * per split are allowed; "train" and "val" are required. */
 #include "dataset.h"
+#include "error.h"
 
 #include <errno.h>
 #include <math.h>
@@ -17,16 +18,6 @@
 
 #include "align.h"
 #include "audio_io.h"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static void note(const rnnamp_dataset_opts *o, int warn, const char *fmt, ...)
 {
@@ -104,7 +95,7 @@ static int check_levels(const float *x, size_t n, const char *what,
 {
     level_stats s = stats(x, n);
     if (s.peak < 1e-6) {
-        seterr(err, errlen,
+        rnnamp_seterr(err, errlen,
                "%s: the %s is silent (peak %.1f dBFS): nothing to learn "
                "from",
                name, what, s.peak > 0 ? 20 * log10(s.peak) : -INFINITY);
@@ -129,7 +120,7 @@ static int parse_regions(rnnamp_pair *p, const char *path, char *err,
 {
     FILE *f = fopen(path, "r");
     if (!f) {
-        seterr(err, errlen, "--regions %s: cannot open: %s", path,
+        rnnamp_seterr(err, errlen, "--regions %s: cannot open: %s", path,
                strerror(errno));
         return -1;
     }
@@ -148,7 +139,7 @@ static int parse_regions(rnnamp_pair *p, const char *path, char *err,
             continue;
         rnnamp_split s;
         if (k != 3) {
-            seterr(err, errlen,
+            rnnamp_seterr(err, errlen,
                    "--regions %s line %d: expected \"train|val|test START "
                    "END\" (seconds)",
                    path, ln);
@@ -161,7 +152,7 @@ static int parse_regions(rnnamp_pair *p, const char *path, char *err,
         else if (!strcmp(name, "test"))
             s = RNNAMP_SPLIT_TEST;
         else {
-            seterr(err, errlen,
+            rnnamp_seterr(err, errlen,
                    "--regions %s line %d: unknown split \"%s\" (train, val "
                    "or test)",
                    path, ln, name);
@@ -169,14 +160,14 @@ static int parse_regions(rnnamp_pair *p, const char *path, char *err,
         }
         double len_s = (double)p->n / p->rate;
         if (!(a >= 0 && b > a && a < len_s)) {
-            seterr(err, errlen,
+            rnnamp_seterr(err, errlen,
                    "--regions %s line %d: region %g..%g s is empty or outside "
                    "the audio (%.2f s)",
                    path, ln, a, b, len_s);
             goto fail;
         }
         if (p->n_spans[s] == RNNAMP_MAX_SPANS) {
-            seterr(err, errlen, "--regions %s: more than %d %s regions", path,
+            rnnamp_seterr(err, errlen, "--regions %s: more than %d %s regions", path,
                    RNNAMP_MAX_SPANS, name);
             goto fail;
         }
@@ -187,7 +178,7 @@ static int parse_regions(rnnamp_pair *p, const char *path, char *err,
     }
     fclose(f);
     if (!p->n_spans[RNNAMP_SPLIT_TRAIN] || !p->n_spans[RNNAMP_SPLIT_VAL]) {
-        seterr(err, errlen,
+        rnnamp_seterr(err, errlen,
                "--regions %s: needs at least one \"train\" and one \"val\" "
                "region",
                path);
@@ -204,7 +195,7 @@ static int split_by_fraction(rnnamp_pair *p, const rnnamp_dataset_opts *o,
 {
     double v = o->val_frac, t = o->test_frac;
     if (!(v > 0 && t >= 0 && v + t < 0.9)) {
-        seterr(err, errlen,
+        rnnamp_seterr(err, errlen,
                "validation fraction %g and test fraction %g: need val > 0, "
                "test >= 0 and val + test < 0.9",
                v, t);
@@ -237,36 +228,36 @@ int rnnamp_dataset_add_buffers(rnnamp_dataset *d, const char *name,
         opts = &defo;
     }
     if (n_knobs < 0 || n_knobs > RNNAMP_MAX_KNOBS) {
-        seterr(err, errlen, "%s: %d knob values: must be 0 to %d", name,
+        rnnamp_seterr(err, errlen, "%s: %d knob values: must be 0 to %d", name,
                n_knobs, RNNAMP_MAX_KNOBS);
         return -1;
     }
     for (int k = 0; k < n_knobs; k++)
         if (!(knobs[k] >= 0.0f && knobs[k] <= 1.0f)) {
-            seterr(err, errlen, "%s: knob value %g must be between 0 and 1",
+            rnnamp_seterr(err, errlen, "%s: knob value %g must be between 0 and 1",
                    name, (double)knobs[k]);
             return -1;
         }
     if (d->n_pairs > 0 && n_knobs != d->n_knobs) {
-        seterr(err, errlen,
+        rnnamp_seterr(err, errlen,
                "%s: %d knob value(s) but the first pair has %d: every pair "
                "needs the same number of knobs",
                name, n_knobs, d->n_knobs);
         return -1;
     }
     if (d->n_pairs > 0 && rate != d->rate) {
-        seterr(err, errlen,
+        rnnamp_seterr(err, errlen,
                "%s: sample rate %d Hz differs from the first pair's %d Hz",
                name, rate, d->rate);
         return -1;
     }
     if (d->n_pairs == RNNAMP_MAX_PAIRS) {
-        seterr(err, errlen, "%s: too many pairs (at most %d)", name,
+        rnnamp_seterr(err, errlen, "%s: too many pairs (at most %d)", name,
                RNNAMP_MAX_PAIRS);
         return -1;
     }
     if (n_target < n_input) {
-        seterr(err, errlen,
+        rnnamp_seterr(err, errlen,
                "%s: the target is shorter than the input (%.3f s vs %.3f "
                "s): it must cover the whole input",
                name, (double)n_target / rate, (double)n_input / rate);
@@ -294,7 +285,7 @@ int rnnamp_dataset_add_buffers(rnnamp_dataset *d, const char *name,
         int max_lag = (int)(opts->max_latency_ms * 1e-3 * rate);
         if (rnnamp_align_find(input, n_input, target, n_target, max_lag, 0,
                               &ar) != 0) {
-            seterr(err, errlen, "%s: out of memory while aligning", name);
+            rnnamp_seterr(err, errlen, "%s: out of memory while aligning", name);
             return -1;
         }
         lag = ar.lag;
@@ -327,7 +318,7 @@ int rnnamp_dataset_add_buffers(rnnamp_dataset *d, const char *name,
     if (n_target - tg0 < n)
         n = n_target - tg0;
     if (n < (size_t)rate / 2) {
-        seterr(err, errlen,
+        rnnamp_seterr(err, errlen,
                "%s: only %.2f s of audio: at least 0.5 s is needed "
                "(a few minutes is best)",
                name, (double)n / rate);
@@ -339,7 +330,7 @@ int rnnamp_dataset_add_buffers(rnnamp_dataset *d, const char *name,
     if (!p.input || !p.target) {
         free(p.input);
         free(p.target);
-        seterr(err, errlen, "%s: out of memory", name);
+        rnnamp_seterr(err, errlen, "%s: out of memory", name);
         return -1;
     }
     float sign = p.inverted ? -1.0f : 1.0f;
@@ -358,7 +349,7 @@ int rnnamp_dataset_add_buffers(rnnamp_dataset *d, const char *name,
     if (!np) {
         free(p.input);
         free(p.target);
-        seterr(err, errlen, "%s: out of memory", name);
+        rnnamp_seterr(err, errlen, "%s: out of memory", name);
         return -1;
     }
     d->pairs = np;
@@ -376,11 +367,11 @@ static float *load_mono(const char *path, const char *what,
     rnnamp_audio a;
     char e2[RNNAMP_ERR_LEN];
     if (rnnamp_audio_read(path, &a, e2, sizeof e2) != 0) {
-        seterr(err, errlen, "%s file: %s", what, e2);
+        rnnamp_seterr(err, errlen, "%s file: %s", what, e2);
         return NULL;
     }
     if (a.channels > 1 && o->channel < 0) {
-        seterr(err, errlen,
+        rnnamp_seterr(err, errlen,
                "%s file %s has %d channels: choose one with --channel N "
                "(1 to %d)",
                what, path, a.channels, a.channels);
@@ -389,7 +380,7 @@ static float *load_mono(const char *path, const char *what,
     }
     int ch = o->channel < 0 ? 0 : o->channel;
     if (ch >= a.channels) {
-        seterr(err, errlen, "--channel %d: %s file %s has only %d channel(s)",
+        rnnamp_seterr(err, errlen, "--channel %d: %s file %s has only %d channel(s)",
                ch + 1, what, path, a.channels);
         rnnamp_audio_free(&a);
         return NULL;
@@ -399,7 +390,7 @@ static float *load_mono(const char *path, const char *what,
     *rate = a.rate;
     rnnamp_audio_free(&a);
     if (!x)
-        seterr(err, errlen, "%s: out of memory", path);
+        rnnamp_seterr(err, errlen, "%s: out of memory", path);
     return x;
 }
 
@@ -425,7 +416,7 @@ int rnnamp_dataset_add_files(rnnamp_dataset *d, const char *input_path,
     }
     int rc = -1;
     if (rx != ry) {
-        seterr(err, errlen,
+        rnnamp_seterr(err, errlen,
                "sample rates differ: input %s is %d Hz, target %s is %d Hz "
                "(resample one of them)",
                input_path, rx, target_path, ry);

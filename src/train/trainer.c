@@ -10,12 +10,12 @@
  * steps Adam.
  */
 #include "trainer.h"
+#include "error.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +25,6 @@
 #include "train_adam.h"
 #include "train_cells.h"
 #include "train_loss.h"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Shards per batch at least (more than threads: dynamic load balance). */
 #define SHARDS_MIN 4
@@ -101,57 +91,57 @@ int rnnamp_train_config_check(const rnnamp_train_config *c, char *err,
 {
     if (c->arch != RNNAMP_LSTM && c->arch != RNNAMP_GRU &&
         c->arch != RNNAMP_RNN) {
-        seterr(err, errlen, "--arch: must be lstm, gru or rnn");
+        rnnamp_seterr(err, errlen, "--arch: must be lstm, gru or rnn");
         return -1;
     }
     if (c->hidden < 1 || c->hidden > RNNAMP_MAX_HIDDEN) {
-        seterr(err, errlen, "--hidden %d: must be 1 to %d", c->hidden,
+        rnnamp_seterr(err, errlen, "--hidden %d: must be 1 to %d", c->hidden,
                RNNAMP_MAX_HIDDEN);
         return -1;
     }
     if (c->layers < 1 || c->layers > RNNAMP_MAX_LAYERS - 1) {
-        seterr(err, errlen, "--layers %d: must be 1 to %d", c->layers,
+        rnnamp_seterr(err, errlen, "--layers %d: must be 1 to %d", c->layers,
                RNNAMP_MAX_LAYERS - 1);
         return -1;
     }
     if (c->epochs < 1) {
-        seterr(err, errlen, "--epochs %d: must be at least 1", c->epochs);
+        rnnamp_seterr(err, errlen, "--epochs %d: must be at least 1", c->epochs);
         return -1;
     }
     if (!(c->minutes >= 0.0)) {
-        seterr(err, errlen, "--minutes %g: must be 0 (no limit) or more",
+        rnnamp_seterr(err, errlen, "--minutes %g: must be 0 (no limit) or more",
                c->minutes);
         return -1;
     }
     if (c->batch < 1 || c->batch > 4096) {
-        seterr(err, errlen, "--batch %d: must be 1 to 4096", c->batch);
+        rnnamp_seterr(err, errlen, "--batch %d: must be 1 to 4096", c->batch);
         return -1;
     }
     if (c->tbptt < 1 || c->tbptt > 65536) {
-        seterr(err, errlen, "--tbptt %d: must be 1 to 65536", c->tbptt);
+        rnnamp_seterr(err, errlen, "--tbptt %d: must be 1 to 65536", c->tbptt);
         return -1;
     }
     if (c->segment < c->tbptt || c->segment % c->tbptt) {
-        seterr(err, errlen,
+        rnnamp_seterr(err, errlen,
                "--segment %d: must be a multiple of the TBPTT chunk (%d)",
                c->segment, c->tbptt);
         return -1;
     }
     if (c->warmup < 0) {
-        seterr(err, errlen, "--warmup %d: must be 0 or more", c->warmup);
+        rnnamp_seterr(err, errlen, "--warmup %d: must be 0 or more", c->warmup);
         return -1;
     }
     if (!(c->lr > 0.0 && c->lr < 1.0)) {
-        seterr(err, errlen, "--lr %g: must be between 0 and 1", c->lr);
+        rnnamp_seterr(err, errlen, "--lr %g: must be between 0 and 1", c->lr);
         return -1;
     }
     if (c->threads < 1 || c->threads > 64) {
-        seterr(err, errlen, "--threads %d: must be 1 to 64", c->threads);
+        rnnamp_seterr(err, errlen, "--threads %d: must be 1 to 64", c->threads);
         return -1;
     }
     if (!(c->grad_clip >= 0.0) || !(c->pre_emph >= 0.0 && c->pre_emph < 1.0) ||
         !(c->dc_weight >= 0.0) || !(c->train_rms >= 0.0)) {
-        seterr(err, errlen,
+        rnnamp_seterr(err, errlen,
                "bad loss settings (grad clip >= 0, 0 <= pre-emphasis < 1, "
                "DC weight >= 0, training RMS >= 0)");
         return -1;
@@ -794,7 +784,7 @@ int rnnamp_train_run(const rnnamp_train_config *cfg, const rnnamp_dataset *d,
     if (rnnamp_train_config_check(cfg, err, errlen) != 0)
         return -1;
     if (!d || d->n_pairs < 1) {
-        seterr(err, errlen, "no training data");
+        rnnamp_seterr(err, errlen, "no training data");
         return -1;
     }
     long seg_len = (long)cfg->warmup + cfg->segment;
@@ -806,7 +796,7 @@ int rnnamp_train_run(const rnnamp_train_config *cfg, const rnnamp_dataset *d,
                 usable += sp.end - sp.start;
         }
     if (!usable) {
-        seterr(err, errlen,
+        rnnamp_seterr(err, errlen,
                "the training audio is too short: each training region needs "
                "at least %.2f s (warm-up + segment, --segment)",
                (double)seg_len / d->rate);
@@ -837,7 +827,7 @@ int rnnamp_train_run(const rnnamp_train_config *cfg, const rnnamp_dataset *d,
     if (rnnamp_adam_init(&adam, m->n_params, cfg->lr) != 0 || !src || !gsum ||
         !best ||
         ctx_init(&c, m, cfg->batch, S, cfg->tbptt, cfg->threads, 1, src) != 0) {
-        seterr(err, errlen, "out of memory setting up training");
+        rnnamp_seterr(err, errlen, "out of memory setting up training");
         goto done_noadam;
     }
     adam.weight_decay = cfg->weight_decay;
@@ -859,7 +849,7 @@ int rnnamp_train_run(const rnnamp_train_config *cfg, const rnnamp_dataset *d,
         if (rnnamp_checkpoint_read(cfg->checkpoint_path, &ck, err, errlen) != 0)
             goto done;
         if (ck.fingerprint != fp || ck.n_params != m->n_params) {
-            seterr(err, errlen,
+            rnnamp_seterr(err, errlen,
                    "--resume: checkpoint %s was made with other data or "
                    "settings; start without --resume or use the same options",
                    cfg->checkpoint_path);
@@ -885,7 +875,7 @@ int rnnamp_train_run(const rnnamp_train_config *cfg, const rnnamp_dataset *d,
         if (ck.n_hist > 0) {
             if (grow_hist(res, ck.n_hist) != 0) {
                 rnnamp_checkpoint_free(&ck);
-                seterr(err, errlen, "out of memory");
+                rnnamp_seterr(err, errlen, "out of memory");
                 goto done;
             }
             memcpy(res->train_loss, ck.train_hist,
@@ -976,7 +966,7 @@ int rnnamp_train_run(const rnnamp_train_config *cfg, const rnnamp_dataset *d,
                                    c.in_scale, c.out_scale);
         last_val = v;
         if (grow_hist(res, res->n_epochs + 1) != 0) {
-            seterr(err, errlen, "out of memory");
+            rnnamp_seterr(err, errlen, "out of memory");
             goto done;
         }
         res->train_loss[res->n_epochs] =

@@ -33,7 +33,7 @@ build() { # build <source> [extra flags]
 
 for f in model/model model/model_io model/format_aidax model/format_guitarml \
          model/format_nam model/json_util engine/engine engine/kernel_scalar \
-         base/atomic_write; do
+         base/atomic_write base/error; do
     build "$src/src/$f.c"
 done
 case "$(uname -m)" in

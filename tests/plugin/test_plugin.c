@@ -184,7 +184,7 @@ static void set(rnnamp_lv2_host *h, const char *sym, float v)
 
 static const char *status(rnnamp_lv2_host *h)
 {
-    const char *s = rnnamp_lv2_host_property(h, RNNAMP_PLUGIN_STATUS);
+    const char *s = rnnamp_lv2_host_property(h, RNNAMP__status);
     return s ? s : "(none)";
 }
 
@@ -194,7 +194,7 @@ static long load(rnnamp_lv2_host *h, const char *path, uint32_t block,
                  int threaded)
 {
     char err[1024];
-    ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP_PLUGIN_MODEL, path, err,
+    ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP__model, path, err,
                                        sizeof err) == 0);
     if (!threaded) {
         /* synchronous worker: the swap happens at the start of this block */
@@ -368,7 +368,7 @@ START_TEST(t_no_alloc_in_run)
     long total = 0;
     for (int i = 0; i < 20; i++) {
         char err[256];
-        ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP_PLUGIN_MODEL,
+        ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP__model,
                                            i % 3 == 2 ? missing
                                            : (i & 1)  ? model_a
                                                       : model_b,
@@ -410,7 +410,7 @@ START_TEST(t_bad_file_status)
         render(h1, x, y1, n, 256);
         /* h1 is asked to load a bad file; h0 just keeps running */
         char err[256];
-        ck_assert(rnnamp_lv2_host_set_path(h1, RNNAMP_PLUGIN_MODEL, bad[t], err,
+        ck_assert(rnnamp_lv2_host_set_path(h1, RNNAMP__model, bad[t], err,
                                            sizeof err) == 0);
         rnnamp_lv2_host_run(h1, x, y1, 256);
         rnnamp_lv2_host_run(h0, x, y0, 256);
@@ -487,7 +487,7 @@ START_TEST(t_rapid_switches)
         int finite = 1;
         for (int i = 0; i < 1000; i++) {
             const char *p = i % 7 == 6 ? corrupt : (i & 1) ? model_b : model_a;
-            ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP_PLUGIN_MODEL, p, err,
+            ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP__model, p, err,
                                                sizeof err) == 0);
             rnnamp_lv2_host_run(h, x + (i % 64) * 64, y, 64);
             finite &= all_finite(y, 64);
@@ -495,7 +495,7 @@ START_TEST(t_rapid_switches)
             if (i % 50 == 49)
                 rnnamp_lv2_host_worker_idle(h);
         }
-        ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP_PLUGIN_MODEL, model_b, err,
+        ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP__model, model_b, err,
                                            sizeof err) == 0);
         rnnamp_lv2_host_run(h, NULL, y, 64);
         rnnamp_lv2_host_worker_idle(h);
@@ -609,7 +609,7 @@ START_TEST(t_preset)
     rnnamp_lv2_host_run(h, NULL, NULL, 256);
     ck_assert_msg(strstr(status(h), "loaded rnnamp demo LSTM-8"), "%s",
                   status(h));
-    const char *p = rnnamp_lv2_host_property(h, RNNAMP_PLUGIN_MODEL);
+    const char *p = rnnamp_lv2_host_property(h, RNNAMP__model);
     ck_assert(p && strstr(p, "rnnamp-demo.lv2/demo-lstm8.json"));
     ck_assert(rnnamp_lv2_host_apply_preset(h, "urn:rnnamp:no-such-preset", err,
                                            sizeof err) != 0);
@@ -718,7 +718,7 @@ START_TEST(t_switch_jump)
     /* switch at 0.5 s, inside a block of 256 */
     render(hs, x, ys, 24064, 256);
     char err[256];
-    ck_assert(rnnamp_lv2_host_set_path(hs, RNNAMP_PLUGIN_MODEL, model_b, err,
+    ck_assert(rnnamp_lv2_host_set_path(hs, RNNAMP__model, model_b, err,
                                        sizeof err) == 0);
     render(hs, x + 24064, ys + 24064, n - 24064, 256);
     double ja = max_step(ya, 4800, n), jb = max_step(yb, 4800, n);
@@ -859,7 +859,7 @@ START_TEST(t_state_absolute_path)
             "<> a pset:Preset ;\n"
             "  lv2:appliesTo <%s> ;\n"
             "  state:state [ <%s> <file://%s> ] .\n",
-            RNNAMP_PLUGIN_URI, RNNAMP_PLUGIN_MODEL, model_b);
+            RNNAMP_URI, RNNAMP__model, model_b);
     fclose(f);
     for (int with_worker = 0; with_worker < 2; with_worker++) {
         rnnamp_lv2_host *h = host(48000.0, 1, 8192);
@@ -871,7 +871,7 @@ START_TEST(t_state_absolute_path)
         rnnamp_lv2_host_worker_idle(h);
         rnnamp_lv2_host_run(h, NULL, NULL, 64);
         ck_assert_msg(strstr(status(h), "loaded test-gru-8"), "%s", status(h));
-        const char *m = rnnamp_lv2_host_property(h, RNNAMP_PLUGIN_MODEL);
+        const char *m = rnnamp_lv2_host_property(h, RNNAMP__model);
         ck_assert(m && !strcmp(m, model_b));
         rnnamp_lv2_host_free(h);
     }

@@ -1,0 +1,13 @@
+/* rnnamp base: the one header of the plugin's URIs (plain strings, no LV2
+ * dependency), shared by the plugin, the offline host, the preset writer,
+ * the tools and the tests. ttl/rnnamp.ttl states the same URIs.
+ */
+#ifndef RNNAMP_BASE_RNNAMP_URIS_H
+#define RNNAMP_BASE_RNNAMP_URIS_H
+
+#define RNNAMP_URI        "http://rnnamp.org/plugins/rnnamp"
+#define RNNAMP__model     RNNAMP_URI "#model"
+#define RNNAMP__status    RNNAMP_URI "#status"
+#define RNNAMP__modelName RNNAMP_URI "#modelName"
+
+#endif
