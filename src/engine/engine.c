@@ -14,6 +14,13 @@
 #if defined(__x86_64__) || defined(_M_X64)
 #include <xmmintrin.h>
 #define RNNAMP_X86 1
+/* MXCSR bits (Intel SDM vol. 1, 10.2.3): flush results that would be
+ * denormal to zero, and treat denormal inputs as zero. */
+#define RNNAMP_MXCSR_FTZ 0x8000u /* bit 15, flush to zero */
+#define RNNAMP_MXCSR_DAZ 0x0040u /* bit 6, denormals are zero */
+#endif
+#if defined(__aarch64__)
+#define RNNAMP_FPCR_FZ (1ul << 24) /* FPCR.FZ: flush denormals to zero */
 #endif
 
 static int pad8(int n)
@@ -54,12 +61,12 @@ static fpmode denormals_off(void)
     fpmode m = {0};
 #ifdef RNNAMP_X86
     m.v = _mm_getcsr();
-    _mm_setcsr(m.v | 0x8040u); /* FTZ | DAZ */
+    _mm_setcsr(m.v | RNNAMP_MXCSR_FTZ | RNNAMP_MXCSR_DAZ);
 #elif defined(__aarch64__)
     unsigned long r;
     __asm__ __volatile__("mrs %0, fpcr" : "=r"(r));
     m.v = (unsigned)r;
-    r |= (1ul << 24); /* FZ */
+    r |= RNNAMP_FPCR_FZ;
     __asm__ __volatile__("msr fpcr, %0" : : "r"(r));
 #endif
     return m;
@@ -288,15 +295,16 @@ rnnamp_engine *rnnamp_engine_new(const rnnamp_model *m,
         k = best;
     if (k > best) {
         rnnamp_seterr(err, errlen, "kernel %s is not supported by this CPU",
-               rnnamp_kernel_name(k));
+                      rnnamp_kernel_name(k));
         return NULL;
     }
     double ratio = opts ? opts->rate_ratio : 1.0;
     if (ratio == 0.0)
         ratio = 1.0;
     if (!(ratio >= 1.0 - 1e-9 && ratio <= 8.0)) {
-        rnnamp_seterr(err, errlen, "rate ratio %g is outside 1..8 (resample instead)",
-               ratio);
+        rnnamp_seterr(err, errlen,
+                      "rate ratio %g is outside 1..8 (resample instead)",
+                      ratio);
         return NULL;
     }
     if (ratio > 1.0 + 1e-9) {
@@ -494,9 +502,9 @@ int rnnamp_engine_selftest(const rnnamp_model *m, double tol, double *max_err,
         *max_err = worst;
     if (!(worst <= tol)) {
         rnnamp_seterr(err, errlen,
-               "self-test failed: output differs from the stored "
-               "output_batch by %.3g at sample %zu (tolerance %.3g)",
-               worst, worst_i, tol);
+                      "self-test failed: output differs from the stored "
+                      "output_batch by %.3g at sample %zu (tolerance %.3g)",
+                      worst, worst_i, tol);
         return -1;
     }
     return 0;

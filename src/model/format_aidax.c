@@ -335,15 +335,11 @@ static int read_meta(rnnamp_model *m, const json_t *root, const rnnamp_jctx *c)
         return -1;
     }
     mt->prewarm_samples = RNNAMP_AIDAX_PREWARM;
-    const json_t *md = json_object_get(root, "metadata");
-    if (!md || json_is_null(md))
-        return 0;
-    if (!json_is_object(md)) {
-        rnnamp_jerr(c, "'metadata' must be an object");
-        return -1;
-    }
-    rnnamp_json_get_str(md, "name", mt->name, sizeof mt->name);
-    int r = rnnamp_json_get_double(md, "samplerate", "metadata", 1, 1, &d, c);
+    const json_t *md;
+    int r = rnnamp_json_get_metadata(root, mt, &md, c);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    r = rnnamp_json_get_double(md, "samplerate", "metadata", 1, 1, &d, c);
     if (r == 1)
         r = rnnamp_json_get_double(md, "sample_rate", "metadata", 1, 1, &d, c);
     if (r < 0)
@@ -485,31 +481,32 @@ static int all_zero(const float *v, int n)
     return 1;
 }
 
+/* A Keras kernel (K x G*H, gates in Keras order) from our row-major
+ * w (G*H x K): W from w_ih (K = n_in) or U from w_hh (K = H). */
+static json_t *keras_kernel(const rnnamp_layer *L, const float *w, int K)
+{
+    const int G = rnnamp_layer_gates(L->type), H = L->n_out;
+    json_t *a = json_array();
+    for (int k = 0; k < K; k++) {
+        json_t *row = json_array();
+        for (int g = 0; g < G; g++) {
+            int og = L->type == RNNAMP_GRU ? gru_our_gate(g) : g;
+            for (int j = 0; j < H; j++)
+                json_array_append_new(
+                    row,
+                    jfloat(w[(size_t)(og * H + j) * (size_t)K + (size_t)k]));
+        }
+        json_array_append_new(a, row);
+    }
+    return a;
+}
+
 /* Keras [W (I x G*H), U (H x G*H), b] from our layout. */
 static json_t *recurrent_weights(const rnnamp_layer *L)
 {
-    const int G = rnnamp_layer_gates(L->type), H = L->n_out, I = L->n_in;
-    json_t *W = json_array(), *U = json_array();
-    for (int k = 0; k < I; k++) {
-        json_t *row = json_array();
-        for (int g = 0; g < G; g++) {
-            int og = L->type == RNNAMP_GRU ? gru_our_gate(g) : g;
-            for (int j = 0; j < H; j++)
-                json_array_append_new(
-                    row, jfloat(L->w_ih[(size_t)(og * H + j) * I + k]));
-        }
-        json_array_append_new(W, row);
-    }
-    for (int k = 0; k < H; k++) {
-        json_t *row = json_array();
-        for (int g = 0; g < G; g++) {
-            int og = L->type == RNNAMP_GRU ? gru_our_gate(g) : g;
-            for (int j = 0; j < H; j++)
-                json_array_append_new(
-                    row, jfloat(L->w_hh[(size_t)(og * H + j) * H + k]));
-        }
-        json_array_append_new(U, row);
-    }
+    const int G = rnnamp_layer_gates(L->type), H = L->n_out;
+    json_t *W = keras_kernel(L, L->w_ih, L->n_in);
+    json_t *U = keras_kernel(L, L->w_hh, H);
     json_t *b;
     if (L->type == RNNAMP_GRU) {
         json_t *b0 = json_array(), *b1 = json_array();

@@ -77,18 +77,9 @@ rnnamp_model *rnnamp_guitarml_from_json(const json_t *root,
         rnnamp_json_get_int(md, "bias_fl", "model_data", 0, 1, 1, &bias, c) < 0)
         return NULL;
 
-    rnnamp_layer_spec specs[RNNAMP_MAX_LAYERS];
-    for (long i = 0; i < nl; i++) {
-        specs[i].type = type;
-        specs[i].n_out = (int)hidden;
-        specs[i].act = RNNAMP_ACT_LINEAR;
-    }
-    specs[nl].type = RNNAMP_DENSE;
-    specs[nl].n_out = 1;
-    specs[nl].act = RNNAMP_ACT_LINEAR;
     char merr[RNNAMP_ERR_LEN];
-    rnnamp_model *m = rnnamp_model_new((int)n_in, (int)nl + 1, specs, (int)skip,
-                                       merr, sizeof merr);
+    rnnamp_model *m = rnnamp_model_new_stack(
+        (int)n_in, type, (int)nl, (int)hidden, (int)skip, merr, sizeof merr);
     if (!m) {
         rnnamp_jerr(c, "%s", merr);
         return NULL;

@@ -30,14 +30,10 @@ static int read_meta(rnnamp_model *m, const json_t *root, const rnnamp_jctx *c)
     }
     mt->sample_rate = sr;
     mt->prewarm_samples = (int)lround(RNNAMP_NAM_PREWARM_SECONDS * sr);
-    const json_t *md = json_object_get(root, "metadata");
-    if (!md || json_is_null(md))
-        return 0;
-    if (!json_is_object(md)) {
-        rnnamp_jerr(c, "'metadata' must be an object");
-        return -1;
-    }
-    rnnamp_json_get_str(md, "name", mt->name, sizeof mt->name);
+    const json_t *md;
+    r = rnnamp_json_get_metadata(root, mt, &md, c);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
     return rnnamp_json_get_levels(md, mt, c);
 }
 
@@ -104,18 +100,9 @@ rnnamp_model *rnnamp_nam_from_json(const json_t *root, const rnnamp_jctx *c)
                     json_array_size(w), want, nl, H, n_in);
         return NULL;
     }
-    rnnamp_layer_spec specs[RNNAMP_MAX_LAYERS];
-    for (long i = 0; i < nl; i++) {
-        specs[i].type = RNNAMP_LSTM;
-        specs[i].n_out = (int)H;
-        specs[i].act = RNNAMP_ACT_LINEAR;
-    }
-    specs[nl].type = RNNAMP_DENSE;
-    specs[nl].n_out = 1;
-    specs[nl].act = RNNAMP_ACT_LINEAR;
     char merr[RNNAMP_ERR_LEN];
-    rnnamp_model *m =
-        rnnamp_model_new((int)n_in, (int)nl + 1, specs, 0, merr, sizeof merr);
+    rnnamp_model *m = rnnamp_model_new_stack((int)n_in, RNNAMP_LSTM, (int)nl,
+                                             (int)H, 0, merr, sizeof merr);
     if (!m) {
         rnnamp_jerr(c, "%s", merr);
         return NULL;

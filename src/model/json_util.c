@@ -78,17 +78,28 @@ int rnnamp_json_number(const json_t *v, double *out)
     return 0;
 }
 
+/* Member `key` of obj into *v: 0 when present and not null; when missing
+ * 1 if optional, else -1 with a message. */
+static int member(const json_t *obj, const char *key, const char *what,
+                  int optional, const json_t **v, const rnnamp_jctx *c)
+{
+    *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+    if (*v && !json_is_null(*v))
+        return 0;
+    if (optional)
+        return 1;
+    rnnamp_jerr(c, "%s: missing '%s'", what, key);
+    return -1;
+}
+
 int rnnamp_json_get_int(const json_t *obj, const char *key, const char *what,
                         long lo, long hi, int optional, long *out,
                         const rnnamp_jctx *c)
 {
-    const json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
-    if (!v || json_is_null(v)) {
-        if (optional)
-            return 1;
-        rnnamp_jerr(c, "%s: missing '%s'", what, key);
-        return -1;
-    }
+    const json_t *v;
+    int r = member(obj, key, what, optional, &v, c);
+    if (r != 0)
+        return r;
     double d;
     if (json_is_boolean(v)) {
         d = json_is_true(v) ? 1 : 0;
@@ -112,13 +123,10 @@ int rnnamp_json_get_double(const json_t *obj, const char *key, const char *what,
                            int optional, int allow_string, double *out,
                            const rnnamp_jctx *c)
 {
-    const json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
-    if (!v || json_is_null(v)) {
-        if (optional)
-            return 1;
-        rnnamp_jerr(c, "%s: missing '%s'", what, key);
-        return -1;
-    }
+    const json_t *v;
+    int r = member(obj, key, what, optional, &v, c);
+    if (r != 0)
+        return r;
     double d;
     if (allow_string && json_is_string(v)) {
         const char *s = json_string_value(v);
@@ -346,6 +354,20 @@ int rnnamp_json_flatten(const json_t *v, float *out, size_t n, const char *what,
         rnnamp_jerr(c, "%s: expected %zu values, got %zu", what, n, k);
         return -1;
     }
+    return 0;
+}
+
+int rnnamp_json_get_metadata(const json_t *root, rnnamp_meta *mt,
+                             const json_t **md, const rnnamp_jctx *c)
+{
+    *md = json_object_get(root, "metadata");
+    if (!*md || json_is_null(*md))
+        return 1;
+    if (!json_is_object(*md)) {
+        rnnamp_jerr(c, "'metadata' must be an object");
+        return -1;
+    }
+    rnnamp_json_get_str(*md, "name", mt->name, sizeof mt->name);
     return 0;
 }
 

@@ -86,6 +86,12 @@ long rnnamp_json_count_numbers(const json_t *v, const char *what,
 int rnnamp_json_flatten(const json_t *v, float *out, size_t n, const char *what,
                         const rnnamp_jctx *c);
 
+/* The optional "metadata" object of root into *md: returns 1 when it is
+ * absent or null, 0 when it is an object (its "name", when a string, is
+ * copied into mt->name), -1 with a message when it is something else. */
+int rnnamp_json_get_metadata(const json_t *root, rnnamp_meta *mt,
+                             const json_t **md, const rnnamp_jctx *c);
+
 /* Read the NAM level metadata of the object md (may be NULL): "loudness",
  * "input_level_dbu", "output_level_dbu", each optional, each a finite
  * number when present; sets the values and their has_* flags in mt.

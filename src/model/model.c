@@ -79,12 +79,12 @@ rnnamp_model *rnnamp_model_new(int n_inputs, int n_layers,
 {
     if (n_inputs < 1 || n_inputs > RNNAMP_MAX_INPUTS) {
         rnnamp_seterr(err, errlen, "%d inputs: must be 1 to %d", n_inputs,
-               RNNAMP_MAX_INPUTS);
+                      RNNAMP_MAX_INPUTS);
         return NULL;
     }
     if (n_layers < 1 || n_layers > RNNAMP_MAX_LAYERS) {
         rnnamp_seterr(err, errlen, "%d layers: must be 1 to %d", n_layers,
-               RNNAMP_MAX_LAYERS);
+                      RNNAMP_MAX_LAYERS);
         return NULL;
     }
     size_t total = 0;
@@ -96,9 +96,9 @@ rnnamp_model *rnnamp_model_new(int n_inputs, int n_layers,
             return NULL;
         }
         if (s->n_out < 1 || s->n_out > RNNAMP_MAX_HIDDEN) {
-            rnnamp_seterr(err, errlen, "layer %d (%s): size %d must be 1 to %d", i,
-                   rnnamp_layer_type_name(s->type), s->n_out,
-                   RNNAMP_MAX_HIDDEN);
+            rnnamp_seterr(err, errlen, "layer %d (%s): size %d must be 1 to %d",
+                          i, rnnamp_layer_type_name(s->type), s->n_out,
+                          RNNAMP_MAX_HIDDEN);
             return NULL;
         }
         if ((int)s->act < 0 || s->act > RNNAMP_ACT_RELU) {
@@ -111,9 +111,9 @@ rnnamp_model *rnnamp_model_new(int n_inputs, int n_layers,
     const rnnamp_layer_spec *last = &specs[n_layers - 1];
     if (last->type != RNNAMP_DENSE || last->n_out != 1) {
         rnnamp_seterr(err, errlen,
-               "the last layer must be a dense layer with one output "
-               "(got %s with %d outputs)",
-               rnnamp_layer_type_name(last->type), last->n_out);
+                      "the last layer must be a dense layer with one output "
+                      "(got %s with %d outputs)",
+                      rnnamp_layer_type_name(last->type), last->n_out);
         return NULL;
     }
     rnnamp_model *m = calloc(1, sizeof *m);
@@ -142,6 +142,22 @@ rnnamp_model *rnnamp_model_new(int n_inputs, int n_layers,
     }
     model_bind(m);
     return m;
+}
+
+rnnamp_model *rnnamp_model_new_stack(int n_inputs, rnnamp_layer_type type,
+                                     int n_rec, int hidden, int skip, char *err,
+                                     size_t errlen)
+{
+    if (n_rec < 0 || n_rec > RNNAMP_MAX_LAYERS - 1) {
+        rnnamp_seterr(err, errlen, "%d layers: must be 1 to %d", n_rec + 1,
+                      RNNAMP_MAX_LAYERS);
+        return NULL;
+    }
+    rnnamp_layer_spec specs[RNNAMP_MAX_LAYERS];
+    for (int i = 0; i < n_rec; i++)
+        specs[i] = (rnnamp_layer_spec){type, hidden, RNNAMP_ACT_LINEAR};
+    specs[n_rec] = (rnnamp_layer_spec){RNNAMP_DENSE, 1, RNNAMP_ACT_LINEAR};
+    return rnnamp_model_new(n_inputs, n_rec + 1, specs, skip, err, errlen);
 }
 
 void rnnamp_model_free(rnnamp_model *m)
@@ -192,8 +208,9 @@ int rnnamp_model_validate(const rnnamp_model *m, char *err, size_t errlen)
     for (int i = 0; i < m->n_layers; i++) {
         const rnnamp_layer *L = &m->layers[i];
         if (L->n_in != n_in || L->n_out < 1 || L->n_out > RNNAMP_MAX_HIDDEN) {
-            rnnamp_seterr(err, errlen, "layer %d: inconsistent sizes (%d -> %d)", i,
-                   L->n_in, L->n_out);
+            rnnamp_seterr(err, errlen,
+                          "layer %d: inconsistent sizes (%d -> %d)", i, L->n_in,
+                          L->n_out);
             return -1;
         }
         total += rnnamp_layer_param_count(L->type, L->n_in, L->n_out);
@@ -201,12 +218,14 @@ int rnnamp_model_validate(const rnnamp_model *m, char *err, size_t errlen)
     }
     const rnnamp_layer *last = &m->layers[m->n_layers - 1];
     if (last->type != RNNAMP_DENSE || last->n_out != 1) {
-        rnnamp_seterr(err, errlen, "the last layer must be dense with one output");
+        rnnamp_seterr(err, errlen,
+                      "the last layer must be dense with one output");
         return -1;
     }
     if (total != m->n_params) {
-        rnnamp_seterr(err, errlen, "weight count %zu does not match layers (%zu)",
-               m->n_params, total);
+        rnnamp_seterr(err, errlen,
+                      "weight count %zu does not match layers (%zu)",
+                      m->n_params, total);
         return -1;
     }
     for (size_t i = 0; i < m->n_params; i++) {
@@ -218,7 +237,8 @@ int rnnamp_model_validate(const rnnamp_model *m, char *err, size_t errlen)
     if (!isfinite(m->meta.in_gain_db) || !isfinite(m->meta.out_gain_db) ||
         fabsf(m->meta.in_gain_db) > 100.f ||
         fabsf(m->meta.out_gain_db) > 100.f) {
-        rnnamp_seterr(err, errlen, "in_gain/out_gain must be finite dB within +-100");
+        rnnamp_seterr(err, errlen,
+                      "in_gain/out_gain must be finite dB within +-100");
         return -1;
     }
     return 0;

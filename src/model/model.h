@@ -111,6 +111,14 @@ rnnamp_model *rnnamp_model_new(int n_inputs, int n_layers,
                                const rnnamp_layer_spec *specs, int skip,
                                char *err, size_t errlen);
 
+/* The usual shape: n_rec recurrent layers of one type and hidden size
+ * (0..RNNAMP_MAX_LAYERS-1), then a linear dense head with one output;
+ * all weights zero. Same checks, errors and ownership as
+ * rnnamp_model_new(). */
+rnnamp_model *rnnamp_model_new_stack(int n_inputs, rnnamp_layer_type type,
+                                     int n_rec, int hidden, int skip, char *err,
+                                     size_t errlen);
+
 /* Free a model and everything it owns. NULL is fine. */
 void rnnamp_model_free(rnnamp_model *m);
 
