@@ -4,7 +4,9 @@
  *
  * For each file: the detected format, the layers, the parameter count, the
  * sample rate, gains and loudness metadata, the load-time self-test result
- * (for files that carry input_batch/output_batch), and the engine this CPU
+ * (for files that carry input_batch/output_batch), the compute cost
+ * (multiply-adds per sample and per second at 48 kHz) and whether it fits
+ * the plugin's real-time budget (engine.h), and the engine this CPU
  * would run it with (kernel, memory, ns/sample is rnnamp-bench's job).
  * Exit status 1 if any file fails to load. */
 #include <stdio.h>
@@ -22,6 +24,21 @@ static const char *act_name(rnnamp_act a)
     case RNNAMP_ACT_RELU: return "relu";
     default: return "linear";
     }
+}
+
+/* The cost line, and whether the plugin would play the model at 48 kHz. */
+static void print_cost(const rnnamp_model *m)
+{
+    const double rate = 48000;
+    char err[RNNAMP_ERR_LEN];
+    int ok = rnnamp_engine_check_budget(m, rate, err, sizeof err) == 0;
+    printf("  cost: %.0f multiply-adds per sample, %.1f M per second at "
+           "%.0f Hz: %s the real-time budget (%.0f M per second)\n",
+           rnnamp_engine_cost_macs(m),
+           rnnamp_engine_cost_per_second(m, rate) / 1e6, rate,
+           ok ? "fits" : "EXCEEDS", RNNAMP_BUDGET_MACS_PER_SECOND / 1e6);
+    if (!ok)
+        printf("  the plugin refuses it: %s\n", err);
 }
 
 static int info(const char *path)
@@ -65,6 +82,7 @@ static int info(const char *path)
     if (mt->has_selftest)
         printf("  self-test (input_batch, %zu samples): max error %.3g\n",
                m->n_batch, mt->selftest_max_err);
+    print_cost(m);
     rnnamp_engine *e = rnnamp_engine_new(m, NULL, err, sizeof err);
     int rc = 0;
     if (!e) {

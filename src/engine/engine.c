@@ -281,6 +281,38 @@ static void layout(rnnamp_engine *e, const rnnamp_model *m, bump *b, int fill)
     e->n_layers = hidden;
 }
 
+/* Set the sample-rate correction of e from ratio (0 = 1). Returns 0, or -1
+ * with a message if the ratio is outside 1..8. */
+static int setup_ratio(rnnamp_engine *e, double ratio, char *err, size_t errlen)
+{
+    if (ratio == 0.0)
+        ratio = 1.0;
+    if (!(ratio >= 1.0 - 1e-9 && ratio <= 8.0)) {
+        rnnamp_seterr(err, errlen,
+                      "rate ratio %g is outside 1..8 (resample instead)",
+                      ratio);
+        return -1;
+    }
+    if (ratio > 1.0 + 1e-9) {
+        e->use_ratio = 1;
+        e->d_int = (int)floor(ratio);
+        e->d_frac = (float)(ratio - e->d_int);
+        e->ring_len = e->d_int + 2;
+    }
+    e->ratio = ratio;
+    return 0;
+}
+
+/* Bytes of the single allocation for m with e's rate setup (fills e's
+ * layout fields without weights). */
+static size_t measure(rnnamp_engine *e, const rnnamp_model *m)
+{
+    bump b = {NULL, 0};
+    take(&b, sizeof(rnnamp_engine) / sizeof(float) + 1);
+    layout(e, m, &b, 0);
+    return b.off;
+}
+
 rnnamp_engine *rnnamp_engine_new(const rnnamp_model *m,
                                  const rnnamp_engine_opts *opts, char *err,
                                  size_t errlen)
@@ -298,26 +330,9 @@ rnnamp_engine *rnnamp_engine_new(const rnnamp_model *m,
                       rnnamp_kernel_name(k));
         return NULL;
     }
-    double ratio = opts ? opts->rate_ratio : 1.0;
-    if (ratio == 0.0)
-        ratio = 1.0;
-    if (!(ratio >= 1.0 - 1e-9 && ratio <= 8.0)) {
-        rnnamp_seterr(err, errlen,
-                      "rate ratio %g is outside 1..8 (resample instead)",
-                      ratio);
+    if (setup_ratio(&tmp, opts ? opts->rate_ratio : 1.0, err, errlen) != 0)
         return NULL;
-    }
-    if (ratio > 1.0 + 1e-9) {
-        tmp.use_ratio = 1;
-        tmp.d_int = (int)floor(ratio);
-        tmp.d_frac = (float)(ratio - tmp.d_int);
-        tmp.ring_len = tmp.d_int + 2;
-    }
-    tmp.ratio = ratio;
-    bump b = {NULL, 0};
-    take(&b, sizeof(rnnamp_engine) / sizeof(float) + 1);
-    layout(&tmp, m, &b, 0);
-    size_t bytes = b.off;
+    size_t bytes = measure(&tmp, m);
     char *mem = aligned_alloc(64, bytes);
     if (!mem) {
         rnnamp_seterr(err, errlen, "out of memory (%zu bytes)", bytes);
@@ -326,8 +341,7 @@ rnnamp_engine *rnnamp_engine_new(const rnnamp_model *m,
     memset(mem, 0, bytes);
     rnnamp_engine *e = (rnnamp_engine *)mem;
     *e = tmp;
-    b.base = mem;
-    b.off = 0;
+    bump b = {mem, 0};
     take(&b, sizeof(rnnamp_engine) / sizeof(float) + 1);
     layout(e, m, &b, 1);
     e->n_inputs = m->n_inputs;
@@ -470,6 +484,60 @@ const char *rnnamp_engine_kernel_name(const rnnamp_engine *e)
 size_t rnnamp_engine_bytes(const rnnamp_engine *e)
 {
     return e->bytes;
+}
+
+/* ---- cost and budget (non-real-time) ---- */
+
+double rnnamp_engine_cost_macs(const rnnamp_model *m)
+{
+    double macs = 0;
+    for (int l = 0; l < m->n_layers; l++) {
+        const rnnamp_layer *L = &m->layers[l];
+        double in = L->n_in, h = L->n_out;
+        if (L->type == RNNAMP_DENSE)
+            macs += h * in;
+        else
+            macs += rnnamp_layer_gates(L->type) * h * (in + h);
+    }
+    return macs;
+}
+
+size_t rnnamp_engine_cost_bytes(const rnnamp_model *m, double rate_ratio)
+{
+    rnnamp_engine tmp;
+    memset(&tmp, 0, sizeof tmp);
+    if (setup_ratio(&tmp, rate_ratio, NULL, 0) != 0)
+        return 0;
+    return measure(&tmp, m);
+}
+
+double rnnamp_engine_cost_per_second(const rnnamp_model *m, double host_rate)
+{
+    /* Above the model's rate the engine runs at the host rate (delay-line
+     * correction); below it the plugin resamples and the engine runs at
+     * the model's rate. */
+    double rate = host_rate;
+    if (m->meta.sample_rate > rate)
+        rate = m->meta.sample_rate;
+    return rnnamp_engine_cost_macs(m) * rate;
+}
+
+int rnnamp_engine_check_budget(const rnnamp_model *m, double host_rate,
+                               char *err, size_t errlen)
+{
+    double need = rnnamp_engine_cost_per_second(m, host_rate);
+    if (need <= RNNAMP_BUDGET_MACS_PER_SECOND)
+        return 0;
+    double rate = need / rnnamp_engine_cost_macs(m);
+    rnnamp_seterr(err, errlen,
+                  "too heavy to run in real time: needs %.0f M multiply-adds "
+                  "per second at %.0f Hz (%.0f per sample); the real-time "
+                  "budget is %.0f M per second (%.0f per sample at that "
+                  "rate): use fewer or smaller layers",
+                  need / 1e6, rate, rnnamp_engine_cost_macs(m),
+                  RNNAMP_BUDGET_MACS_PER_SECOND / 1e6,
+                  RNNAMP_BUDGET_MACS_PER_SECOND / rate);
+    return -1;
 }
 
 /* ---- self-test (non-real-time) ---- */

@@ -7,6 +7,8 @@
  * Threads:
  *  - rnnamp_engine_new / rnnamp_engine_free / rnnamp_engine_selftest:
  *    any non-real-time thread (they allocate).
+ *  - rnnamp_engine_cost_* / rnnamp_engine_check_budget: any non-real-time
+ *    thread (no allocation, but they format messages).
  *  - rnnamp_engine_process / _reset / _prewarm / _flags / accessors:
  *    real-time safe: no allocation, locks, syscalls or I/O, bounded time.
  *    One engine must be processed by one thread at a time.
@@ -84,6 +86,56 @@ size_t rnnamp_engine_bytes(const rnnamp_engine *e);
 /* Best kernel this CPU supports. */
 rnnamp_kernel rnnamp_kernel_best(void);
 const char *rnnamp_kernel_name(rnnamp_kernel k);
+
+/* ---- compute and memory budget ----
+ *
+ * A model may be legal (model.h limits) and still too heavy to play: 7
+ * stacked LSTM-128 layers need ~853 000 multiply-adds a sample, 41 G a
+ * second at 48 kHz, about 2.3 cores at the best measured speed below.
+ * rnnamp_engine_new() does NOT refuse such a model (offline tools may run
+ * it slower than real time); the plugin calls rnnamp_engine_check_budget()
+ * before it builds an engine for playing.
+ *
+ * The budget, RNNAMP_BUDGET_MACS_PER_SECOND, from the README's measured
+ * time per sample (rnnamp-bench, one core):
+ *  - AVX2+FMA kernel, LSTM-64 (4*64*(1+64) + 64 = 16 704 multiply-adds):
+ *    948 ns/sample, i.e. 17.6 G multiply-adds per second, the engine's
+ *    speed once the matrix product dominates (larger layers);
+ *  - an instance may take at most HALF a core, so that during a model
+ *    switch, when the plugin runs the old and the new engine side by side
+ *    for the crossfade, both still fit in one core with the host's own work
+ *    beside them: 17.6 G / 2 = 8.8 G, rounded down to 8 G.
+ * At 48 kHz that is 166 666 multiply-adds a sample: one LSTM-128 (66 176)
+ * fits, even at 96 kHz; two stacked LSTM-128 (197 248) do not. Slower
+ * paths (SSE2-only x86-64: ~2.8x slower on LSTM-32; the portable C kernel
+ * of other CPUs: ~8x) may not reach real time near the budget: the budget
+ * refuses what no typical CPU can play, it does not promise every CPU. */
+#define RNNAMP_BUDGET_MACS_PER_SECOND 8e9
+
+/* Multiply-adds per sample of the model's arithmetic: for each recurrent
+ * layer G*H*(n_in + H) (G gates, both products), for each dense layer
+ * n_out*n_in, head included; unpadded sizes, nonlinearities not counted.
+ * m must be a valid model. */
+double rnnamp_engine_cost_macs(const rnnamp_model *m);
+
+/* Bytes of the single allocation rnnamp_engine_new() would make for m with
+ * this rate_ratio (as in rnnamp_engine_opts; 0 = 1): packed weights,
+ * state, sample-rate correction history. 0 if the ratio is not supported.
+ * m must be a valid model. */
+size_t rnnamp_engine_cost_bytes(const rnnamp_model *m, double rate_ratio);
+
+/* Multiply-adds per second to play m at host_rate Hz: cost_macs times the
+ * rate the engine runs at (the host rate, or the model's rate when the
+ * host is slower and the plugin resamples). */
+double rnnamp_engine_cost_per_second(const rnnamp_model *m, double host_rate);
+
+/* 0 if m fits RNNAMP_BUDGET_MACS_PER_SECOND at host_rate, else -1 with a
+ * message in err such as "too heavy to run in real time: needs 40925 M
+ * multiply-adds per second at 48000 Hz (852608 per sample); the real-time
+ * budget is 8000 M per second (166667 per sample at that rate): ...".
+ * m must be a valid model. */
+int rnnamp_engine_check_budget(const rnnamp_model *m, double host_rate,
+                               char *err, size_t errlen);
 
 /* Replay the model's input_batch from the initial state and compare with
  * output_batch. Returns 1 if the model has no batch, 0 if the max absolute

@@ -1,5 +1,6 @@
 /* rnnamp: JSON helpers for the model-format parsers. See json_util.h. */
 #include "json_util.h"
+#include "model_io.h" /* RNNAMP_SELFTEST_MAX_SAMPLES */
 
 #include <float.h>
 #include <math.h>
@@ -49,8 +50,11 @@ json_t *rnnamp_json_parse(const char *data, size_t len, const rnnamp_jctx *c)
     if (nv > RNNAMP_JSON_MAX_VALUES) {
         rnnamp_jerr(c,
                     "too many JSON values (about %zu; a model file has at "
-                    "most %u)",
-                    nv, RNNAMP_JSON_MAX_VALUES);
+                    "most %u: enough for %d layers of %d units, %d inputs "
+                    "and a %d-sample reference batch)",
+                    nv, RNNAMP_JSON_MAX_VALUES, RNNAMP_MAX_LAYERS - 1,
+                    RNNAMP_MAX_HIDDEN, RNNAMP_MAX_INPUTS,
+                    RNNAMP_SELFTEST_MAX_SAMPLES);
         return NULL;
     }
     json_error_t je;

@@ -19,11 +19,34 @@
 
 #include "model.h"
 
-/* Most JSON values (numbers, arrays, objects, strings) a model file may hold.
- * The largest legal model (8 layers, hidden 128, plus reference batches)
- * stays far below; the limit stops a small file made of "0,0,0,..." from
- * turning into gigabytes of parser nodes. */
-#define RNNAMP_JSON_MAX_VALUES (4u * 1024u * 1024u)
+/* Most JSON values (numbers, arrays, objects, strings) a model file may
+ * hold: what the largest legal model needs (model.h limits), rounded up.
+ * The limit stops a small file made of "0,0,0,..." from turning into
+ * hundreds of megabytes of parser nodes (jansson spends ~50 bytes a value).
+ *
+ * The largest legal model: RNNAMP_MAX_INPUTS = 4 inputs, RNNAMP_MAX_LAYERS
+ * - 1 = 7 recurrent layers of the widest cell (LSTM, 4 gates) of
+ * RNNAMP_MAX_HIDDEN = 128 units, then the dense head 128 -> 1. Numbers,
+ * taking each format's worst case:
+ *   w_ih          4*128*4 + 6 * 4*128*128      =   395 264
+ *   w_hh          7 * 4*128*128                =   458 752
+ *   biases        7 * 2 * 4*128 (GuitarML: ih and hh; AIDA-X, NAM: one)
+ *                                              =     7 168
+ *   h0, c0        7 * 2*128 (AIDA-X extension, NAM)
+ *                                              =     1 792
+ *   head          128 + 1                      =       129
+ *                                       weights  =   863 105
+ * Arrays around them: at most one per matrix row (GuitarML [512][128]
+ * rows) + a few per layer: 7 * (512 + 512 + 8) + 16 = 7 240, bounded by
+ *                                                      8 192
+ * Self-test batch (model_io.h RNNAMP_SELFTEST_MAX_SAMPLES): 16384 frames of
+ * 4 inputs in one array each + 16384 outputs: 16384 * (4 + 1 + 1)
+ *                                              =    98 304
+ *                                        total  =   969 601
+ * Rounded up to 2^20 = 1 048 576, which leaves 78 975 values for the
+ * metadata, keys and layer objects (a real file has < 100 of those). A
+ * file with a longer reference batch than this allows is refused. */
+#define RNNAMP_JSON_MAX_VALUES (1024u * 1024u)
 
 /* Where a parser reports errors: messages are prefixed with "name: ". */
 typedef struct {

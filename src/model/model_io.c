@@ -31,17 +31,22 @@ static void name_from_path(const char *path, char *buf, size_t len)
         *dot = '\0';
 }
 
-/* Replay input_batch and compare with output_batch. */
+/* Replay the first RNNAMP_SELFTEST_MAX_SAMPLES frames of input_batch and
+ * compare with output_batch. */
 static int run_selftest(rnnamp_model *m, const rnnamp_jctx *c)
 {
+    /* A shallow view of m with a shorter batch: the engine reads only. */
+    rnnamp_model head = *m;
+    if (head.n_batch > RNNAMP_SELFTEST_MAX_SAMPLES)
+        head.n_batch = RNNAMP_SELFTEST_MAX_SAMPLES;
     double ss = 0;
-    for (size_t i = 0; i < m->n_batch; i++)
+    for (size_t i = 0; i < head.n_batch; i++)
         ss += (double)m->output_batch[i] * m->output_batch[i];
-    double rms = sqrt(ss / (double)m->n_batch);
+    double rms = sqrt(ss / (double)head.n_batch);
     double tol = RNNAMP_SELFTEST_REL_TOL * fmax(rms, 1e-4);
     double max_err = -1;
     char eerr[RNNAMP_ERR_LEN] = "";
-    int r = rnnamp_engine_selftest(m, tol, &max_err, eerr, sizeof eerr);
+    int r = rnnamp_engine_selftest(&head, tol, &max_err, eerr, sizeof eerr);
     if (r == 1)
         return 0;
     if (r == 0) {

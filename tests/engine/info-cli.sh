@@ -10,6 +10,19 @@ out=$("$info" "$corpus/nam_NeuralAmpModelerCore_example_lstm.nam") || fail "exit
 echo "$out"
 echo "$out" | grep -q "layer 0: lstm    1 ->   3" || fail "NAM example: expected an LSTM 1 -> 3"
 echo "$out" | grep -q "sample rate: 48000 Hz" || fail "NAM example: expected 48000 Hz"
+# LSTM 1 -> 3 + head: 4*3*(1+3) + 3 = 51 multiply-adds a sample.
+echo "$out" | grep -q "cost: 51 multiply-adds per sample, 2.4 M per second at 48000 Hz: fits" || fail "NAM example: expected a cost of 51 that fits"
+# 7 stacked LSTM-128 (NAM, all weights 0): 4*128*129 + 6*4*128*256 + 128 =
+# 852608 a sample, 40925 M a second at 48 kHz: over the budget.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rnnamp-info.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+awk 'BEGIN { n = 66816 + 6 * 131840 + 129;
+  printf "{\"architecture\": \"LSTM\", \"config\": {\"num_layers\": 7, ";
+  printf "\"input_size\": 1, \"hidden_size\": 128}, \"weights\": [0";
+  for (i = 1; i < n; i++) printf ",0"; print "]}" }' >"$tmp/heavy.nam"
+out=$("$info" "$tmp/heavy.nam") || fail "exit $? on the heavy model (it loads offline)"
+echo "$out" | grep -q "cost: 852608 multiply-adds per sample, 40925.2 M per second at 48000 Hz: EXCEEDS" || fail "heavy: expected a cost of 852608 that exceeds: $out"
+echo "$out" | grep -q "refuses it: too heavy to run in real time: needs 40925 M multiply-adds per second at 48000 Hz" || fail "heavy: expected the refusal message: $out"
 out=$("$info" "$corpus/rtneural_gru_1d.json") || fail "exit $? on RTNeural gru_1d"
 echo "$out" | grep -q "layer 1: dense   8 ->   8  sigmoid" || fail "gru_1d: expected dense 8 -> 8 sigmoid"
 err=$("$info" "$corpus/nam_wavenet.nam" 2>&1) && fail "WaveNet file accepted"
