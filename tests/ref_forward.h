@@ -1,7 +1,20 @@
-/* rnnamp tests: float64 reference forward pass of an rnnamp_model, written
- * straight from the textbook/PyTorch equations (no padding, no packing,
- * libm tanh/exp). Header-only; for tests and tools, never the audio path.
- * Memory: ref_state_new() mallocs, ref_state_free() frees. */
+/* rnnamp tests: THE float64 reference forward pass of an rnnamp_model,
+ * written straight from the textbook/PyTorch equations over the canonical
+ * layout of model.h (no padding, no packing, libm tanh/exp), independent of
+ * the engine. It isolates parser correctness (parsed weights reproduce a
+ * float64 reference to ~1e-9) from the float32 engine's rounding (~1e-5).
+ *
+ * Three levels, use the one that fits:
+ *  - ref_cell_finish(): the gate nonlinearities of one recurrent step from
+ *    its pre-activations (for references that hold weights their own way,
+ *    e.g. in double for finite differences);
+ *  - ref_reset() / ref_step(): one sample at a time over a ref_state;
+ *  - ref_forward(): n frames from the model's initial state.
+ * Skip connection applied; gains are not.
+ *
+ * Header-only; for tests and tools, never the audio path. Memory: a
+ * ref_state is 8 KB, the caller's; ref_forward() mallocs its own and frees
+ * it before it returns. */
 #ifndef RNNAMP_REF_FORWARD_H
 #define RNNAMP_REF_FORWARD_H
 
@@ -11,16 +24,53 @@
 
 #include "model.h"
 
+static inline double ref_sigmoid(double x)
+{
+    return 1.0 / (1.0 + exp(-x));
+}
+
+static inline double ref_act(rnnamp_act a, double x)
+{
+    switch (a) {
+    case RNNAMP_ACT_TANH: return tanh(x);
+    case RNNAMP_ACT_SIGMOID: return ref_sigmoid(x);
+    case RNNAMP_ACT_RELU: return x > 0 ? x : 0;
+    default: return x;
+    }
+}
+
+/* The end of one recurrent step of H units: ai = W_ih x + b_ih and
+ * ah = W_hh h + b_hh (G*H values each, PyTorch gate order) -> new h (and
+ * c for LSTM), in place. GRU applies the reset gate to ah's n part. */
+static inline void ref_cell_finish(rnnamp_layer_type type, int H,
+                                   const double *ai, const double *ah,
+                                   double *h, double *c)
+{
+    for (int j = 0; j < H; j++) {
+        if (type == RNNAMP_LSTM) {
+            double ig = ref_sigmoid(ai[j] + ah[j]);
+            double fg = ref_sigmoid(ai[H + j] + ah[H + j]);
+            double cg = tanh(ai[2 * H + j] + ah[2 * H + j]);
+            double og = ref_sigmoid(ai[3 * H + j] + ah[3 * H + j]);
+            c[j] = fg * c[j] + ig * cg;
+            h[j] = og * tanh(c[j]);
+        } else if (type == RNNAMP_GRU) {
+            double r = ref_sigmoid(ai[j] + ah[j]);
+            double z = ref_sigmoid(ai[H + j] + ah[H + j]);
+            double nn = tanh(ai[2 * H + j] + r * ah[2 * H + j]);
+            h[j] = (1 - z) * nn + z * h[j];
+        } else {
+            h[j] = tanh(ai[j] + ah[j]);
+        }
+    }
+}
+
 typedef struct {
     double h[RNNAMP_MAX_LAYERS][RNNAMP_MAX_HIDDEN];
     double c[RNNAMP_MAX_LAYERS][RNNAMP_MAX_HIDDEN];
 } ref_state;
 
-static inline double ref_sig(double x)
-{
-    return 1.0 / (1.0 + exp(-x));
-}
-
+/* Set s to the model's initial state (h0, c0; zero where absent). */
 static inline void ref_reset(const rnnamp_model *m, ref_state *s)
 {
     memset(s, 0, sizeof *s);
@@ -33,12 +83,12 @@ static inline void ref_reset(const rnnamp_model *m, ref_state *s)
     }
 }
 
-/* One sample; x has m->n_inputs values. */
+/* One sample; x has m->n_inputs values. Returns the model's output. */
 static inline double ref_step(const rnnamp_model *m, ref_state *s,
                               const double *x)
 {
-    double in[RNNAMP_MAX_HIDDEN], out[RNNAMP_MAX_HIDDEN];
-    double g[4 * RNNAMP_MAX_HIDDEN];
+    enum { MH = RNNAMP_MAX_HIDDEN };
+    double in[MH];
     int n_in = m->n_inputs;
     for (int i = 0; i < n_in; i++)
         in[i] = x[i];
@@ -46,57 +96,46 @@ static inline double ref_step(const rnnamp_model *m, ref_state *s,
         const rnnamp_layer *L = &m->layers[l];
         int H = L->n_out;
         if (L->type == RNNAMP_DENSE) {
+            double out[MH];
             for (int u = 0; u < H; u++) {
                 double a = L->b_ih[u];
                 for (int i = 0; i < n_in; i++)
                     a += (double)L->w_ih[u * n_in + i] * in[i];
-                switch (L->act) {
-                case RNNAMP_ACT_TANH: a = tanh(a); break;
-                case RNNAMP_ACT_SIGMOID: a = ref_sig(a); break;
-                case RNNAMP_ACT_RELU: a = a > 0 ? a : 0; break;
-                default: break;
-                }
-                out[u] = a;
+                out[u] = ref_act(L->act, a);
             }
+            memcpy(in, out, (size_t)H * sizeof(double));
         } else {
             int G = rnnamp_layer_gates(L->type);
-            double gi[4 * RNNAMP_MAX_HIDDEN];
+            double ai[4 * MH], ah[4 * MH];
             for (int r = 0; r < G * H; r++) {
                 double a = L->b_ih[r], b = L->b_hh[r];
                 for (int i = 0; i < n_in; i++)
                     a += (double)L->w_ih[r * n_in + i] * in[i];
                 for (int j = 0; j < H; j++)
                     b += (double)L->w_hh[r * H + j] * s->h[l][j];
-                gi[r] = a;
-                g[r] = b;
+                ai[r] = a;
+                ah[r] = b;
             }
-            for (int u = 0; u < H; u++) {
-                double hn;
-                if (L->type == RNNAMP_LSTM) {
-                    double i_ = ref_sig(gi[u] + g[u]);
-                    double f_ = ref_sig(gi[H + u] + g[H + u]);
-                    double g_ = tanh(gi[2 * H + u] + g[2 * H + u]);
-                    double o_ = ref_sig(gi[3 * H + u] + g[3 * H + u]);
-                    s->c[l][u] = f_ * s->c[l][u] + i_ * g_;
-                    hn = o_ * tanh(s->c[l][u]);
-                } else if (L->type == RNNAMP_GRU) {
-                    double r_ = ref_sig(gi[u] + g[u]);
-                    double z_ = ref_sig(gi[H + u] + g[H + u]);
-                    double n_ = tanh(gi[2 * H + u] + r_ * g[2 * H + u]);
-                    hn = (1 - z_) * n_ + z_ * s->h[l][u];
-                } else {
-                    hn = tanh(gi[u] + g[u]);
-                }
-                out[u] = hn;
-            }
-            for (int u = 0; u < H; u++)
-                s->h[l][u] = out[u];
+            ref_cell_finish(L->type, H, ai, ah, s->h[l], s->c[l]);
+            memcpy(in, s->h[l], (size_t)H * sizeof(double));
         }
-        for (int u = 0; u < H; u++)
-            in[u] = out[u];
         n_in = H;
     }
     return in[0] + (m->skip ? x[0] : 0.0);
+}
+
+/* Run n frames (in: n * n_inputs values) from the model's initial state;
+ * out gets n values. */
+static inline void ref_forward(const rnnamp_model *m, const double *in,
+                               double *out, size_t n)
+{
+    ref_state *s = malloc(sizeof *s);
+    if (!s)
+        abort();
+    ref_reset(m, s);
+    for (size_t t = 0; t < n; t++)
+        out[t] = ref_step(m, s, in + t * (size_t)m->n_inputs);
+    free(s);
 }
 
 #endif

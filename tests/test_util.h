@@ -1,7 +1,14 @@
-/* rnnamp tests: small shared helpers (header-only). */
+/* rnnamp tests: small shared helpers (header-only).
+ *
+ *  - test_run_suite(s) / test_run_suite_nofork(s): THE runner a test
+ *    main() ends with: `return test_run_suite(s);`;
+ *  - TEST_TMPDIR_FIXTURE(var, "prefix"): a fresh temporary folder for each
+ *    test of a TCase (test_tmpdir_make / test_tmpdir_remove underneath);
+ *  - ../shared paths, skip code, CSV reader. */
 #ifndef RNNAMP_TEST_UTIL_H
 #define RNNAMP_TEST_UTIL_H
 
+#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +61,47 @@ static inline int test_tmpdir_remove(const char *dir)
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     return system(cmd);
+}
+
+/* Define `static char var[256]` and the Check fixture pair var##_setup /
+ * var##_teardown that make a fresh "/tmp/<prefix>-XXXXXX" into var before
+ * each test and remove it (and all it holds) after:
+ *   TEST_TMPDIR_FIXTURE(tmpdir, "rnnamp-fmt-bad")
+ *   ...
+ *   tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown); */
+#define TEST_TMPDIR_FIXTURE(var, prefix)                                       \
+    static char var[256];                                                      \
+    static void var##_setup(void)                                              \
+    {                                                                          \
+        ck_assert_ptr_nonnull(test_tmpdir_make(var, sizeof var, prefix));      \
+    }                                                                          \
+    static void var##_teardown(void)                                           \
+    {                                                                          \
+        ck_assert_int_eq(test_tmpdir_remove(var), 0);                          \
+    }
+
+/* Run every test of s with Check's normal output, free the runner (and s)
+ * and return main()'s exit status: EXIT_SUCCESS if all passed, else
+ * EXIT_FAILURE. Tests fork unless CK_FORK=no is set. */
+static inline int test_run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int nf = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* The same without forking (for tests that share process state, e.g.
+ * mounts or a thread-local allocation counter across tests). */
+static inline int test_run_suite_nofork(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int nf = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 /* Read a CSV of numbers (comma or whitespace separated, '#' comments and

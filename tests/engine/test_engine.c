@@ -13,6 +13,7 @@
 #include "engine.h"
 #include "model.h"
 #include "ref_forward.h"
+#include "test_util.h"
 
 #define N_SIG 4096
 
@@ -364,9 +365,5 @@ int main(void)
     tcase_add_test(tc, selftest_detects_mismatch);
     tcase_add_test(tc, process_does_not_allocate);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf ? 1 : 0;
+    return test_run_suite(s);
 }

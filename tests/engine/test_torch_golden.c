@@ -11,6 +11,7 @@
 
 #include "engine.h"
 #include "model.h"
+#include "test_util.h"
 
 static const char *cases[] = {
     "lstm8x1_in1", "lstm32x1_in1_skip", "lstm20x2_in2_skip", "lstm40x1_in3",
@@ -151,9 +152,5 @@ int main(void)
     tcase_add_loop_test(tc, engine_matches_pytorch, 0,
                         (int)(sizeof cases / sizeof *cases));
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf ? 1 : 0;
+    return test_run_suite(s);
 }

@@ -44,18 +44,7 @@ static const char *NAM =
     "             0, 0, 0, 0, 0.01, 0.02, 0.9, 0.05],\n"
     " \"sample_rate\": 48000, \"metadata\": {\"loudness\": -20.5}}\n";
 
-static char tmpdir[256];
-
-static void setup(void)
-{
-    ck_assert_ptr_nonnull(
-        test_tmpdir_make(tmpdir, sizeof tmpdir, "rnnamp-fmt-bad"));
-}
-
-static void teardown(void)
-{
-    ck_assert_int_eq(test_tmpdir_remove(tmpdir), 0);
-}
+TEST_TMPDIR_FIXTURE(tmpdir, "rnnamp-fmt-bad")
 
 static void write_file(const char *path, const char *text, size_t len)
 {
@@ -361,7 +350,7 @@ int main(void)
 {
     Suite *s = suite_create("formats-bad-input");
     TCase *tc = tcase_create("bad-input");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, templates_are_valid);
     tcase_add_test(tc, malformed_json);
@@ -373,9 +362,5 @@ int main(void)
     tcase_add_test(tc, files);
     tcase_add_test(tc, too_many_values);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -14,18 +14,7 @@
 #include "model_io.h"
 #include "test_util.h"
 
-static char tmpdir[256];
-
-static void setup(void)
-{
-    ck_assert_ptr_nonnull(
-        test_tmpdir_make(tmpdir, sizeof tmpdir, "rnnamp-fmt-rt"));
-}
-
-static void teardown(void)
-{
-    ck_assert_int_eq(test_tmpdir_remove(tmpdir), 0);
-}
+TEST_TMPDIR_FIXTURE(tmpdir, "rnnamp-fmt-rt")
 
 /* Deterministic values spanning many exponents and awkward mantissas. */
 static float val(uint32_t *s)
@@ -271,7 +260,7 @@ int main(void)
 {
     Suite *s = suite_create("formats-roundtrip");
     TCase *tc = tcase_create("roundtrip");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, write_read_bit_exact);
     tcase_add_test(tc, lstm_biases_are_summed);
@@ -279,9 +268,5 @@ int main(void)
     tcase_add_test(tc, save_errors);
     tcase_add_test(tc, summary_null_safe);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

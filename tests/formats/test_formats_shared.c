@@ -318,16 +318,15 @@ START_TEST(convert_to_aidax)
         "models/guitarml-agam/Proteus_TS9_DriveKnob_conditioned.json",
         "models/rtneural/gru_1d.json"};
     rnnamp_model *m = load_shared(f[_i]);
-    char dir[] = "/tmp/rnnamp-fmt-conv-XXXXXX", path[256];
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char dir[256], path[512];
+    ck_assert_ptr_nonnull(test_tmpdir_make(dir, sizeof dir, "rnnamp-fmt-conv"));
     snprintf(path, sizeof path, "%s/converted.json", dir);
     char err[RNNAMP_ERR_LEN] = "";
     ck_assert_msg(rnnamp_model_save_aidax(m, path, NULL, err, sizeof err) == 0,
                   "%s", err);
     rnnamp_model *r = rnnamp_model_load(path, err, sizeof err);
     ck_assert_msg(r != NULL, "%s", err);
-    unlink(path);
-    rmdir(dir);
+    ck_assert_int_eq(test_tmpdir_remove(dir), 0);
     ck_assert_str_eq(r->meta.source_format, "aidax");
     ck_assert_str_eq(r->meta.name, m->meta.name);
     ck_assert_int_eq(r->skip, m->skip);
@@ -379,9 +378,5 @@ int main(void)
     tcase_add_loop_test(tc, nam_boss, 0, 2);
     tcase_add_loop_test(tc, convert_to_aidax, 0, 4);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }
