@@ -3,6 +3,7 @@
  * reset/prewarm, non-finite recovery, sample-rate correction, and zero
  * allocations in process. */
 #include <check.h>
+#include <glob.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "alloc_count.h"
 #include "engine.h"
 #include "model.h"
+#include "model_io.h"
 #include "ref_forward.h"
 #include "test_util.h"
 
@@ -349,6 +351,104 @@ START_TEST(process_does_not_allocate)
 }
 END_TEST
 
+/* Multiply-adds per sample from the layer sizes, and the engine memory
+ * estimate equals what rnnamp_engine_new allocates. */
+START_TEST(cost_counts_multiply_adds_and_bytes)
+{
+    /* 1 input, LSTM-3, head: 4*3*(1+3) + 3 = 51 (the NAM example). */
+    rnnamp_model *m = random_model(RNNAMP_LSTM, 3, 1, 1, 0, -1, 1);
+    ck_assert_double_eq(rnnamp_engine_cost_macs(m), 51.0);
+    ck_assert_double_eq(rnnamp_engine_cost_per_second(m, 48000), 51.0 * 48000);
+    rnnamp_model_free(m);
+    /* 3 inputs, 2 x GRU-20, dense 8 (tanh), head:
+     * 3*20*(3+20) + 3*20*(20+20) + 8*20 + 8 = 1380 + 2400 + 160 + 8. */
+    m = random_model(RNNAMP_GRU, 20, 2, 3, 1, RNNAMP_ACT_TANH, 2);
+    ck_assert_double_eq(rnnamp_engine_cost_macs(m), 3948.0);
+    /* The engine runs at the model's rate when the host is slower. */
+    m->meta.sample_rate = 96000;
+    ck_assert_double_eq(rnnamp_engine_cost_per_second(m, 44100),
+                        3948.0 * 96000);
+    ck_assert_double_eq(rnnamp_engine_cost_per_second(m, 192000),
+                        3948.0 * 192000);
+    static const double ratios[] = {1.0, 0.0, 1.8375, 4.0, 8.0};
+    for (size_t i = 0; i < sizeof ratios / sizeof *ratios; i++) {
+        rnnamp_engine_opts o = {RNNAMP_KERNEL_AUTO, ratios[i]};
+        rnnamp_engine *e = rnnamp_engine_new(m, &o, NULL, 0);
+        ck_assert_ptr_nonnull(e);
+        ck_assert_uint_eq(rnnamp_engine_cost_bytes(m, ratios[i]),
+                          rnnamp_engine_bytes(e));
+        rnnamp_engine_free(e);
+    }
+    ck_assert_uint_eq(rnnamp_engine_cost_bytes(m, 9.0), 0);
+    ck_assert_uint_eq(rnnamp_engine_cost_bytes(m, 0.5), 0);
+    rnnamp_model_free(m);
+}
+END_TEST
+
+/* 7 stacked LSTM-128 (a legal model) cannot play in real time: the budget
+ * refuses it, with the numbers; engine_new itself still builds it (the
+ * check is the plugin's, offline tools may run it slowly). */
+START_TEST(budget_refuses_seven_lstm128)
+{
+    rnnamp_model *m = random_model(RNNAMP_LSTM, 128, 7, 1, 0, -1, 4);
+    /* 4*128*(1+128) + 6 * 4*128*(128+128) + 128 */
+    ck_assert_double_eq(rnnamp_engine_cost_macs(m), 852608.0);
+    char err[RNNAMP_ERR_LEN] = "";
+    ck_assert_int_eq(rnnamp_engine_check_budget(m, 48000, err, sizeof err), -1);
+    printf("  refused: %s\n", err);
+    ck_assert_str_eq(err, "too heavy to run in real time: needs 40925 M "
+                          "multiply-adds per second at 48000 Hz (852608 per "
+                          "sample); the real-time budget is 8000 M per second "
+                          "(166667 per sample at that rate): use fewer or "
+                          "smaller layers");
+    ck_assert_int_eq(rnnamp_engine_check_budget(m, 44100, NULL, 0), -1);
+    rnnamp_engine *e = rnnamp_engine_new(m, NULL, err, sizeof err);
+    ck_assert_msg(e != NULL, "%s", err);
+    /* weights 4 * (512 x 136 + 6 * 512 x 256) floats and more */
+    ck_assert_uint_ge(rnnamp_engine_bytes(e), (size_t)3400000);
+    rnnamp_engine_free(e);
+    rnnamp_model_free(m);
+    /* Two LSTM-128 (197 248 a sample, 9468 M/s at 48 kHz): refused. */
+    m = random_model(RNNAMP_LSTM, 128, 2, 1, 0, -1, 5);
+    ck_assert_double_eq(rnnamp_engine_cost_macs(m), 197248.0);
+    ck_assert_int_eq(rnnamp_engine_check_budget(m, 48000, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "needs 9468 M multiply-adds per second at "
+                              "48000 Hz"),
+                  "%s", err);
+    rnnamp_model_free(m);
+    /* One LSTM-128 (66 176): fits, even at 96 kHz. */
+    m = random_model(RNNAMP_LSTM, 128, 1, 1, 0, -1, 6);
+    ck_assert_int_eq(rnnamp_engine_check_budget(m, 48000, err, sizeof err), 0);
+    ck_assert_int_eq(rnnamp_engine_check_budget(m, 96000, err, sizeof err), 0);
+    /* A 96 kHz model on a 44.1 kHz host runs at 96 kHz (resampled). */
+    m->meta.sample_rate = 96000;
+    ck_assert_int_eq(rnnamp_engine_check_budget(m, 44100, err, sizeof err), 0);
+    rnnamp_model_free(m);
+}
+END_TEST
+
+/* Every preset model we ship fits the budget at 48 and 96 kHz. */
+START_TEST(budget_fits_presets)
+{
+    glob_t g;
+    char pat[4096];
+    snprintf(pat, sizeof pat, "%s/presets/*.lv2/*.json", RNNAMP_SOURCE_DIR);
+    ck_assert_int_eq(glob(pat, 0, NULL, &g), 0);
+    ck_assert_uint_ge(g.gl_pathc, 8);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        char err[RNNAMP_ERR_LEN] = "";
+        rnnamp_model *m = rnnamp_model_load(g.gl_pathv[i], err, sizeof err);
+        ck_assert_msg(m != NULL, "%s", err);
+        ck_assert_msg(
+            rnnamp_engine_check_budget(m, 48000, err, sizeof err) == 0 &&
+                rnnamp_engine_check_budget(m, 96000, err, sizeof err) == 0,
+            "%s: %s", g.gl_pathv[i], err);
+        rnnamp_model_free(m);
+    }
+    globfree(&g);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("engine");
@@ -364,6 +464,9 @@ int main(void)
     tcase_add_test(tc, bad_models_and_options_refused);
     tcase_add_test(tc, selftest_detects_mismatch);
     tcase_add_test(tc, process_does_not_allocate);
+    tcase_add_test(tc, cost_counts_multiply_adds_and_bytes);
+    tcase_add_test(tc, budget_refuses_seven_lstm128);
+    tcase_add_test(tc, budget_fits_presets);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

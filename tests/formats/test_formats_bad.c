@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json_util.h"
 #include "model_io.h"
 #include "test_util.h"
 
@@ -346,6 +347,49 @@ START_TEST(too_many_values)
 }
 END_TEST
 
+/* Exactly at the value cap the parser runs (and the file is refused for
+ * what it is, not for its size); one value more is refused up front with
+ * the cap and the model limits in the message. */
+static char *zeros_file(size_t n, size_t *len)
+{
+    /* {"layers": [0,0,...,0]}: 1 object + 1 list + n numbers. */
+    size_t cap = 2 * n + 32, off;
+    char *s = malloc(cap);
+    ck_assert_ptr_nonnull(s);
+    off = (size_t)snprintf(s, cap, "{\"layers\": [");
+    for (size_t i = 0; i < n; i++) {
+        s[off++] = '0';
+        s[off++] = i + 1 < n ? ',' : ']';
+    }
+    s[off++] = '}';
+    *len = off;
+    return s;
+}
+
+START_TEST(value_cap_boundary)
+{
+    ck_assert_uint_eq(RNNAMP_JSON_MAX_VALUES, 1048576u);
+    size_t len;
+    char err[RNNAMP_ERR_LEN];
+    char *s = zeros_file(RNNAMP_JSON_MAX_VALUES - 2, &len);
+    ck_assert_ptr_null(
+        rnnamp_model_load_buffer(s, len, "at-cap.json", err, sizeof err));
+    ck_assert_msg(strstr(err, "too many") == NULL, "%s", err);
+    ck_assert_msg(strstr(err, "at-cap.json") && strstr(err, "in_shape"), "%s",
+                  err);
+    free(s);
+    s = zeros_file(RNNAMP_JSON_MAX_VALUES - 1, &len);
+    ck_assert_ptr_null(
+        rnnamp_model_load_buffer(s, len, "over-cap.json", err, sizeof err));
+    printf("  refused: %s\n", err);
+    ck_assert_str_eq(err, "over-cap.json: too many JSON values (about 1048577; "
+                          "a model file has at most 1048576: enough for 7 "
+                          "layers of 128 units, 4 inputs and a 16384-sample "
+                          "reference batch)");
+    free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("formats-bad-input");
@@ -361,6 +405,7 @@ int main(void)
     tcase_add_test(tc, fifty_layers);
     tcase_add_test(tc, files);
     tcase_add_test(tc, too_many_values);
+    tcase_add_test(tc, value_cap_boundary);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "json_util.h"
 #include "model_io.h"
 #include "test_util.h"
 
@@ -60,15 +61,17 @@ static rnnamp_model *make_model(void)
 /* Reference batch from the engine itself so the self-test passes. */
 static void add_batch(rnnamp_model *m, size_t n)
 {
-    float *in = malloc(n * 2 * sizeof *in), *out = malloc(n * sizeof *out);
+    const size_t ni = (size_t)m->n_inputs;
+    float *in = malloc(n * ni * sizeof *in), *out = malloc(n * sizeof *out);
     uint32_t s = 777;
     char err[RNNAMP_ERR_LEN];
     rnnamp_engine *e = rnnamp_engine_new(m, NULL, err, sizeof err);
     ck_assert_msg(e != NULL, "%s", err);
     for (size_t i = 0; i < n; i++) {
-        in[2 * i] = val(&s) * 2;
-        in[2 * i + 1] = 0.25f;
-        rnnamp_engine_process(e, &in[2 * i], &out[i], 1, &in[2 * i + 1]);
+        in[ni * i] = val(&s) * 2;
+        for (size_t k = 1; k < ni; k++)
+            in[ni * i + k] = 0.25f;
+        rnnamp_engine_process(e, &in[ni * i], &out[i], 1, &in[ni * i + 1]);
     }
     rnnamp_engine_free(e);
     ck_assert_int_eq(rnnamp_model_set_batch(m, in, out, n), 0);
@@ -214,6 +217,107 @@ START_TEST(selftest_refuses_wrong_batch)
 }
 END_TEST
 
+/* The load-time self-test replays only the first
+ * RNNAMP_SELFTEST_MAX_SAMPLES frames: a wrong output after them goes
+ * unseen (the whole batch is still read and kept), one inside is caught. */
+START_TEST(selftest_replays_first_16384_samples)
+{
+    ck_assert_int_eq(RNNAMP_SELFTEST_MAX_SAMPLES, 16384);
+    rnnamp_model *m = make_model();
+    const size_t n = RNNAMP_SELFTEST_MAX_SAMPLES + 100;
+    add_batch(m, n);
+    const float last = m->output_batch[16383];
+    for (size_t i = 16384; i < n; i++)
+        m->output_batch[i] += 1.0f;
+    char path[512], err[RNNAMP_ERR_LEN] = "";
+    snprintf(path, sizeof path, "%s/long.json", tmpdir);
+    ck_assert_int_eq(rnnamp_model_save_aidax(m, path, NULL, err, sizeof err),
+                     0);
+    rnnamp_model *r = rnnamp_model_load(path, err, sizeof err);
+    ck_assert_msg(r != NULL, "%s", err);
+    ck_assert_uint_eq(r->n_batch, n);
+    ck_assert_int_eq(r->meta.has_selftest, 1);
+    ck_assert_msg(r->meta.selftest_max_err < 1e-6, "selftest %g",
+                  r->meta.selftest_max_err);
+    ck_assert_float_eq(r->output_batch[n - 1], m->output_batch[n - 1]);
+    rnnamp_model_free(r);
+    /* The last replayed sample is compared. */
+    m->output_batch[16383] = last + 1.0f;
+    ck_assert_int_eq(rnnamp_model_save_aidax(m, path, NULL, err, sizeof err),
+                     0);
+    r = rnnamp_model_load(path, err, sizeof err);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err, "self-test failed") && strstr(err, "max error "
+                                                                 "of 1 "),
+                  "%s", err);
+    rnnamp_model_free(m);
+}
+END_TEST
+
+/* JSON values in a file, counted as json_util.c does (an upper bound:
+ * every value but the first follows ',' or opens a container). */
+static size_t count_json_values(const char *s)
+{
+    size_t n = 1;
+    int in_str = 0;
+    for (; *s; s++) {
+        if (in_str) {
+            if (*s == '\\' && s[1])
+                s++;
+            else if (*s == '"')
+                in_str = 0;
+        } else if (*s == '"') {
+            in_str = 1;
+        } else if (*s == ',' || *s == '[' || *s == '{') {
+            n++;
+        }
+    }
+    return n;
+}
+
+/* The largest legal model (4 inputs, 7 LSTM-128, non-zero initial state)
+ * with a full 16384-frame reference batch is within the JSON value cap,
+ * near it, and loads (and passes its self-test). */
+START_TEST(largest_legal_model_loads)
+{
+    char err[RNNAMP_ERR_LEN] = "";
+    rnnamp_model *m = rnnamp_model_new_stack(
+        RNNAMP_MAX_INPUTS, RNNAMP_LSTM, RNNAMP_MAX_LAYERS - 1,
+        RNNAMP_MAX_HIDDEN, 1, err, sizeof err);
+    ck_assert_msg(m != NULL, "%s", err);
+    uint32_t s = 4242;
+    for (size_t i = 0; i < m->n_params; i++)
+        m->params[i] = 0.2f * val(&s);
+    for (int l = 0; l < m->n_layers - 1; l++) /* one Keras bias: exact */
+        memset(m->layers[l].b_hh, 0, 4 * RNNAMP_MAX_HIDDEN * sizeof(float));
+    add_batch(m, RNNAMP_SELFTEST_MAX_SAMPLES);
+    char path[512];
+    snprintf(path, sizeof path, "%s/largest.json", tmpdir);
+    ck_assert_msg(rnnamp_model_save_aidax(m, path, "{\"note\": \"largest\"}",
+                                          err, sizeof err) == 0,
+                  "%s", err);
+    char *txt = slurp(path);
+    size_t nv = count_json_values(txt);
+    free(txt);
+    printf("  largest legal model: %zu JSON values (cap %u)\n", nv,
+           RNNAMP_JSON_MAX_VALUES);
+    ck_assert_uint_le(nv, RNNAMP_JSON_MAX_VALUES);
+    ck_assert_uint_ge(nv, RNNAMP_JSON_MAX_VALUES / 10 * 9);
+    rnnamp_model *r = rnnamp_model_load(path, err, sizeof err);
+    ck_assert_msg(r != NULL, "%s", err);
+    ck_assert_int_eq(r->n_layers, RNNAMP_MAX_LAYERS);
+    ck_assert_uint_eq(r->n_params, m->n_params);
+    ck_assert_uint_eq(r->n_batch, RNNAMP_SELFTEST_MAX_SAMPLES);
+    ck_assert_int_eq(r->meta.has_selftest, 1);
+    ck_assert_msg(r->meta.selftest_max_err < 1e-6, "selftest %g",
+                  r->meta.selftest_max_err);
+    ck_assert_int_eq(memcmp(r->params, m->params, m->n_params * sizeof(float)),
+                     0);
+    rnnamp_model_free(r);
+    rnnamp_model_free(m);
+}
+END_TEST
+
 START_TEST(save_errors)
 {
     rnnamp_model *m = make_model();
@@ -265,6 +369,8 @@ int main(void)
     tcase_add_test(tc, write_read_bit_exact);
     tcase_add_test(tc, lstm_biases_are_summed);
     tcase_add_test(tc, selftest_refuses_wrong_batch);
+    tcase_add_test(tc, selftest_replays_first_16384_samples);
+    tcase_add_test(tc, largest_legal_model_loads);
     tcase_add_test(tc, save_errors);
     tcase_add_test(tc, summary_null_safe);
     suite_add_tcase(s, tc);
