@@ -363,35 +363,44 @@ START_TEST(convert_to_aidax)
 }
 END_TEST
 
-/* Every model in ../shared/models that rnnamp plays fits the real-time
- * budget (engine.h) at 48 and 96 kHz; the ones it refuses are the NAM
- * architectures it does not read. */
-START_TEST(shared_models_fit_budget)
+/* Every model file matching pattern that rnnamp plays fits the real-time
+ * budget (engine.h) at 48 and 96 kHz; a file it refuses must be a NAM
+ * architecture it does not read. Returns the number of models checked. */
+static int assert_files_fit_budget(const char *pattern)
 {
-    static const char *pats[] = {"models/*/*.json", "models/*/*.nam"};
+    glob_t g;
     int loaded = 0;
-    for (size_t p = 0; p < 2; p++) {
-        char pat[4096];
-        glob_t g;
-        test_shared_path(pat, sizeof pat, pats[p]);
-        ck_assert_int_eq(glob(pat, 0, NULL, &g), 0);
-        for (size_t i = 0; i < g.gl_pathc; i++) {
-            char err[RNNAMP_ERR_LEN] = "";
-            rnnamp_model *m = rnnamp_model_load(g.gl_pathv[i], err, sizeof err);
-            if (!m) {
-                ck_assert_msg(strstr(err, "is not supported yet"), "%s", err);
-                continue;
-            }
-            loaded++;
-            ck_assert_msg(
-                rnnamp_engine_check_budget(m, 48000, err, sizeof err) == 0 &&
-                    rnnamp_engine_check_budget(m, 96000, err, sizeof err) == 0,
-                "%s: %s", g.gl_pathv[i], err);
-            rnnamp_model_free(m);
+    ck_assert_int_eq(glob(pattern, 0, NULL, &g), 0);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        char err[RNNAMP_ERR_LEN] = "";
+        rnnamp_model *m = rnnamp_model_load(g.gl_pathv[i], err, sizeof err);
+        if (!m) {
+            ck_assert_msg(strstr(err, "is not supported yet"), "%s", err);
+            continue;
         }
-        globfree(&g);
+        loaded++;
+        ck_assert_msg(
+            rnnamp_engine_check_budget(m, 48000, err, sizeof err) == 0 &&
+                rnnamp_engine_check_budget(m, 96000, err, sizeof err) == 0,
+            "%s: %s", g.gl_pathv[i], err);
+        rnnamp_model_free(m);
     }
-    ck_assert_int_ge(loaded, 11);
+    globfree(&g);
+    return loaded;
+}
+
+/* Every model in ../shared/models that rnnamp plays, and every preset we
+ * ship, fits the budget. */
+START_TEST(models_fit_budget)
+{
+    char pat[4096];
+    int n = assert_files_fit_budget(
+        test_shared_path(pat, sizeof pat, "models/*/*.json"));
+    n += assert_files_fit_budget(
+        test_shared_path(pat, sizeof pat, "models/*/*.nam"));
+    ck_assert_int_ge(n, 11);
+    snprintf(pat, sizeof pat, "%s/presets/*.lv2/*.json", RNNAMP_SOURCE_DIR);
+    ck_assert_int_ge(assert_files_fit_budget(pat), 8);
 }
 END_TEST
 
@@ -410,7 +419,7 @@ int main(void)
     tcase_add_test(tc, nam_example);
     tcase_add_loop_test(tc, nam_boss, 0, 2);
     tcase_add_loop_test(tc, convert_to_aidax, 0, 4);
-    tcase_add_test(tc, shared_models_fit_budget);
+    tcase_add_test(tc, models_fit_budget);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }
