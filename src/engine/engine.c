@@ -513,12 +513,14 @@ size_t rnnamp_engine_cost_bytes(const rnnamp_model *m, double rate_ratio)
 
 double rnnamp_engine_cost_per_second(const rnnamp_model *m, double host_rate)
 {
-    /* Above the model's rate the engine runs at the host rate (delay-line
-     * correction); below it the plugin resamples and the engine runs at
-     * the model's rate. */
+    /* From host rate / model rate 1 to 8 the engine runs at the host rate
+     * (delay-line correction); outside that the plugin resamples and the
+     * engine runs at the model's rate (48000 Hz when the file does not
+     * say, as the plugin plays it). */
+    double mr = m->meta.sample_rate > 0 ? m->meta.sample_rate : 48000.0;
     double rate = host_rate;
-    if (m->meta.sample_rate > rate)
-        rate = m->meta.sample_rate;
+    if (!(host_rate >= mr && host_rate <= 8.0 * mr))
+        rate = mr;
     return rnnamp_engine_cost_macs(m) * rate;
 }
 

@@ -125,8 +125,9 @@ double rnnamp_engine_cost_macs(const rnnamp_model *m);
 size_t rnnamp_engine_cost_bytes(const rnnamp_model *m, double rate_ratio);
 
 /* Multiply-adds per second to play m at host_rate Hz: cost_macs times the
- * rate the engine runs at (the host rate, or the model's rate when the
- * host is slower and the plugin resamples). */
+ * rate the engine runs at: the host rate when it is 1 to 8 times the
+ * model's rate (delay-line correction), else the model's rate (the plugin
+ * resamples; 48000 Hz when the file states no rate). */
 double rnnamp_engine_cost_per_second(const rnnamp_model *m, double host_rate);
 
 /* 0 if m fits RNNAMP_BUDGET_MACS_PER_SECOND at host_rate, else -1 with a

@@ -368,6 +368,16 @@ START_TEST(cost_counts_multiply_adds_and_bytes)
                         3948.0 * 96000);
     ck_assert_double_eq(rnnamp_engine_cost_per_second(m, 192000),
                         3948.0 * 192000);
+    /* Above 8 times the model's rate the plugin resamples too. */
+    m->meta.sample_rate = 22050;
+    ck_assert_double_eq(rnnamp_engine_cost_per_second(m, 192000),
+                        3948.0 * 22050);
+    /* No rate in the file: played as 48000 Hz. */
+    m->meta.sample_rate = 0;
+    ck_assert_double_eq(rnnamp_engine_cost_per_second(m, 44100),
+                        3948.0 * 48000);
+    ck_assert_double_eq(rnnamp_engine_cost_per_second(m, 96000),
+                        3948.0 * 96000);
     static const double ratios[] = {1.0, 0.0, 1.8375, 4.0, 8.0};
     for (size_t i = 0; i < sizeof ratios / sizeof *ratios; i++) {
         rnnamp_engine_opts o = {RNNAMP_KERNEL_AUTO, ratios[i]};
