@@ -5,33 +5,37 @@
  *   rnnamp-capture --plugin URI [--set sym=val ...] [--sweep sym=min:max:n]
  *                  -o model.json [--lv2-bundle DIR] [training options]
  *   rnnamp-capture --plugin URI [--set sym=val ...] --render in.wav out.wav
+ *   rnnamp-capture --verify model.json [--test-di FILE ...]
  *
+ * Command-line handling and the order of the steps; the steps themselves
+ * are in src/capture (capture_signal.h, capture_eval.h, capture_lv2.h).
  * Single-threaded except for the trainer's own worker threads. Everything
  * allocated here is freed before exit.
  */
-#include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
+
+#include <jansson.h>
 
 #include "audio_io.h"
-#include "engine.h"
-#include "lv2_preset.h"
-#include "model.h"
-#include "model_io.h"
-#include <jansson.h>
-#include "trainer.h"
 #include "capture_eval.h"
 #include "capture_latency.h"
 #include "capture_lv2.h"
 #include "capture_signal.h"
+#include "cli.h"
+#include "error.h"
+#include "lv2_preset.h"
+#include "model.h"
+#include "model_io.h"
+#include "trainer.h"
 
+#define PROG           "rnnamp-capture"
 #define MAX_SETS       32
-#define MAX_FILES      8
+#define MAX_FILES      CAPTURE_MAX_DI
 #define MAX_STEPS      9
 #define MAX_LATENCY_MS 50
 
@@ -62,7 +66,7 @@ typedef struct {
     rnnamp_layer_type arch;
     int hidden, layers, skip, epochs, threads, batch;
     double minutes, lr;
-    unsigned long long seed;
+    uint64_t seed;
     int tbptt, segment;
     int latency; /* -1: measure */
     double input_rms;
@@ -115,54 +119,138 @@ static void usage(FILE *f)
         "  --quiet             no per-epoch progress\n");
 }
 
-static int parse_float(const char *opt, const char *s, float *v)
+#define OFF(f)   offsetof(options, f)
+#define GIVEN(f) CLI_GIVEN(options, f)
+
+static const cli_option option_table[] = {
+    {"plugin", 0, CLI_STRING, 0, 0, OFF(plugin), 0},
+    {"output", 'o', CLI_STRING, 0, 0, OFF(out), 0},
+    {"write-signal", 0, CLI_STRING, 0, 0, OFF(write_signal), 0},
+    {"lv2-bundle", 0, CLI_STRING, 0, 0, OFF(bundle_out), 0},
+    {"load-bundle", 0, CLI_STRING, 0, 0, OFF(load_bundle), 0},
+    {"save-audio", 0, CLI_STRING, 0, 0, OFF(save_audio), 0},
+    {"verify", 0, CLI_STRING, 0, 0, OFF(verify), 0},
+    {"render", 0, CLI_CALL, 0, 0, 0, 0},
+    {"set", 0, CLI_CALL, 0, 0, 0, 0},
+    {"sweep", 0, CLI_CALL, 0, 0, 0, 0},
+    {"di", 0, CLI_CALL, 0, 0, 0, 0},
+    {"test-di", 0, CLI_CALL, 0, 0, 0, 0},
+    {"rate", 0, CLI_INT, 8000, 384000, OFF(rate), 0},
+    {"guitar-seconds", 0, CLI_DOUBLE, 5.0, 600.0, OFF(guitar_seconds), 0},
+    {"eval-knobs", 0, CLI_INT, 2, 21, OFF(eval_knobs), 0},
+    {"arch", 0, CLI_ARCH, 0, 0, OFF(arch), 0},
+    {"hidden", 0, CLI_INT, 1, RNNAMP_MAX_HIDDEN, OFF(hidden), 0},
+    {"layers", 0, CLI_INT, 1, RNNAMP_MAX_LAYERS - 1, OFF(layers), 0},
+    {"skip", 0, CLI_FLAG, 0, 0, OFF(skip), 0},
+    {"minutes", 0, CLI_DOUBLE, 0.01, 10000.0, OFF(minutes),
+     GIVEN(have_minutes)},
+    {"epochs", 0, CLI_INT, 1, 1000000, OFF(epochs), GIVEN(have_epochs)},
+    {"seed", 0, CLI_U64, 0, 1e15, OFF(seed), 0},
+    {"threads", 0, CLI_INT, 1, 64, OFF(threads), 0},
+    {"batch", 0, CLI_INT, 1, 1024, OFF(batch), GIVEN(have_batch)},
+    {"latency", 0, CLI_INT, 0, 96000, OFF(latency), 0},
+    {"input-rms", 0, CLI_DOUBLE, 0.001, 10.0, OFF(input_rms), 0},
+    {"tbptt", 0, CLI_INT, 16, 1 << 16, OFF(tbptt), 0},
+    {"segment", 0, CLI_INT, 64, 1 << 22, OFF(segment), 0},
+    {"lr", 0, CLI_DOUBLE, 1e-7, 1.0, OFF(lr), GIVEN(have_lr)},
+    {"patience", 0, CLI_INT, 1, 100000, OFF(patience), 0},
+    {"early-stop", 0, CLI_INT, 1, 1000000, OFF(early_stop), 0},
+    {"quiet", 0, CLI_FLAG, 0, 0, OFF(quiet), 0},
+    {NULL, 0, CLI_FLAG, 0, 0, 0, 0},
+};
+
+/* --set symbol=value (repeatable). */
+static int add_set(options *o, const char *v)
 {
-    char *end;
-    errno = 0;
-    double d = strtod(s, &end);
-    if (end == s || *end || errno || !isfinite(d)) {
-        fprintf(stderr, "rnnamp-capture: %s '%s': not a number\n", opt, s);
+    const char *eq = strchr(v, '=');
+    double d;
+    if (!eq || eq == v) {
+        fprintf(stderr, PROG ": --set '%s': expected symbol=value\n", v);
         return -1;
     }
-    *v = (float)d;
+    if (o->n_set == MAX_SETS) {
+        fprintf(stderr, PROG ": more than %d --set\n", MAX_SETS);
+        return -1;
+    }
+    if (cli_number(PROG, "--set", eq + 1, &d))
+        return -1;
+    char *sym = strndup(v, (size_t)(eq - v));
+    if (!sym) {
+        fprintf(stderr, PROG ": out of memory\n");
+        return -1;
+    }
+    o->set_sym[o->n_set] = sym;
+    o->set_val[o->n_set++] = (float)d;
     return 0;
 }
 
-static int parse_int(const char *opt, const char *s, int lo, int hi, int *v)
+/* --sweep symbol=min:max:steps. */
+static int set_sweep(options *o, const char *v)
 {
-    char *end;
-    errno = 0;
-    long l = strtol(s, &end, 10);
-    if (end == s || *end || errno || l < lo || l > hi) {
+    char sym[64];
+    float mn, mx;
+    int steps, used = 0;
+    if (sscanf(v, "%63[^=]=%f:%f:%d%n", sym, &mn, &mx, &steps, &used) != 4 ||
+        v[used] || !isfinite(mn) || !isfinite(mx) || mn >= mx) {
         fprintf(stderr,
-                "rnnamp-capture: %s '%s': expected an integer from %d to "
-                "%d\n",
-                opt, s, lo, hi);
+                PROG ": --sweep '%s': expected symbol=min:max:steps with "
+                     "min < max\n",
+                v);
         return -1;
     }
-    *v = (int)l;
+    if (steps < 2 || steps > MAX_STEPS) {
+        fprintf(stderr, PROG ": --sweep '%s': steps must be 2 to %d\n", v,
+                MAX_STEPS);
+        return -1;
+    }
+    char *s = strdup(sym);
+    if (!s) {
+        fprintf(stderr, PROG ": out of memory\n");
+        return -1;
+    }
+    free((void *)o->sweep_sym);
+    o->sweep_sym = s;
+    o->sweep_min = mn;
+    o->sweep_max = mx;
+    o->sweep_steps = steps;
     return 0;
 }
 
-static int parse_double(const char *opt, const char *s, double lo, double hi,
-                        double *v)
+/* --di FILE / --test-di FILE (repeatable). */
+static int add_file(const char *opt, const char **list, int *n, const char *v)
 {
-    char *end;
-    errno = 0;
-    double d = strtod(s, &end);
-    if (end == s || *end || errno || !(d >= lo && d <= hi)) {
-        fprintf(stderr,
-                "rnnamp-capture: %s '%s': expected a number from %g to "
-                "%g\n",
-                opt, s, lo, hi);
+    if (*n == MAX_FILES) {
+        fprintf(stderr, PROG ": more than %d %s files\n", MAX_FILES, opt);
         return -1;
     }
-    *v = d;
+    list[(*n)++] = v;
     return 0;
 }
 
-/* Returns 0 ok, 1 help printed, -1 error. */
-static int parse_args(int argc, char **argv, options *o)
+/* The options that are more than one value (cli_parse's CLI_CALL). */
+static int on_option(void *dst, const cli_option *opt, const char *arg,
+                     int argc, char **argv)
+{
+    options *o = dst;
+    if (!strcmp(opt->name, "set"))
+        return add_set(o, arg);
+    if (!strcmp(opt->name, "sweep"))
+        return set_sweep(o, arg);
+    if (!strcmp(opt->name, "di"))
+        return add_file("--di", o->di, &o->n_di, arg);
+    if (!strcmp(opt->name, "test-di"))
+        return add_file("--test-di", o->test_di, &o->n_test_di, arg);
+    /* --render IN OUT */
+    if (optind >= argc) {
+        fprintf(stderr, PROG ": --render needs IN and OUT files\n");
+        return -1;
+    }
+    o->render_in = arg;
+    o->render_out = argv[optind++];
+    return 0;
+}
+
+static void default_options(options *o)
 {
     memset(o, 0, sizeof *o);
     o->rate = 48000;
@@ -179,229 +267,44 @@ static int parse_args(int argc, char **argv, options *o)
     o->patience = 10;
     o->early_stop = 60;
     o->seed = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEED_ARG                                                               \
-    do {                                                                       \
-        if (!v) {                                                              \
-            fprintf(stderr, "rnnamp-capture: %s needs a value\n", a);          \
-            return -1;                                                         \
-        }                                                                      \
-        i++;                                                                   \
-    } while (0)
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 1;
-        } else if (!strcmp(a, "--plugin")) {
-            NEED_ARG;
-            o->plugin = v;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            NEED_ARG;
-            o->out = v;
-        } else if (!strcmp(a, "--write-signal")) {
-            NEED_ARG;
-            o->write_signal = v;
-        } else if (!strcmp(a, "--lv2-bundle")) {
-            NEED_ARG;
-            o->bundle_out = v;
-        } else if (!strcmp(a, "--load-bundle")) {
-            NEED_ARG;
-            o->load_bundle = v;
-        } else if (!strcmp(a, "--save-audio")) {
-            NEED_ARG;
-            o->save_audio = v;
-        } else if (!strcmp(a, "--verify")) {
-            NEED_ARG;
-            o->verify = v;
-        } else if (!strcmp(a, "--render")) {
-            if (i + 2 >= argc) {
-                fprintf(stderr, "rnnamp-capture: --render needs IN and "
-                                "OUT files\n");
-                return -1;
-            }
-            o->render_in = argv[++i];
-            o->render_out = argv[++i];
-        } else if (!strcmp(a, "--set")) {
-            NEED_ARG;
-            const char *eq = strchr(v, '=');
-            if (!eq || eq == v) {
-                fprintf(stderr,
-                        "rnnamp-capture: --set '%s': expected symbol=value\n",
-                        v);
-                return -1;
-            }
-            if (o->n_set == MAX_SETS) {
-                fprintf(stderr, "rnnamp-capture: more than %d --set\n",
-                        MAX_SETS);
-                return -1;
-            }
-            char *sym = strndup(v, (size_t)(eq - v));
-            if (!sym)
-                return -1;
-            o->set_sym[o->n_set] = sym;
-            if (parse_float("--set", eq + 1, &o->set_val[o->n_set])) {
-                free(sym);
-                return -1;
-            }
-            o->n_set++;
-        } else if (!strcmp(a, "--sweep")) {
-            NEED_ARG;
-            char sym[64];
-            float mn, mx;
-            int steps, used = 0;
-            if (sscanf(v, "%63[^=]=%f:%f:%d%n", sym, &mn, &mx, &steps, &used) !=
-                    4 ||
-                v[used] || !isfinite(mn) || !isfinite(mx) || mn >= mx) {
-                fprintf(stderr,
-                        "rnnamp-capture: --sweep '%s': expected "
-                        "symbol=min:max:steps with min < max\n",
-                        v);
-                return -1;
-            }
-            if (steps < 2 || steps > MAX_STEPS) {
-                fprintf(stderr,
-                        "rnnamp-capture: --sweep '%s': steps must be 2 to "
-                        "%d\n",
-                        v, MAX_STEPS);
-                return -1;
-            }
-            char *s = strdup(sym);
-            if (!s)
-                return -1;
-            free((void *)o->sweep_sym);
-            o->sweep_sym = s;
-            o->sweep_min = mn;
-            o->sweep_max = mx;
-            o->sweep_steps = steps;
-        } else if (!strcmp(a, "--di") || !strcmp(a, "--test-di")) {
-            NEED_ARG;
-            int test = !strcmp(a, "--test-di");
-            int *n = test ? &o->n_test_di : &o->n_di;
-            if (*n == MAX_FILES) {
-                fprintf(stderr, "rnnamp-capture: more than %d %s files\n",
-                        MAX_FILES, a);
-                return -1;
-            }
-            (test ? o->test_di : o->di)[(*n)++] = v;
-        } else if (!strcmp(a, "--rate")) {
-            NEED_ARG;
-            if (parse_int(a, v, 8000, 384000, &o->rate))
-                return -1;
-        } else if (!strcmp(a, "--guitar-seconds")) {
-            NEED_ARG;
-            if (parse_double(a, v, 5.0, 600.0, &o->guitar_seconds))
-                return -1;
-        } else if (!strcmp(a, "--eval-knobs")) {
-            NEED_ARG;
-            if (parse_int(a, v, 2, 21, &o->eval_knobs))
-                return -1;
-        } else if (!strcmp(a, "--arch")) {
-            NEED_ARG;
-            if (!strcmp(v, "lstm"))
-                o->arch = RNNAMP_LSTM;
-            else if (!strcmp(v, "gru"))
-                o->arch = RNNAMP_GRU;
-            else if (!strcmp(v, "rnn"))
-                o->arch = RNNAMP_RNN;
-            else {
-                fprintf(stderr,
-                        "rnnamp-capture: --arch '%s': expected lstm, gru "
-                        "or rnn\n",
-                        v);
-                return -1;
-            }
-        } else if (!strcmp(a, "--hidden")) {
-            NEED_ARG;
-            if (parse_int(a, v, 1, RNNAMP_MAX_HIDDEN, &o->hidden))
-                return -1;
-        } else if (!strcmp(a, "--layers")) {
-            NEED_ARG;
-            if (parse_int(a, v, 1, RNNAMP_MAX_LAYERS - 1, &o->layers))
-                return -1;
-        } else if (!strcmp(a, "--skip")) {
-            o->skip = 1;
-        } else if (!strcmp(a, "--minutes")) {
-            NEED_ARG;
-            if (parse_double(a, v, 0.01, 10000.0, &o->minutes))
-                return -1;
-            o->have_minutes = 1;
-        } else if (!strcmp(a, "--epochs")) {
-            NEED_ARG;
-            if (parse_int(a, v, 1, 1000000, &o->epochs))
-                return -1;
-            o->have_epochs = 1;
-        } else if (!strcmp(a, "--seed")) {
-            NEED_ARG;
-            double d;
-            if (parse_double(a, v, 0, 1e15, &d))
-                return -1;
-            o->seed = (unsigned long long)d;
-        } else if (!strcmp(a, "--threads")) {
-            NEED_ARG;
-            if (parse_int(a, v, 1, 64, &o->threads))
-                return -1;
-        } else if (!strcmp(a, "--batch")) {
-            NEED_ARG;
-            if (parse_int(a, v, 1, 1024, &o->batch))
-                return -1;
-            o->have_batch = 1;
-        } else if (!strcmp(a, "--latency")) {
-            NEED_ARG;
-            if (parse_int(a, v, 0, 96000, &o->latency))
-                return -1;
-        } else if (!strcmp(a, "--input-rms")) {
-            NEED_ARG;
-            if (parse_double(a, v, 0.001, 10.0, &o->input_rms))
-                return -1;
-        } else if (!strcmp(a, "--tbptt")) {
-            NEED_ARG;
-            if (parse_int(a, v, 16, 1 << 16, &o->tbptt))
-                return -1;
-        } else if (!strcmp(a, "--segment")) {
-            NEED_ARG;
-            if (parse_int(a, v, 64, 1 << 22, &o->segment))
-                return -1;
-        } else if (!strcmp(a, "--lr")) {
-            NEED_ARG;
-            if (parse_double(a, v, 1e-7, 1.0, &o->lr))
-                return -1;
-            o->have_lr = 1;
-        } else if (!strcmp(a, "--patience")) {
-            NEED_ARG;
-            if (parse_int(a, v, 1, 100000, &o->patience))
-                return -1;
-        } else if (!strcmp(a, "--early-stop")) {
-            NEED_ARG;
-            if (parse_int(a, v, 1, 1000000, &o->early_stop))
-                return -1;
-        } else if (!strcmp(a, "--quiet")) {
-            o->quiet = 1;
-        } else {
-            fprintf(stderr, "rnnamp-capture: unknown option '%s'\n", a);
-            usage(stderr);
-            return -1;
-        }
-#undef NEED_ARG
-    }
+}
+
+/* The options must name exactly one mode, with what it needs. */
+static int check_mode(const options *o)
+{
     int modes = !!o->write_signal + !!o->render_in + !!o->out + !!o->verify;
     if (modes != 1) {
-        fprintf(stderr, "rnnamp-capture: give exactly one of --write-signal "
-                        "FILE, -o MODEL (with --plugin), --render IN OUT or "
-                        "--verify MODEL\n");
+        fprintf(stderr, PROG ": give exactly one of --write-signal FILE, -o "
+                             "MODEL (with --plugin), --render IN OUT or "
+                             "--verify MODEL\n");
         usage(stderr);
         return -1;
     }
     if ((o->out || o->render_in) && !o->plugin) {
-        fprintf(stderr, "rnnamp-capture: --plugin URI is required\n");
+        fprintf(stderr, PROG ": --plugin URI is required\n");
         return -1;
     }
     if (o->render_in && o->sweep_sym) {
-        fprintf(stderr, "rnnamp-capture: --sweep cannot be used with "
-                        "--render\n");
+        fprintf(stderr, PROG ": --sweep cannot be used with --render\n");
         return -1;
     }
     return 0;
+}
+
+/* Returns 0 ok, 1 help printed, -1 error. */
+static int parse_args(int argc, char **argv, options *o)
+{
+    default_options(o);
+    int r = cli_parse(PROG, option_table, o, on_option, argc, argv);
+    if (r > 0)
+        usage(stdout);
+    if (r)
+        return r;
+    if (cli_no_more_args(PROG, argc, argv)) {
+        usage(stderr);
+        return -1;
+    }
+    return check_mode(o);
 }
 
 static void free_options(options *o)
@@ -411,13 +314,28 @@ static void free_options(options *o)
     free((void *)o->sweep_sym);
 }
 
+/* Open the plugin at rate and apply the --set values. Returns NULL with a
+ * message in err. */
+static capture_lv2 *open_plugin(const options *o, int rate, char *err,
+                                size_t errlen)
+{
+    capture_lv2 *h =
+        capture_lv2_open(o->plugin, rate, o->load_bundle, err, errlen);
+    for (int i = 0; h && i < o->n_set; i++)
+        if (capture_lv2_set(h, o->set_sym[i], o->set_val[i], err, errlen)) {
+            capture_lv2_free(h);
+            h = NULL;
+        }
+    return h;
+}
+
 /* --render: run the plugin over a file, raw. */
 static int render_mode(const options *o)
 {
     char err[RNNAMP_ERR_LEN];
     rnnamp_audio a;
     if (rnnamp_audio_read(o->render_in, &a, err, sizeof err)) {
-        fprintf(stderr, "rnnamp-capture: %s\n", err);
+        fprintf(stderr, PROG ": %s\n", err);
         return 1;
     }
     float *x = rnnamp_audio_channel(&a, 0);
@@ -428,15 +346,12 @@ static int render_mode(const options *o)
     capture_lv2 *h = NULL;
     int rc = 1;
     if (!y) {
-        fprintf(stderr, "rnnamp-capture: out of memory\n");
+        fprintf(stderr, PROG ": out of memory\n");
         goto out;
     }
-    h = capture_lv2_open(o->plugin, rate, o->load_bundle, err, sizeof err);
+    h = open_plugin(o, rate, err, sizeof err);
     if (!h)
         goto fail;
-    for (int i = 0; i < o->n_set; i++)
-        if (capture_lv2_set(h, o->set_sym[i], o->set_val[i], err, sizeof err))
-            goto fail;
     if (capture_lv2_run(h, x, y, n, (size_t)(0.5 * rate), NULL, err,
                         sizeof err))
         goto fail;
@@ -445,7 +360,7 @@ static int render_mode(const options *o)
     rc = 0;
     goto out;
 fail:
-    fprintf(stderr, "rnnamp-capture: %s\n", err);
+    fprintf(stderr, PROG ": %s\n", err);
 out:
     capture_lv2_free(h);
     free(x);
@@ -459,14 +374,10 @@ static float knob_to_control(const options *o, double k)
     return (float)(o->sweep_min + k * (o->sweep_max - o->sweep_min));
 }
 
-typedef struct {
-    const options *o;
-} progress_ctx;
-
 static int on_progress(const rnnamp_train_progress *p, void *user)
 {
-    const progress_ctx *c = user;
-    if (!p->epoch_done || c->o->quiet)
+    const options *o = user;
+    if (!p->epoch_done || o->quiet)
         return 0;
     fprintf(stderr,
             "epoch %4d  train loss %.5f  val ESR %.5f  best %.5f (epoch %d)  "
@@ -476,420 +387,304 @@ static int on_progress(const rnnamp_train_progress *p, void *user)
     return 0;
 }
 
+/* Write x as DIR/name for --save-audio DIR (nothing without it). */
 static int save_wav(const options *o, const char *name, const float *x,
-                    size_t n, int rate)
+                    size_t n, char *err, size_t errlen)
 {
-    char path[4200], err[RNNAMP_ERR_LEN];
+    char path[4200];
+    if (!o->save_audio)
+        return 0;
     snprintf(path, sizeof path, "%s/%s", o->save_audio, name);
-    if (rnnamp_audio_write(path, x, n, 1, rate, err, sizeof err)) {
-        fprintf(stderr, "rnnamp-capture: %s\n", err);
+    return rnnamp_audio_write(path, x, n, 1, o->rate, err, errlen);
+}
+
+/* Everything one capture run holds; freed by capture_job_free(). */
+typedef struct {
+    const options *o;
+    char err[RNNAMP_ERR_LEN];
+    capture_lv2 *host;
+    capture_signal sig;
+    capture_heldout ho;
+    capture_input in;
+    rnnamp_dataset ds;
+    rnnamp_model *model;
+    rnnamp_train_result res;
+    capture_meta meta;
+    int latency;  /* of the first setting: the one stored */
+    double worst; /* worst held-out ESR */
+} capture_job;
+
+static void capture_job_free(capture_job *j)
+{
+    capture_meta_free(&j->meta);
+    capture_heldout_free(&j->ho);
+    capture_input_free(&j->in);
+    rnnamp_train_result_free(&j->res);
+    rnnamp_model_free(j->model);
+    rnnamp_dataset_free(&j->ds);
+    capture_signal_free(&j->sig);
+    capture_lv2_free(j->host);
+}
+
+/* The plugin with the --set values; a --sweep's both ends are checked. */
+static int open_target(capture_job *j)
+{
+    const options *o = j->o;
+    j->host = open_plugin(o, o->rate, j->err, sizeof j->err);
+    if (!j->host)
         return -1;
+    if (o->sweep_sym && (capture_lv2_set(j->host, o->sweep_sym, o->sweep_min,
+                                         j->err, sizeof j->err) ||
+                         capture_lv2_set(j->host, o->sweep_sym, o->sweep_max,
+                                         j->err, sizeof j->err)))
+        return -1;
+    fprintf(stderr, PROG ": plugin %s (%s) at %d Hz\n", o->plugin,
+            capture_lv2_name(j->host), o->rate);
+    return 0;
+}
+
+/* The capture signal, the held-out material (read now so that a bad
+ * --test-di fails early) and the training input (signal + --di files). */
+static int make_material(capture_job *j)
+{
+    const options *o = j->o;
+    char *err = j->err;
+    size_t el = sizeof j->err;
+    if (capture_signal_make(&j->sig, o->rate, o->guitar_seconds, err, el) ||
+        capture_heldout_make(&j->ho, &j->sig, o->test_di, o->n_test_di, o->rate,
+                             err, el) ||
+        capture_input_make(&j->in, &j->sig, o->di, o->n_di, o->rate, err, el))
+        return -1;
+    return save_wav(o, "input.wav", j->in.x, j->in.n, err, el);
+}
+
+/* Report the latency of setting c (the first one is the one stored). */
+static void report_latency(capture_job *j, int c, const capture_take *t)
+{
+    const options *o = j->o;
+    if (c == 0 && o->latency >= 0)
+        fprintf(stderr,
+                PROG ": latency %d samples from --latency (measured %d)\n",
+                o->latency, t->measured);
+    else if (c == 0)
+        fprintf(stderr,
+                PROG ": latency %d samples (%.2f ms) measured (impulse onset "
+                     "%d, correlation peak %d), %d reported by the plugin; "
+                     "corrected\n",
+                t->latency, 1000.0 * t->latency / o->rate, t->onset, t->xc_peak,
+                t->reported);
+    else if (t->latency != j->latency)
+        fprintf(stderr,
+                PROG ": note: latency %d samples at this setting (was %d)\n",
+                t->latency, j->latency);
+    if (c == 0)
+        j->latency = t->latency;
+}
+
+/* Capture setting c (knob value knob) into the training set. */
+static int take_setting(capture_job *j, int c, float knob, int max_lat,
+                        float *aligned)
+{
+    const options *o = j->o;
+    char *err = j->err;
+    size_t el = sizeof j->err;
+    if (o->sweep_sym) {
+        float v = knob_to_control(o, knob);
+        if (capture_lv2_set(j->host, o->sweep_sym, v, err, el))
+            return -1;
+        fprintf(stderr, PROG ": capturing %s=%g (knob %.3f)\n", o->sweep_sym, v,
+                knob);
+    }
+    capture_take t;
+    if (capture_take_run(j->host, &j->sig, &j->in, max_lat, o->latency, aligned,
+                         &t, err, el))
+        return -1;
+    report_latency(j, c, &t);
+    if (capture_take_check_level(&t, j->host, err, el))
+        return -1;
+    if (t.peak > 1.0)
+        fprintf(stderr,
+                PROG ": note: the plugin's output peaks at %+.1f dBFS (above "
+                     "full scale; kept as is)\n",
+                20.0 * log10(t.peak));
+    char name[512];
+    snprintf(name, sizeof name, "target-%d.wav", c);
+    if (save_wav(o, name, aligned, j->in.n, err, el))
+        return -1;
+    snprintf(name, sizeof name, "capture of %s, setting %d",
+             capture_lv2_name(j->host), c + 1);
+    return capture_dataset_add(&j->ds, name, &j->sig, &j->in, aligned,
+                               t.latency, o->rate, o->sweep_sym ? &knob : NULL,
+                               err, el);
+}
+
+/* Every setting (one, or --sweep's steps) into the training set. */
+static int take_settings(capture_job *j)
+{
+    const options *o = j->o;
+    int max_lat = o->rate * MAX_LATENCY_MS / 1000;
+    if (o->latency > max_lat) {
+        rnnamp_seterr(j->err, sizeof j->err,
+                      "--latency %d: at most %d samples (%d ms)", o->latency,
+                      max_lat, MAX_LATENCY_MS);
+        return -1;
+    }
+    float *aligned = calloc(j->in.n, sizeof *aligned);
+    if (!aligned) {
+        rnnamp_seterr(j->err, sizeof j->err, "out of memory");
+        return -1;
+    }
+    int n_caps = o->sweep_sym ? o->sweep_steps : 1, rc = 0;
+    for (int c = 0; c < n_caps && !rc; c++) {
+        float knob = n_caps > 1 ? (float)c / (float)(n_caps - 1) : 0.0f;
+        rc = take_setting(j, c, knob, max_lat, aligned);
+    }
+    free(aligned);
+    return rc;
+}
+
+/* The trainer's configuration from the options. */
+static void train_config(const options *o, rnnamp_train_config *tc)
+{
+    rnnamp_train_config_default(tc, o->rate);
+    tc->arch = o->arch;
+    tc->hidden = o->hidden;
+    tc->layers = o->layers;
+    tc->skip = o->skip;
+    tc->seed = o->seed;
+    tc->threads = o->threads;
+    if (o->have_minutes)
+        tc->minutes = o->minutes;
+    if (o->have_epochs)
+        tc->epochs = o->epochs;
+    if (o->have_batch)
+        tc->batch = o->batch;
+    if (o->have_lr)
+        tc->lr = o->lr;
+    if (o->input_rms > 0.0)
+        tc->train_rms = o->input_rms;
+    tc->plateau_patience = o->patience;
+    tc->early_stop = o->early_stop;
+    if (o->tbptt)
+        tc->tbptt = o->tbptt;
+    if (o->segment)
+        tc->segment = o->segment;
+    else if (o->tbptt) /* about 0.5 s in whole chunks */
+        tc->segment = ((o->rate / 2 + o->tbptt / 2) / o->tbptt) * o->tbptt;
+    if (tc->segment < tc->tbptt)
+        tc->segment = tc->tbptt;
+    tc->stop = &stop_flag;
+}
+
+static int train(capture_job *j)
+{
+    const options *o = j->o;
+    rnnamp_train_config tc;
+    train_config(o, &tc);
+    if (rnnamp_train_config_check(&tc, j->err, sizeof j->err))
+        return -1;
+    int n_caps = o->sweep_sym ? o->sweep_steps : 1;
+    fprintf(stderr,
+            PROG ": training %s-%d x%d on %.1f s of audio per setting, budget "
+                 "%.1f min (Ctrl-C stops and saves)\n",
+            rnnamp_layer_type_name(tc.arch), tc.hidden, tc.layers,
+            (double)rnnamp_dataset_split_samples(&j->ds, RNNAMP_SPLIT_TRAIN) /
+                n_caps / o->rate,
+            tc.minutes);
+    return rnnamp_train_run(&tc, &j->ds, on_progress, (void *)o, &j->model,
+                            &j->res, j->err, sizeof j->err);
+}
+
+/* Held-out ESRs at knob value knob (0..1) into the metadata. */
+static int evaluate_at(capture_job *j, float knob)
+{
+    const options *o = j->o;
+    double e[CAPTURE_MAX_CLIPS];
+    if (o->sweep_sym &&
+        capture_lv2_set(j->host, o->sweep_sym, knob_to_control(o, knob), j->err,
+                        sizeof j->err))
+        return -1;
+    if (capture_heldout_eval(&j->ho, j->host, j->latency, j->model, knob,
+                             o->rate, e, j->err, sizeof j->err))
+        return -1;
+    for (int c = 0; c < j->ho.n_clips; c++) {
+        if (o->sweep_sym)
+            fprintf(stderr, "  %s=%-8g (knob %.3f) %-40s ESR %.5f  %s\n",
+                    o->sweep_sym, knob_to_control(o, knob), knob, j->ho.name[c],
+                    e[c], rnnamp_esr_grade(e[c]));
+        else
+            fprintf(stderr, "  %-48s ESR %.5f  %s\n", j->ho.name[c], e[c],
+                    rnnamp_esr_grade(e[c]));
+        capture_meta_heldout(&j->meta, j->ho.name[c],
+                             o->sweep_sym ? knob : -1.0, e[c]);
+        if (c > 0 || j->ho.n_clips == 1)
+            j->worst = fmax(j->worst, e[c]);
     }
     return 0;
 }
 
-static void json_escape(char *dst, size_t len, const char *s)
+/* Evaluate on held-out material with the real-time engine (at eval_knobs
+ * knob values for a --sweep) into the metadata. */
+static int evaluate(capture_job *j)
 {
-    size_t j = 0;
-    for (; *s && j + 7 < len; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            dst[j++] = '\\';
-            dst[j++] = (char)c;
-        } else if (c < 0x20) {
-            j += (size_t)snprintf(dst + j, len - j, "\\u%04x", c);
-        } else {
-            dst[j++] = (char)c;
-        }
-    }
-    dst[j] = '\0';
+    const options *o = j->o;
+    if (capture_meta_begin(&j->meta, j->host, j->latency, j->res.test_esr,
+                           o->set_sym, o->set_val, o->n_set, j->err,
+                           sizeof j->err))
+        return -1;
+    fprintf(stderr, PROG ": held-out ESR (real-time engine, no "
+                         "pre-emphasis):\n");
+    int n_eval = o->sweep_sym ? o->eval_knobs : 1;
+    for (int k = 0; k < n_eval; k++)
+        if (evaluate_at(j, n_eval > 1 ? (float)k / (float)(n_eval - 1) : 0.5f))
+            return -1;
+    return capture_meta_end(&j->meta, o->sweep_sym, o->sweep_min, o->sweep_max,
+                            o->sweep_steps, j->err, sizeof j->err);
 }
 
+/* Self-test batch, name and ESR into the model; write it (and the LV2
+ * preset bundle). */
+static int write_model(capture_job *j)
+{
+    const options *o = j->o;
+    rnnamp_model *m = j->model;
+    if (capture_self_test(m, &j->sig, j->err, sizeof j->err))
+        return -1;
+    snprintf(m->meta.name, sizeof m->meta.name, "%s",
+             capture_lv2_name(j->host));
+    m->meta.has_esr = 1;
+    m->meta.esr = j->worst;
+    if (rnnamp_model_save_aidax(m, o->out, j->meta.text, j->err, sizeof j->err))
+        return -1;
+    char desc[256];
+    rnnamp_model_describe(m, desc, sizeof desc);
+    fprintf(stderr,
+            PROG ": wrote %s (%s), %d epochs in %.0f s; test ESR %.5f (%s), "
+                 "worst held-out ESR %.5f\n",
+            o->out, desc, j->res.epochs_run, j->res.seconds, j->res.test_esr,
+            rnnamp_esr_grade(j->res.test_esr), j->worst);
+    if (!o->bundle_out)
+        return 0;
+    char label[512];
+    snprintf(label, sizeof label, "%s capture", capture_lv2_name(j->host));
+    if (rnnamp_lv2_preset_write(o->bundle_out, label, o->out, j->err,
+                                sizeof j->err))
+        return -1;
+    fprintf(stderr, PROG ": wrote LV2 preset bundle %s\n", o->bundle_out);
+    return 0;
+}
+
+/* -o MODEL: the capture recipe. */
 static int capture_mode(const options *o)
 {
-    char err[RNNAMP_ERR_LEN];
-    int rc = 1;
-    capture_signal sig = {0};
-    capture_lv2 *host = NULL;
-    rnnamp_dataset ds;
-    rnnamp_dataset_init(&ds);
-    rnnamp_model *model = NULL;
-    rnnamp_train_result res = {0};
-    float *input = NULL, *target = NULL, *aligned = NULL;
-    capture_heldout ho = {0};
-    char *meta = NULL;
-    int latency = 0;
-
-    host =
-        capture_lv2_open(o->plugin, o->rate, o->load_bundle, err, sizeof err);
-    if (!host)
-        goto fail;
-    for (int i = 0; i < o->n_set; i++)
-        if (capture_lv2_set(host, o->set_sym[i], o->set_val[i], err,
-                            sizeof err))
-            goto fail;
-    if (o->sweep_sym) {
-        if (capture_lv2_set(host, o->sweep_sym, o->sweep_min, err,
-                            sizeof err) ||
-            capture_lv2_set(host, o->sweep_sym, o->sweep_max, err, sizeof err))
-            goto fail;
-    }
-    fprintf(stderr, "rnnamp-capture: plugin %s (%s) at %d Hz\n", o->plugin,
-            capture_lv2_name(host), o->rate);
-
-    if (capture_signal_make(&sig, o->rate, o->guitar_seconds, err, sizeof err))
-        goto fail;
-
-    /* Held-out material (read now so a bad --test-di fails early). */
-    if (capture_heldout_make(&ho, &sig, o->test_di, o->n_test_di, o->rate, err,
-                             sizeof err))
-        goto fail;
-
-    /* The input: capture signal, then any --di files. */
-    size_t n_in = sig.n, di_start[MAX_FILES], di_len[MAX_FILES];
-    float *di[MAX_FILES] = {0};
-    for (int i = 0; i < o->n_di; i++) {
-        di[i] = capture_read_mono_at(o->di[i], o->rate, &di_len[i], err,
-                                     sizeof err);
-        if (!di[i]) {
-            for (int k = 0; k < i; k++)
-                free(di[k]);
-            goto fail;
-        }
-        n_in += (size_t)o->rate / 2 + di_len[i];
-    }
-    input = calloc(n_in, sizeof *input);
-    if (input) {
-        memcpy(input, sig.x, sig.n * sizeof *input);
-        size_t p = sig.n;
-        for (int i = 0; i < o->n_di; i++) {
-            p += (size_t)o->rate / 2;
-            memcpy(input + p, di[i], di_len[i] * sizeof *input);
-            di_start[i] = p;
-            p += di_len[i];
-        }
-    }
-    for (int i = 0; i < o->n_di; i++)
-        free(di[i]);
-    if (!input)
-        goto oom;
-    if (o->save_audio && save_wav(o, "input.wav", input, n_in, o->rate))
-        goto out;
-
-    int max_lat = o->rate * MAX_LATENCY_MS / 1000;
-    if (o->latency > max_lat) {
-        snprintf(err, sizeof err, "--latency %d: at most %d samples (%d ms)",
-                 o->latency, max_lat, MAX_LATENCY_MS);
-        goto fail;
-    }
-    target = calloc(n_in + (size_t)max_lat, sizeof *target);
-    aligned = calloc(n_in, sizeof *aligned);
-    float *padded_in = calloc(n_in + (size_t)max_lat, sizeof *padded_in);
-    if (!target || !aligned || !padded_in) {
-        free(padded_in);
-        goto oom;
-    }
-    memcpy(padded_in, input, n_in * sizeof *input);
-
-    int n_caps = o->sweep_sym ? o->sweep_steps : 1;
-    rnnamp_dataset_opts dopts;
-    rnnamp_dataset_opts_default(&dopts);
-    dopts.align = 0;
-    for (int c = 0; c < n_caps; c++) {
-        float knob = n_caps > 1 ? (float)c / (float)(n_caps - 1) : 0.0f;
-        if (o->sweep_sym) {
-            float v = knob_to_control(o, knob);
-            if (capture_lv2_set(host, o->sweep_sym, v, err, sizeof err)) {
-                free(padded_in);
-                goto fail;
-            }
-            fprintf(stderr, "rnnamp-capture: capturing %s=%g (knob %.3f)\n",
-                    o->sweep_sym, v, knob);
-        }
-        int reported = 0;
-        if (capture_lv2_run(host, padded_in, target, n_in + (size_t)max_lat,
-                            (size_t)(CAPTURE_PREROLL_SECONDS * o->rate),
-                            &reported, err, sizeof err)) {
-            free(padded_in);
-            goto fail;
-        }
-        int lat = capture_measure_latency(target, n_in, sig.impulse_pos,
-                                          CAPTURE_N_IMPULSES, max_lat, err,
-                                          sizeof err);
-        if (lat < 0 && o->latency < 0) {
-            free(padded_in);
-            goto fail;
-        }
-        int xc_peak = -1, onset = lat;
-        if (lat >= 0)
-            lat = capture_refine_latency(input, target, sig.noise_start,
-                                         sig.guitar_start, lat, max_lat,
-                                         &xc_peak);
-        if (o->latency >= 0) {
-            if (c == 0)
-                fprintf(stderr,
-                        "rnnamp-capture: latency %d samples from --latency "
-                        "(measured %d)\n",
-                        o->latency, lat);
-            lat = o->latency;
-        }
-        if (c == 0 && o->latency >= 0) {
-            latency = lat;
-        } else if (c == 0) {
-            latency = lat;
-            fprintf(stderr,
-                    "rnnamp-capture: latency %d samples (%.2f ms) measured "
-                    "(impulse onset %d, correlation peak %d), %d reported by "
-                    "the plugin; corrected\n",
-                    lat, 1000.0 * lat / o->rate, onset, xc_peak, reported);
-        } else if (lat != latency) {
-            fprintf(stderr,
-                    "rnnamp-capture: note: latency %d samples at this "
-                    "setting (was %d)\n",
-                    lat, latency);
-        }
-        memcpy(aligned, target + lat, n_in * sizeof *aligned);
-        double peak = 0.0;
-        for (size_t i = sig.train_start; i < sig.train_end; i++) {
-            peak = fmax(peak, fabs(aligned[i]));
-        }
-        if (peak < 1e-4) {
-            snprintf(err, sizeof err,
-                     "plugin <%s> output is silent with these settings "
-                     "(peak %.1f dBFS): check --set values",
-                     o->plugin, 20.0 * log10(peak + 1e-30));
-            free(padded_in);
-            goto fail;
-        }
-        if (peak > 1.0)
-            fprintf(stderr,
-                    "rnnamp-capture: note: the plugin's output peaks at "
-                    "%+.1f dBFS (above full scale; kept as is)\n",
-                    20.0 * log10(peak));
-        if (o->save_audio) {
-            char name[64];
-            snprintf(name, sizeof name, "target-%d.wav", c);
-            if (save_wav(o, name, aligned, n_in, o->rate)) {
-                free(padded_in);
-                goto out;
-            }
-        }
-        char pname[512];
-        snprintf(pname, sizeof pname, "capture of %s, setting %d",
-                 capture_lv2_name(host), c + 1);
-        float kv[1] = {knob};
-        if (rnnamp_dataset_add_buffers(&ds, pname, input, aligned, n_in, n_in,
-                                       o->rate, kv, o->sweep_sym ? 1 : 0,
-                                       &dopts, err, sizeof err)) {
-            free(padded_in);
-            goto fail;
-        }
-        /* Our own split: training guitar's last 15% for validation, the
-         * held-out clip for test, everything else before it (and the --di
-         * files) for training. */
-        rnnamp_pair *pr = &ds.pairs[ds.n_pairs - 1];
-        size_t gl = sig.train_end - sig.train_start;
-        size_t val_start = sig.train_end - gl * 15 / 100;
-        memset(pr->n_spans, 0, sizeof pr->n_spans);
-        pr->spans[RNNAMP_SPLIT_TRAIN][0] =
-            (rnnamp_span){sig.train_start, val_start};
-        pr->n_spans[RNNAMP_SPLIT_TRAIN] = 1;
-        for (int i = 0; i < o->n_di; i++)
-            pr->spans[RNNAMP_SPLIT_TRAIN][pr->n_spans[RNNAMP_SPLIT_TRAIN]++] =
-                (rnnamp_span){di_start[i], di_start[i] + di_len[i]};
-        pr->spans[RNNAMP_SPLIT_VAL][0] =
-            (rnnamp_span){val_start, sig.train_end};
-        pr->n_spans[RNNAMP_SPLIT_VAL] = 1;
-        pr->spans[RNNAMP_SPLIT_TEST][0] =
-            (rnnamp_span){sig.test_start, sig.test_end};
-        pr->n_spans[RNNAMP_SPLIT_TEST] = 1;
-        pr->latency = lat;
-    }
-    free(padded_in);
-
-    /* Train. */
-    rnnamp_train_config tc;
-    rnnamp_train_config_default(&tc, o->rate);
-    tc.arch = o->arch;
-    tc.hidden = o->hidden;
-    tc.layers = o->layers;
-    tc.skip = o->skip;
-    tc.seed = o->seed;
-    tc.threads = o->threads;
-    if (o->have_minutes)
-        tc.minutes = o->minutes;
-    if (o->have_epochs)
-        tc.epochs = o->epochs;
-    if (o->have_batch)
-        tc.batch = o->batch;
-    if (o->have_lr)
-        tc.lr = o->lr;
-    if (o->input_rms > 0.0)
-        tc.train_rms = o->input_rms;
-    if (o->patience)
-        tc.plateau_patience = o->patience;
-    if (o->early_stop)
-        tc.early_stop = o->early_stop;
-    if (o->tbptt)
-        tc.tbptt = o->tbptt;
-    if (o->segment)
-        tc.segment = o->segment;
-    else if (o->tbptt) /* about 0.5 s in whole chunks */
-        tc.segment = ((o->rate / 2 + o->tbptt / 2) / o->tbptt) * o->tbptt;
-    if (tc.segment < tc.tbptt)
-        tc.segment = tc.tbptt;
-    tc.stop = &stop_flag;
-    if (rnnamp_train_config_check(&tc, err, sizeof err))
-        goto fail;
-    fprintf(stderr,
-            "rnnamp-capture: training %s-%d x%d on %.1f s of audio per "
-            "setting, budget %.1f min (Ctrl-C stops and saves)\n",
-            rnnamp_layer_type_name(tc.arch), tc.hidden, tc.layers,
-            (double)rnnamp_dataset_split_samples(&ds, RNNAMP_SPLIT_TRAIN) /
-                n_caps / o->rate,
-            tc.minutes);
-    progress_ctx pc = {o};
-    if (rnnamp_train_run(&tc, &ds, on_progress, &pc, &model, &res, err,
-                         sizeof err))
-        goto fail;
-
-    /* Evaluate on held-out material with the real-time engine. */
-    int n_eval = o->sweep_sym ? o->eval_knobs : 1;
-    double worst = 0.0;
-    size_t mlen = 8192;
-    meta = malloc(mlen);
-    if (!meta)
-        goto oom;
-    char esc[2048], esc2[512];
-    json_escape(esc, sizeof esc, o->plugin);
-    json_escape(esc2, sizeof esc2, capture_lv2_name(host));
-    size_t ml = (size_t)snprintf(
-        meta, mlen,
-        "{\"capture\": {\"plugin\": \"%s\", \"plugin_name\": \"%s\", "
-        "\"latency_samples\": %d, \"train_test_esr\": %.6g, \"settings\": {",
-        esc, esc2, latency, res.test_esr);
-    for (int i = 0; i < o->n_set; i++) {
-        json_escape(esc2, sizeof esc2, o->set_sym[i]);
-        ml += (size_t)snprintf(meta + ml, mlen - ml, "%s\"%s\": %g",
-                               i ? ", " : "", esc2, o->set_val[i]);
-    }
-    ml += (size_t)snprintf(meta + ml, mlen - ml, "}, \"heldout\": [");
-    fprintf(stderr, "rnnamp-capture: held-out ESR (real-time engine, no "
-                    "pre-emphasis):\n");
-    for (int k = 0; k < n_eval; k++) {
-        float knob = n_eval > 1 ? (float)k / (float)(n_eval - 1) : 0.5f;
-        double e[CAPTURE_MAX_CLIPS];
-        if (o->sweep_sym) {
-            float v = knob_to_control(o, knob);
-            if (capture_lv2_set(host, o->sweep_sym, v, err, sizeof err))
-                goto fail;
-        }
-        if (capture_heldout_eval(&ho, host, latency, model, knob, o->rate, e,
-                                 err, sizeof err))
-            goto fail;
-        for (int c = 0; c < ho.n_clips; c++) {
-            if (o->sweep_sym)
-                fprintf(stderr, "  %s=%-8g (knob %.3f) %-40s ESR %.5f  %s\n",
-                        o->sweep_sym, knob_to_control(o, knob), knob,
-                        ho.name[c], e[c], rnnamp_esr_grade(e[c]));
-            else
-                fprintf(stderr, "  %-48s ESR %.5f  %s\n", ho.name[c], e[c],
-                        rnnamp_esr_grade(e[c]));
-            json_escape(esc2, sizeof esc2, ho.name[c]);
-            if (ml < mlen)
-                ml += (size_t)snprintf(
-                    meta + ml, mlen - ml,
-                    "%s{\"clip\": \"%s\", \"knob\": %g, \"esr\": %.6g}",
-                    (k || c) ? ", " : "", esc2, o->sweep_sym ? knob : -1.0,
-                    e[c]);
-            if (c > 0 || ho.n_clips == 1)
-                worst = fmax(worst, e[c]);
-        }
-    }
-    if (ml < mlen)
-        ml += (size_t)snprintf(meta + ml, mlen - ml, "]");
-    if (o->sweep_sym && ml < mlen) {
-        json_escape(esc2, sizeof esc2, o->sweep_sym);
-        ml += (size_t)snprintf(
-            meta + ml, mlen - ml,
-            ", \"knob1\": {\"symbol\": \"%s\", \"min\": %g, \"max\": %g, "
-            "\"steps\": %d}",
-            esc2, o->sweep_min, o->sweep_max, o->sweep_steps);
-    }
-    if (ml < mlen)
-        ml += (size_t)snprintf(meta + ml, mlen - ml, "}}");
-    if (ml >= mlen) {
-        snprintf(err, sizeof err, "capture metadata too long");
-        goto fail;
-    }
-
-    /* Self-test batch: 2048 samples of the test clip at knob 0.5. */
-    {
-        size_t nb = 2048;
-        float *bi = calloc(nb * (size_t)model->n_inputs, sizeof *bi);
-        float *bo = calloc(nb, sizeof *bo);
-        float *bx = calloc(nb, sizeof *bx);
-        int ok = bi && bo && bx;
-        if (ok) {
-            memcpy(bx, sig.x + sig.test_start, nb * sizeof *bx);
-            for (size_t i = 0; i < nb; i++) {
-                bi[i * (size_t)model->n_inputs] = bx[i];
-                for (int k = 1; k < model->n_inputs; k++)
-                    bi[i * (size_t)model->n_inputs + (size_t)k] = 0.5f;
-            }
-            ok = !capture_run_model(model, bx, bo, nb, 0.5f, 0, err,
-                                    sizeof err) &&
-                 !rnnamp_model_set_batch(model, bi, bo, nb);
-        }
-        free(bi);
-        free(bo);
-        free(bx);
-        if (!ok) {
-            if (!*err)
-                snprintf(err, sizeof err, "out of memory");
-            goto fail;
-        }
-    }
-    snprintf(model->meta.name, sizeof model->meta.name, "%s",
-             capture_lv2_name(host));
-    model->meta.has_esr = 1;
-    model->meta.esr = worst;
-    if (rnnamp_model_save_aidax(model, o->out, meta, err, sizeof err))
-        goto fail;
-    char desc[256];
-    rnnamp_model_describe(model, desc, sizeof desc);
-    fprintf(stderr,
-            "rnnamp-capture: wrote %s (%s), %d epochs in %.0f s; test ESR "
-            "%.5f (%s), worst held-out ESR %.5f\n",
-            o->out, desc, res.epochs_run, res.seconds, res.test_esr,
-            rnnamp_esr_grade(res.test_esr), worst);
-    if (o->bundle_out) {
-        char label[512];
-        snprintf(label, sizeof label, "%s capture", capture_lv2_name(host));
-        if (rnnamp_lv2_preset_write(o->bundle_out, label, o->out, err,
-                                    sizeof err))
-            goto fail;
-        fprintf(stderr, "rnnamp-capture: wrote LV2 preset bundle %s\n",
-                o->bundle_out);
-    }
-    rc = 0;
-    goto out;
-oom:
-    snprintf(err, sizeof err, "out of memory");
-fail:
-    fprintf(stderr, "rnnamp-capture: %s\n", err);
-out:
-    free(meta);
-    capture_heldout_free(&ho);
-    free(input);
-    free(target);
-    free(aligned);
-    rnnamp_train_result_free(&res);
-    rnnamp_model_free(model);
-    rnnamp_dataset_free(&ds);
-    capture_signal_free(&sig);
-    capture_lv2_free(host);
-    return rc;
+    capture_job j = {.o = o};
+    rnnamp_dataset_init(&j.ds);
+    int rc = open_target(&j) || make_material(&j) || take_settings(&j) ||
+             train(&j) || evaluate(&j) || write_model(&j);
+    if (rc)
+        fprintf(stderr, PROG ": %s\n", j.err);
+    capture_job_free(&j);
+    return rc ? 1 : 0;
 }
 
 static int write_signal_mode(const options *o)
@@ -897,13 +692,13 @@ static int write_signal_mode(const options *o)
     char err[RNNAMP_ERR_LEN];
     capture_signal s;
     if (capture_signal_make(&s, o->rate, o->guitar_seconds, err, sizeof err)) {
-        fprintf(stderr, "rnnamp-capture: %s\n", err);
+        fprintf(stderr, PROG ": %s\n", err);
         return 1;
     }
     int rc = rnnamp_audio_write(o->write_signal, s.x, s.n, 1, o->rate, err,
                                 sizeof err);
     if (rc)
-        fprintf(stderr, "rnnamp-capture: %s\n", err);
+        fprintf(stderr, PROG ": %s\n", err);
     else
         printf("wrote %s: %.2f s at %d Hz, 32-bit float mono.\n"
                "impulses at %.3f s (every %.3f s), training material "
@@ -936,167 +731,231 @@ static const char *verify_clip_path(const options *o, const char *stored)
 }
 
 #define VERIFY_REL_TOL 0.05 /* stored vs recomputed ESR */
+#define TEST_CLIP      "capture signal test clip"
 
-/* --verify: recompute the held-out ESRs a capture stored in its model. */
-static int verify_mode(const options *o)
-{
+/* Everything one --verify run holds; freed by verify_job_free(). */
+typedef struct {
+    const options *o;
     char err[RNNAMP_ERR_LEN];
-    int rc = 2, checked = 0, bad = 0;
-    capture_lv2 *host = NULL;
-    capture_signal sig = {0};
-    capture_heldout ho = {0};
-    json_error_t je;
-    json_t *root = json_load_file(o->verify, JSON_REJECT_DUPLICATES, &je);
-    rnnamp_model *model = rnnamp_model_load(o->verify, err, sizeof err);
-    if (!model) {
-        fprintf(stderr, "rnnamp-capture: %s\n", err);
-        goto out;
-    }
-    json_t *cap = json_object_get(json_object_get(root, "metadata"), "capture");
-    json_t *heldout = json_object_get(cap, "heldout");
-    const char *plugin = json_string_value(json_object_get(cap, "plugin"));
-    json_t *settings = json_object_get(cap, "settings");
-    json_t *lat_j = json_object_get(cap, "latency_samples");
-    if (!json_is_array(heldout) || !plugin || !json_is_object(settings) ||
-        !json_is_integer(lat_j)) {
-        fprintf(stderr,
-                "rnnamp-capture: %s: no capture metadata (plugin, settings, "
-                "latency_samples, heldout): not a model made by "
-                "rnnamp-capture\n",
-                o->verify);
-        goto out;
-    }
-    int latency = (int)json_integer_value(lat_j);
-    int rate =
-        model->meta.sample_rate > 0 ? (int)model->meta.sample_rate : o->rate;
-    json_t *knob = json_object_get(cap, "knob1");
-    const char *ksym = json_string_value(json_object_get(knob, "symbol"));
-    double kmin = json_number_value(json_object_get(knob, "min"));
-    double kmax = json_number_value(json_object_get(knob, "max"));
+    json_t *root;
+    rnnamp_model *model;
+    /* the model's capture metadata (borrowed from root) */
+    json_t *heldout, *settings;
+    const char *plugin, *ksym;
+    double kmin, kmax;
+    int latency, rate;
+    capture_lv2 *host;
+    capture_signal sig;
+    capture_heldout ho;
+    const char *files[CAPTURE_MAX_CLIPS - 1];
+    int n_files, checked, bad;
+} verify_job;
 
-    host = capture_lv2_open(plugin, rate, o->load_bundle, err, sizeof err);
-    if (!host) {
-        fprintf(stderr, "rnnamp-capture: %s: %s\n", o->verify, err);
-        goto out;
+static void verify_job_free(verify_job *j)
+{
+    capture_heldout_free(&j->ho);
+    capture_signal_free(&j->sig);
+    capture_lv2_free(j->host);
+    rnnamp_model_free(j->model);
+    json_decref(j->root);
+}
+
+/* The model and its capture metadata. */
+static int verify_load(verify_job *j)
+{
+    const char *path = j->o->verify;
+    json_error_t je;
+    j->root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    j->model = rnnamp_model_load(path, j->err, sizeof j->err);
+    if (!j->model) {
+        fprintf(stderr, PROG ": %s\n", j->err);
+        return -1;
+    }
+    json_t *cap =
+        json_object_get(json_object_get(j->root, "metadata"), "capture");
+    j->heldout = json_object_get(cap, "heldout");
+    j->plugin = json_string_value(json_object_get(cap, "plugin"));
+    j->settings = json_object_get(cap, "settings");
+    json_t *lat = json_object_get(cap, "latency_samples");
+    if (!json_is_array(j->heldout) || !j->plugin ||
+        !json_is_object(j->settings) || !json_is_integer(lat)) {
+        fprintf(stderr,
+                PROG ": %s: no capture metadata (plugin, settings, "
+                     "latency_samples, heldout): not a model made by "
+                     "rnnamp-capture\n",
+                path);
+        return -1;
+    }
+    j->latency = (int)json_integer_value(lat);
+    j->rate = j->model->meta.sample_rate > 0 ? (int)j->model->meta.sample_rate
+                                             : j->o->rate;
+    json_t *knob = json_object_get(cap, "knob1");
+    j->ksym = json_string_value(json_object_get(knob, "symbol"));
+    j->kmin = json_number_value(json_object_get(knob, "min"));
+    j->kmax = json_number_value(json_object_get(knob, "max"));
+    return 0;
+}
+
+/* The captured plugin with the stored settings. */
+static int verify_open(verify_job *j)
+{
+    const char *path = j->o->verify;
+    j->host = capture_lv2_open(j->plugin, j->rate, j->o->load_bundle, j->err,
+                               sizeof j->err);
+    if (!j->host) {
+        fprintf(stderr, PROG ": %s: %s\n", path, j->err);
+        return -1;
     }
     const char *key;
     json_t *val;
-    json_object_foreach(settings, key, val)
+    json_object_foreach(j->settings, key, val)
     {
         if (!json_is_number(val) ||
-            capture_lv2_set(host, key, (float)json_number_value(val), err,
-                            sizeof err)) {
-            fprintf(stderr, "rnnamp-capture: %s: stored setting %s: %s\n",
-                    o->verify, key, json_is_number(val) ? err : "not a number");
-            goto out;
+            capture_lv2_set(j->host, key, (float)json_number_value(val), j->err,
+                            sizeof j->err)) {
+            fprintf(stderr, PROG ": %s: stored setting %s: %s\n", path, key,
+                    json_is_number(val) ? j->err : "not a number");
+            return -1;
         }
     }
-    /* the clips: the signal's test clip and every stored file we can read */
-    const char *files[CAPTURE_MAX_CLIPS - 1];
-    int n_files = 0;
+    return 0;
+}
+
+/* The held-out clips: the signal's test clip and every stored file that
+ * can be read. */
+static int verify_clips(verify_job *j)
+{
     size_t i;
     json_t *e;
-    json_array_foreach(heldout, i, e)
+    json_array_foreach(j->heldout, i, e)
     {
         const char *clip = json_string_value(json_object_get(e, "clip"));
-        if (!clip || !strcmp(clip, "capture signal test clip"))
+        if (!clip || !strcmp(clip, TEST_CLIP))
             continue;
-        const char *path = verify_clip_path(o, clip);
+        const char *path = verify_clip_path(j->o, clip);
         int seen = 0;
-        for (int k = 0; k < n_files; k++)
-            seen |= !strcmp(files[k], path);
+        for (int k = 0; k < j->n_files; k++)
+            seen |= !strcmp(j->files[k], path);
         if (seen)
             continue;
         FILE *f = fopen(path, "rb");
         if (!f) {
             fprintf(stderr,
-                    "rnnamp-capture: note: held-out clip %s not found: not "
-                    "checked (give it with --test-di)\n",
+                    PROG ": note: held-out clip %s not found: not checked "
+                         "(give it with --test-di)\n",
                     path);
             continue;
         }
         fclose(f);
-        if (n_files < CAPTURE_MAX_CLIPS - 1)
-            files[n_files++] = path;
+        if (j->n_files < CAPTURE_MAX_CLIPS - 1)
+            j->files[j->n_files++] = path;
     }
-    if (capture_signal_make(&sig, rate, 5.0, err, sizeof err) ||
-        capture_heldout_make(&ho, &sig, files, n_files, rate, err,
-                             sizeof err)) {
-        fprintf(stderr, "rnnamp-capture: %s\n", err);
-        goto out;
+    if (capture_signal_make(&j->sig, j->rate, 5.0, j->err, sizeof j->err) ||
+        capture_heldout_make(&j->ho, &j->sig, j->files, j->n_files, j->rate,
+                             j->err, sizeof j->err)) {
+        fprintf(stderr, PROG ": %s\n", j->err);
+        return -1;
     }
-    fprintf(stderr,
-            "rnnamp-capture: verifying %s against <%s> (%s), latency %d, "
-            "%d Hz\n",
-            o->verify, plugin, capture_lv2_name(host), latency, rate);
-    /* one plugin + model run per stored knob value */
-    double done_knobs[64];
+    return 0;
+}
+
+/* Compare the stored results at knob k with now[] (per held-out clip). */
+static void verify_compare(verify_job *j, double k, const double *now)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(j->heldout, i, f)
+    {
+        if (json_number_value(json_object_get(f, "knob")) != k)
+            continue;
+        const char *clip = json_string_value(json_object_get(f, "clip"));
+        double stored = json_number_value(json_object_get(f, "esr"));
+        const char *path = clip && strcmp(clip, TEST_CLIP)
+                               ? verify_clip_path(j->o, clip)
+                               : TEST_CLIP;
+        int c = -1;
+        for (int h = 0; h < j->ho.n_clips; h++)
+            if (!strcmp(j->ho.name[h], path))
+                c = h;
+        if (c < 0)
+            continue;
+        int ok = fabs(now[c] - stored) <= VERIFY_REL_TOL * stored + 1e-6;
+        j->checked++;
+        j->bad += !ok;
+        char kn[32] = "";
+        if (k >= 0.0)
+            snprintf(kn, sizeof kn, "knob %.3g ", k);
+        printf("%-4s %s%-48s stored ESR %.4g  now %.4g\n", ok ? "ok" : "FAIL",
+               kn, clip, stored, now[c]);
+    }
+}
+
+/* One plugin + model run at stored knob value k (< 0: not swept). */
+static int verify_knob(verify_job *j, double k)
+{
+    if (k >= 0.0 && j->ksym &&
+        capture_lv2_set(j->host, j->ksym,
+                        (float)(j->kmin + k * (j->kmax - j->kmin)), j->err,
+                        sizeof j->err)) {
+        fprintf(stderr, PROG ": %s: knob: %s\n", j->o->verify, j->err);
+        return -1;
+    }
+    double now[CAPTURE_MAX_CLIPS];
+    if (capture_heldout_eval(&j->ho, j->host, j->latency, j->model,
+                             k >= 0.0 ? (float)k : 0.5f, j->rate, now, j->err,
+                             sizeof j->err)) {
+        fprintf(stderr, PROG ": %s\n", j->err);
+        return -1;
+    }
+    verify_compare(j, k, now);
+    return 0;
+}
+
+/* Every distinct stored knob value once (at most 64). */
+static int verify_knobs(verify_job *j)
+{
+    double done[64];
     int n_done = 0;
-    json_array_foreach(heldout, i, e)
+    size_t i;
+    json_t *e;
+    json_array_foreach(j->heldout, i, e)
     {
         double k = json_number_value(json_object_get(e, "knob"));
         int seen = 0;
         for (int d = 0; d < n_done; d++)
-            seen |= done_knobs[d] == k;
+            seen |= done[d] == k;
         if (seen || n_done == 64)
             continue;
-        done_knobs[n_done++] = k;
-        if (k >= 0.0 && ksym &&
-            capture_lv2_set(host, ksym, (float)(kmin + k * (kmax - kmin)), err,
-                            sizeof err)) {
-            fprintf(stderr, "rnnamp-capture: %s: knob: %s\n", o->verify, err);
-            goto out;
-        }
-        double now[CAPTURE_MAX_CLIPS];
-        if (capture_heldout_eval(&ho, host, latency, model,
-                                 k >= 0.0 ? (float)k : 0.5f, rate, now, err,
-                                 sizeof err)) {
-            fprintf(stderr, "rnnamp-capture: %s\n", err);
-            goto out;
-        }
-        size_t j;
-        json_t *f;
-        json_array_foreach(heldout, j, f)
-        {
-            if (json_number_value(json_object_get(f, "knob")) != k)
-                continue;
-            const char *clip = json_string_value(json_object_get(f, "clip"));
-            double stored = json_number_value(json_object_get(f, "esr"));
-            const char *path = clip && strcmp(clip, "capture signal test clip")
-                                   ? verify_clip_path(o, clip)
-                                   : "capture signal test clip";
-            int c = -1;
-            for (int h = 0; h < ho.n_clips; h++)
-                if (!strcmp(ho.name[h], path))
-                    c = h;
-            if (c < 0)
-                continue;
-            int ok = fabs(now[c] - stored) <= VERIFY_REL_TOL * stored + 1e-6;
-            checked++;
-            bad += !ok;
-            char kn[32] = "";
-            if (k >= 0.0)
-                snprintf(kn, sizeof kn, "knob %.3g ", k);
-            printf("%-4s %s%-48s stored ESR %.4g  now %.4g\n",
-                   ok ? "ok" : "FAIL", kn, clip, stored, now[c]);
-        }
+        done[n_done++] = k;
+        if (verify_knob(j, k))
+            return -1;
     }
-    if (!checked) {
-        fprintf(stderr,
-                "rnnamp-capture: %s: no held-out ESR could be "
-                "checked\n",
+    return 0;
+}
+
+/* --verify: recompute the held-out ESRs a capture stored in its model.
+ * Exit 0 all reproduced, 1 some did not, 2 nothing could be checked. */
+static int verify_mode(const options *o)
+{
+    verify_job j = {.o = o};
+    int rc = 2;
+    if (verify_load(&j) || verify_open(&j) || verify_clips(&j))
+        goto out;
+    fprintf(stderr,
+            PROG ": verifying %s against <%s> (%s), latency %d, %d Hz\n",
+            o->verify, j.plugin, capture_lv2_name(j.host), j.latency, j.rate);
+    if (verify_knobs(&j))
+        goto out;
+    if (!j.checked) {
+        fprintf(stderr, PROG ": %s: no held-out ESR could be checked\n",
                 o->verify);
         goto out;
     }
     printf("%s: %d of %d held-out ESRs reproduced (within %.0f %%)\n",
-           o->verify, checked - bad, checked, 100.0 * VERIFY_REL_TOL);
-    rc = bad ? 1 : 0;
+           o->verify, j.checked - j.bad, j.checked, 100.0 * VERIFY_REL_TOL);
+    rc = j.bad ? 1 : 0;
 out:
-    capture_heldout_free(&ho);
-    capture_signal_free(&sig);
-    capture_lv2_free(host);
-    rnnamp_model_free(model);
-    json_decref(root);
+    verify_job_free(&j);
     return rc;
 }
 

@@ -1,8 +1,8 @@
 /* rnnamp-train: train an RNN amp/filter model from DI/target recordings.
  * See docs/training.md and `rnnamp-train --help`. */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include <cblas.h>
 
 #include "atomic_write.h"
+#include "cli.h"
 #include "dataset.h"
 #include "engine.h"
 #include "lv2_preset.h"
@@ -20,6 +21,8 @@
 #include "model_io.h"
 #include "plot.h"
 #include "trainer.h"
+
+#define PROG "rnnamp-train"
 
 static volatile sig_atomic_t g_stop; /* set by SIGINT; owned by main */
 
@@ -87,15 +90,15 @@ static int parse_knobs(const char *s, pair_arg *p, const char *what)
         if (e == s || errno || !(v >= 0 && v <= 1) ||
             p->n_knobs == RNNAMP_MAX_KNOBS) {
             fprintf(stderr,
-                    "rnnamp-train: %s: knob values must be 1 to %d numbers "
-                    "between 0 and 1, separated by commas\n",
+                    PROG ": %s: knob values must be 1 to %d numbers "
+                         "between 0 and 1, separated by commas\n",
                     what, RNNAMP_MAX_KNOBS);
             return -1;
         }
         p->knobs[p->n_knobs++] = (float)v;
         s = *e == ',' ? e + 1 : e;
         if (*e && *e != ',') {
-            fprintf(stderr, "rnnamp-train: %s: unexpected \"%s\"\n", what, e);
+            fprintf(stderr, PROG ": %s: unexpected \"%s\"\n", what, e);
             return -1;
         }
     }
@@ -110,8 +113,8 @@ static int parse_pair(const char *arg, pair_arg *p)
         (size_t)(c1 - arg) >= sizeof p->in ||
         (size_t)(c2 - c1 - 1) >= sizeof p->tgt) {
         fprintf(stderr,
-                "rnnamp-train: --pair %s: expected DI.wav:TARGET.wav:KNOB"
-                "[,KNOB2]\n",
+                PROG ": --pair %s: expected DI.wav:TARGET.wav:KNOB"
+                     "[,KNOB2]\n",
                 arg);
         return -1;
     }
@@ -128,8 +131,8 @@ static int read_pair_list(const char *path, pair_arg *pairs, int *n)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
-        fprintf(stderr, "rnnamp-train: --knob-pairs %s: cannot open: %s\n",
-                path, strerror(errno));
+        fprintf(stderr, PROG ": --knob-pairs %s: cannot open: %s\n", path,
+                strerror(errno));
         return -1;
     }
     char line[4600];
@@ -147,8 +150,8 @@ static int read_pair_list(const char *path, pair_arg *pairs, int *n)
             continue;
         if (k < 3) {
             fprintf(stderr,
-                    "rnnamp-train: --knob-pairs %s line %d: expected "
-                    "\"DI TARGET K1 [K2]\"\n",
+                    PROG ": --knob-pairs %s line %d: expected "
+                         "\"DI TARGET K1 [K2]\"\n",
                     path, ln);
             fclose(f);
             return -1;
@@ -221,7 +224,7 @@ static int log_line(progress_ctx *pc, const char *line)
     char err[RNNAMP_ERR_LEN] = "out of memory";
     if (log_append(pc, line) != 0 ||
         rnnamp_write_file_atomic(pc->log, pc->buf, pc->len, err, sizeof err)) {
-        fprintf(stderr, "rnnamp-train: --log %s: %s\n", pc->log, err);
+        fprintf(stderr, PROG ": --log %s: %s\n", pc->log, err);
         pc->log_failed = 1;
         return -1;
     }
@@ -278,41 +281,48 @@ static int on_bench_progress(const rnnamp_train_progress *p, void *user)
     return 0;
 }
 
-/* Synthetic pair for --bench: noise through a soft clipper and a 1-pole
- * low-pass. */
-static int bench(rnnamp_train_config *cfg, int secs)
+/* Synthetic pair for --bench: secs of noise through a soft clipper and a
+ * 1-pole low-pass, at 48 kHz, unaligned. Returns 0, or -1 (message
+ * printed). */
+static int bench_data(rnnamp_dataset *d, int secs)
 {
     int rate = 48000;
     size_t n = (size_t)secs * rate;
     float *x = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float));
-    if (!x || !y) {
-        free(x);
-        free(y);
-        return 1;
+    char err[RNNAMP_ERR_LEN] = "out of memory";
+    int rc = -1;
+    if (x && y) {
+        uint32_t s = 1;
+        float lp = 0;
+        for (size_t i = 0; i < n; i++) {
+            s = s * 1664525u + 1013904223u;
+            x[i] = 0.5f * ((float)(s >> 8) / 8388608.0f - 1.0f);
+            lp += 0.2f * (tanhf(3.0f * x[i]) - lp);
+            y[i] = lp;
+        }
+        rnnamp_dataset_opts unaligned;
+        rnnamp_dataset_opts_default(&unaligned);
+        unaligned.align = 0;
+        rc = rnnamp_dataset_add_buffers(d, "bench", x, y, n, n, rate, NULL, 0,
+                                        &unaligned, err, sizeof err);
     }
-    uint32_t s = 1;
-    float lp = 0;
-    for (size_t i = 0; i < n; i++) {
-        s = s * 1664525u + 1013904223u;
-        x[i] = 0.5f * ((float)(s >> 8) / 8388608.0f - 1.0f);
-        lp += 0.2f * (tanhf(3.0f * x[i]) - lp);
-        y[i] = lp;
-    }
-    rnnamp_dataset d;
-    rnnamp_dataset_init(&d);
-    rnnamp_dataset_opts o;
-    rnnamp_dataset_opts_default(&o);
-    o.align = 0;
-    char err[RNNAMP_ERR_LEN];
-    if (rnnamp_dataset_add_buffers(&d, "bench", x, y, n, n, rate, NULL, 0, &o,
-                                   err, sizeof err) != 0) {
-        fprintf(stderr, "rnnamp-train: %s\n", err);
-        free(x);
-        free(y);
-        return 1;
-    }
+    if (rc)
+        fprintf(stderr, PROG ": %s\n", err);
     free(x);
     free(y);
+    return rc;
+}
+
+/* --bench: training throughput on bench_data(). */
+static int bench(rnnamp_train_config *cfg, int secs)
+{
+    rnnamp_dataset d;
+    rnnamp_dataset_init(&d);
+    if (bench_data(&d, secs)) {
+        rnnamp_dataset_free(&d);
+        return 1;
+    }
+    char err[RNNAMP_ERR_LEN];
     cfg->epochs = 1;
     cfg->minutes = 0;
     rnnamp_model *m = NULL;
@@ -335,7 +345,7 @@ static int bench(rnnamp_train_config *cfg, int secs)
                               err, sizeof err);
     clock_gettime(CLOCK_MONOTONIC, &b);
     if (rc != 0) {
-        fprintf(stderr, "rnnamp-train: %s\n", err);
+        fprintf(stderr, PROG ": %s\n", err);
         rnnamp_dataset_free(&d);
         return 1;
     }
@@ -367,368 +377,223 @@ static void path_with_ext(const char *out, const char *ext, char *buf, size_t n)
     snprintf(buf, n, "%.*s%s", (int)stem, out, ext);
 }
 
-enum {
-    O_INPUT = 256,
-    O_TARGET,
-    O_ARCH,
-    O_HIDDEN,
-    O_LAYERS,
-    O_SKIP,
-    O_EPOCHS,
-    O_MINUTES,
-    O_SEED,
-    O_LV2,
-    O_RESUME,
-    O_CHANNEL,
-    O_REGIONS,
-    O_THREADS,
-    O_BATCH,
-    O_SEGMENT,
-    O_LR,
-    O_KNOBPAIRS,
-    O_PAIR,
-    O_BENCH,
-    O_CKEVERY,
-    O_TBPTT,
-    O_WARMUP,
-    O_AW,
-    O_NOALIGN,
-    O_NAME,
-    O_LOG,
-    O_BENCHSECS,
-    O_PATIENCE,
-    O_EARLYSTOP
+/* Everything the command line sets. */
+typedef struct {
+    rnnamp_train_config cfg;
+    rnnamp_dataset_opts dopt;
+    const char *input, *target, *out, *lv2, *name, *log;
+    pair_arg *pairs; /* RNNAMP_MAX_PAIRS */
+    int n_pairs;
+    int segment_set, do_bench, bench_secs, channel, channel_set, no_align;
+} train_args;
+
+#define OFF(f)   offsetof(train_args, f)
+#define GIVEN(f) CLI_GIVEN(train_args, f)
+
+static const cli_option option_table[] = {
+    {"input", 0, CLI_STRING, 0, 0, OFF(input), 0},
+    {"target", 0, CLI_STRING, 0, 0, OFF(target), 0},
+    {"output", 'o', CLI_STRING, 0, 0, OFF(out), 0},
+    {"arch", 0, CLI_ARCH, 0, 0, OFF(cfg.arch), 0},
+    {"hidden", 0, CLI_INT, 1, RNNAMP_MAX_HIDDEN, OFF(cfg.hidden), 0},
+    {"layers", 0, CLI_INT, 1, RNNAMP_MAX_LAYERS - 1, OFF(cfg.layers), 0},
+    {"skip", 0, CLI_FLAG, 0, 0, OFF(cfg.skip), 0},
+    {"epochs", 0, CLI_CALL, 0, 0, 0, 0},
+    {"minutes", 0, CLI_DOUBLE, 0.01, 1e6, OFF(cfg.minutes), 0},
+    {"seed", 0, CLI_U64, 0, 2147483647, OFF(cfg.seed), 0},
+    {"lv2-bundle", 0, CLI_STRING, 0, 0, OFF(lv2), 0},
+    {"resume", 0, CLI_FLAG, 0, 0, OFF(cfg.resume), 0},
+    {"channel", 0, CLI_INT, 1, 64, OFF(channel), GIVEN(channel_set)},
+    {"regions", 0, CLI_STRING, 0, 0, OFF(dopt.regions), 0},
+    {"threads", 0, CLI_INT, 1, 64, OFF(cfg.threads), 0},
+    {"batch", 0, CLI_INT, 1, 4096, OFF(cfg.batch), 0},
+    {"segment", 0, CLI_INT, 1, 1 << 22, OFF(cfg.segment), GIVEN(segment_set)},
+    {"lr", 0, CLI_DOUBLE, 1e-7, 0.5, OFF(cfg.lr), 0},
+    {"knob-pairs", 0, CLI_CALL, 0, 0, 0, 0},
+    {"pair", 0, CLI_CALL, 0, 0, 0, 0},
+    {"bench", 0, CLI_FLAG, 0, 0, OFF(do_bench), 0},
+    {"bench-seconds", 0, CLI_INT, 5, 3600, OFF(bench_secs), 0},
+    {"checkpoint-every", 0, CLI_DOUBLE, 1, 1e7, OFF(cfg.checkpoint_every), 0},
+    {"tbptt", 0, CLI_INT, 1, 65536, OFF(cfg.tbptt), 0},
+    {"warmup", 0, CLI_INT, 0, 1 << 20, OFF(cfg.warmup), 0},
+    {"a-weighting", 0, CLI_FLAG, 0, 0, OFF(cfg.a_weighting), 0},
+    {"no-align", 0, CLI_FLAG, 0, 0, OFF(no_align), 0},
+    {"name", 0, CLI_STRING, 0, 0, OFF(name), 0},
+    {"log", 0, CLI_STRING, 0, 0, OFF(log), 0},
+    {"patience", 0, CLI_INT, 1, 100000, OFF(cfg.plateau_patience), 0},
+    {"early-stop", 0, CLI_INT, 1, 1000000, OFF(cfg.early_stop), 0},
+    {NULL, 0, CLI_FLAG, 0, 0, 0, 0},
 };
 
-static int parse_int(const char *opt, const char *v, int lo, int hi, int *out)
+/* --epochs (also ends the time budget), --pair and --knob-pairs. */
+static int on_option(void *dst, const cli_option *opt, const char *arg,
+                     int argc, char **argv)
 {
-    char *e;
-    errno = 0;
-    long x = strtol(v, &e, 10);
-    if (e == v || *e || errno || x < lo || x > hi) {
-        fprintf(stderr,
-                "rnnamp-train: %s %s: must be a whole number from %d "
-                "to %d\n",
-                opt, v, lo, hi);
+    (void)argc;
+    (void)argv;
+    train_args *a = dst;
+    if (!strcmp(opt->name, "epochs")) {
+        if (cli_int(PROG, "--epochs", arg, 1, 1000000, &a->cfg.epochs))
+            return -1;
+        a->cfg.minutes = 0;
+        return 0;
+    }
+    if (!strcmp(opt->name, "knob-pairs"))
+        return read_pair_list(arg, a->pairs, &a->n_pairs);
+    if (a->n_pairs == RNNAMP_MAX_PAIRS) {
+        fprintf(stderr, PROG ": at most %d pairs\n", RNNAMP_MAX_PAIRS);
         return -1;
     }
-    *out = (int)x;
+    if (parse_pair(arg, &a->pairs[a->n_pairs]))
+        return -1;
+    a->n_pairs++;
     return 0;
 }
 
-static int parse_double(const char *opt, const char *v, double lo, double hi,
-                        double *out)
+/* The segment length when --segment is not given: the trainer's default
+ * for rate, in whole --tbptt chunks. */
+static void default_segment(train_args *a, int rate)
 {
-    char *e;
-    errno = 0;
-    double x = strtod(v, &e);
-    if (e == v || *e || errno || !(x >= lo && x <= hi)) {
-        fprintf(stderr,
-                "rnnamp-train: %s %s: must be a number from %g to "
-                "%g\n",
-                opt, v, lo, hi);
+    if (a->segment_set)
+        return;
+    rnnamp_train_config t;
+    rnnamp_train_config_default(&t, rate);
+    a->cfg.segment = a->cfg.tbptt * (t.segment / t.tbptt);
+}
+
+/* The data options must make one complete request. */
+static int check_args(const train_args *a)
+{
+    if ((a->input || a->target) && a->n_pairs) {
+        fprintf(stderr, PROG ": use either --input/--target or "
+                             "--pair/--knob-pairs, not both\n");
         return -1;
     }
-    *out = x;
+    if (!a->n_pairs && (!a->input || !a->target)) {
+        fprintf(stderr, PROG ": %s is missing (see --help)\n",
+                !a->input ? "--input" : "--target");
+        return -1;
+    }
+    if (!a->out) {
+        fprintf(stderr, PROG ": -o MODEL.json is missing\n");
+        return -1;
+    }
     return 0;
 }
 
-int main(int argc, char **argv)
+/* Returns 0 ok, 1 help printed, -1 error. */
+static int parse_args(int argc, char **argv, train_args *a)
 {
-    static const struct option lo[] = {{"input", 1, 0, O_INPUT},
-                                       {"target", 1, 0, O_TARGET},
-                                       {"output", 1, 0, 'o'},
-                                       {"arch", 1, 0, O_ARCH},
-                                       {"hidden", 1, 0, O_HIDDEN},
-                                       {"layers", 1, 0, O_LAYERS},
-                                       {"skip", 0, 0, O_SKIP},
-                                       {"epochs", 1, 0, O_EPOCHS},
-                                       {"minutes", 1, 0, O_MINUTES},
-                                       {"seed", 1, 0, O_SEED},
-                                       {"lv2-bundle", 1, 0, O_LV2},
-                                       {"resume", 0, 0, O_RESUME},
-                                       {"channel", 1, 0, O_CHANNEL},
-                                       {"regions", 1, 0, O_REGIONS},
-                                       {"threads", 1, 0, O_THREADS},
-                                       {"batch", 1, 0, O_BATCH},
-                                       {"segment", 1, 0, O_SEGMENT},
-                                       {"lr", 1, 0, O_LR},
-                                       {"knob-pairs", 1, 0, O_KNOBPAIRS},
-                                       {"pair", 1, 0, O_PAIR},
-                                       {"bench", 0, 0, O_BENCH},
-                                       {"bench-seconds", 1, 0, O_BENCHSECS},
-                                       {"checkpoint-every", 1, 0, O_CKEVERY},
-                                       {"tbptt", 1, 0, O_TBPTT},
-                                       {"warmup", 1, 0, O_WARMUP},
-                                       {"a-weighting", 0, 0, O_AW},
-                                       {"no-align", 0, 0, O_NOALIGN},
-                                       {"name", 1, 0, O_NAME},
-                                       {"log", 1, 0, O_LOG},
-                                       {"patience", 1, 0, O_PATIENCE},
-                                       {"early-stop", 1, 0, O_EARLYSTOP},
-                                       {"help", 0, 0, 'h'},
-                                       {0, 0, 0, 0}};
-    rnnamp_train_config cfg;
-    rnnamp_train_config_default(&cfg, 48000);
-    int segment_set = 0, do_bench = 0, bench_secs = 60;
-    const char *input = NULL, *target = NULL, *out = NULL, *lv2 = NULL;
-    const char *name = NULL, *log = NULL;
-    static pair_arg pairs[RNNAMP_MAX_PAIRS];
-    int n_pairs = 0;
-    rnnamp_dataset_opts dopt;
-    rnnamp_dataset_opts_default(&dopt);
-    dopt.msg = on_msg;
-    int c, iv;
-    double dv;
-    while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
-        switch (c) {
-        case O_INPUT: input = optarg; break;
-        case O_TARGET: target = optarg; break;
-        case 'o': out = optarg; break;
-        case O_ARCH:
-            if (!strcmp(optarg, "lstm"))
-                cfg.arch = RNNAMP_LSTM;
-            else if (!strcmp(optarg, "gru"))
-                cfg.arch = RNNAMP_GRU;
-            else if (!strcmp(optarg, "rnn"))
-                cfg.arch = RNNAMP_RNN;
-            else {
-                fprintf(stderr,
-                        "rnnamp-train: --arch %s: must be lstm, gru "
-                        "or rnn\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case O_HIDDEN:
-            if (parse_int("--hidden", optarg, 1, RNNAMP_MAX_HIDDEN,
-                          &cfg.hidden))
-                return 2;
-            break;
-        case O_LAYERS:
-            if (parse_int("--layers", optarg, 1, RNNAMP_MAX_LAYERS - 1,
-                          &cfg.layers))
-                return 2;
-            break;
-        case O_SKIP: cfg.skip = 1; break;
-        case O_EPOCHS:
-            if (parse_int("--epochs", optarg, 1, 1000000, &cfg.epochs))
-                return 2;
-            cfg.minutes = 0;
-            break;
-        case O_MINUTES:
-            if (parse_double("--minutes", optarg, 0.01, 1e6, &cfg.minutes))
-                return 2;
-            break;
-        case O_SEED:
-            if (parse_int("--seed", optarg, 0, 2147483647, &iv))
-                return 2;
-            cfg.seed = (uint64_t)iv;
-            break;
-        case O_LV2: lv2 = optarg; break;
-        case O_RESUME: cfg.resume = 1; break;
-        case O_CHANNEL:
-            if (parse_int("--channel", optarg, 1, 64, &iv))
-                return 2;
-            dopt.channel = iv - 1;
-            break;
-        case O_REGIONS: dopt.regions = optarg; break;
-        case O_THREADS:
-            if (parse_int("--threads", optarg, 1, 64, &cfg.threads))
-                return 2;
-            break;
-        case O_BATCH:
-            if (parse_int("--batch", optarg, 1, 4096, &cfg.batch))
-                return 2;
-            break;
-        case O_SEGMENT:
-            if (parse_int("--segment", optarg, 1, 1 << 22, &cfg.segment))
-                return 2;
-            segment_set = 1;
-            break;
-        case O_TBPTT:
-            if (parse_int("--tbptt", optarg, 1, 65536, &cfg.tbptt))
-                return 2;
-            break;
-        case O_WARMUP:
-            if (parse_int("--warmup", optarg, 0, 1 << 20, &cfg.warmup))
-                return 2;
-            break;
-        case O_LR:
-            if (parse_double("--lr", optarg, 1e-7, 0.5, &cfg.lr))
-                return 2;
-            break;
-        case O_PATIENCE:
-            if (parse_int("--patience", optarg, 1, 100000,
-                          &cfg.plateau_patience))
-                return 2;
-            break;
-        case O_EARLYSTOP:
-            if (parse_int("--early-stop", optarg, 1, 1000000, &cfg.early_stop))
-                return 2;
-            break;
-        case O_CKEVERY:
-            if (parse_double("--checkpoint-every", optarg, 1, 1e7, &dv))
-                return 2;
-            cfg.checkpoint_every = dv;
-            break;
-        case O_KNOBPAIRS:
-            if (read_pair_list(optarg, pairs, &n_pairs))
-                return 2;
-            break;
-        case O_PAIR:
-            if (n_pairs == RNNAMP_MAX_PAIRS) {
-                fprintf(stderr, "rnnamp-train: at most %d pairs\n",
-                        RNNAMP_MAX_PAIRS);
-                return 2;
-            }
-            if (parse_pair(optarg, &pairs[n_pairs]))
-                return 2;
-            n_pairs++;
-            break;
-        case O_BENCH: do_bench = 1; break;
-        case O_BENCHSECS:
-            if (parse_int("--bench-seconds", optarg, 5, 3600, &bench_secs))
-                return 2;
-            break;
-        case O_AW: cfg.a_weighting = 1; break;
-        case O_NOALIGN: dopt.align = 0; break;
-        case O_NAME: name = optarg; break;
-        case O_LOG: log = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "rnnamp-train: unexpected argument \"%s\"\n",
-                argv[optind]);
-        return 2;
-    }
-    if (do_bench) {
-        if (!segment_set) {
-            rnnamp_train_config t;
-            rnnamp_train_config_default(&t, 48000);
-            cfg.segment = cfg.tbptt * (t.segment / t.tbptt);
-        }
-        return bench(&cfg, bench_secs);
-    }
-    if ((input || target) && n_pairs) {
-        fprintf(stderr, "rnnamp-train: use either --input/--target or "
-                        "--pair/--knob-pairs, not both\n");
-        return 2;
-    }
-    if (!n_pairs && (!input || !target)) {
-        fprintf(stderr, "rnnamp-train: %s is missing (see --help)\n",
-                !input ? "--input" : "--target");
-        return 2;
-    }
-    if (!out) {
-        fprintf(stderr, "rnnamp-train: -o MODEL.json is missing\n");
-        return 2;
-    }
+    rnnamp_train_config_default(&a->cfg, 48000);
+    rnnamp_dataset_opts_default(&a->dopt);
+    a->dopt.msg = on_msg;
+    a->bench_secs = 60;
+    int r = cli_parse(PROG, option_table, a, on_option, argc, argv);
+    if (r > 0)
+        usage(stdout);
+    if (r)
+        return r;
+    if (cli_no_more_args(PROG, argc, argv))
+        return -1;
+    if (a->channel_set)
+        a->dopt.channel = a->channel - 1;
+    if (a->no_align)
+        a->dopt.align = 0;
+    return a->do_bench ? 0 : check_args(a);
+}
+
+/* The training pairs: --input/--target, or every --pair. */
+static int load_data(const train_args *a, rnnamp_dataset *d)
+{
     char err[RNNAMP_ERR_LEN];
-    rnnamp_dataset d;
-    rnnamp_dataset_init(&d);
-    if (!n_pairs) {
-        if (rnnamp_dataset_add_files(&d, input, target, NULL, 0, &dopt, err,
-                                     sizeof err)) {
-            fprintf(stderr, "rnnamp-train: %s\n", err);
-            rnnamp_dataset_free(&d);
-            return 1;
-        }
-    }
-    for (int i = 0; i < n_pairs; i++)
-        if (rnnamp_dataset_add_files(&d, pairs[i].in, pairs[i].tgt,
-                                     pairs[i].knobs, pairs[i].n_knobs, &dopt,
-                                     err, sizeof err)) {
-            fprintf(stderr, "rnnamp-train: %s\n", err);
-            rnnamp_dataset_free(&d);
-            return 1;
-        }
-    if (!segment_set) {
-        rnnamp_train_config t;
-        rnnamp_train_config_default(&t, d.rate);
-        cfg.segment = cfg.tbptt * (t.segment / t.tbptt);
-    }
-    if (rnnamp_train_config_check(&cfg, err, sizeof err)) {
-        fprintf(stderr, "rnnamp-train: %s\n", err);
-        rnnamp_dataset_free(&d);
-        return 2;
-    }
-    char ckpt[4200], png[4200];
-    path_with_ext(out, ".ckpt", ckpt, sizeof ckpt);
-    path_with_ext(out, ".png", png, sizeof png);
-    cfg.checkpoint_path = ckpt;
-    cfg.stop = &g_stop;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sigaction(SIGINT, &sa, NULL);
+    int rc = 0;
+    if (!a->n_pairs)
+        rc = rnnamp_dataset_add_files(d, a->input, a->target, NULL, 0, &a->dopt,
+                                      err, sizeof err);
+    for (int i = 0; i < a->n_pairs && !rc; i++)
+        rc = rnnamp_dataset_add_files(d, a->pairs[i].in, a->pairs[i].tgt,
+                                      a->pairs[i].knobs, a->pairs[i].n_knobs,
+                                      &a->dopt, err, sizeof err);
+    if (rc)
+        fprintf(stderr, PROG ": %s\n", err);
+    return rc;
+}
 
+/* Train on d. Returns 0, 1 (training failed) or 2 (--log unwritable). */
+static int run_training(const train_args *a, const rnnamp_dataset *d,
+                        progress_ctx *pc, rnnamp_model **m,
+                        rnnamp_train_result *r)
+{
     fprintf(
         stderr,
         "training %s-%d x%d%s on %.1f s (validation %.1f s, test %.1f "
         "s) at %d Hz, %d pair(s), %d knob(s); Ctrl-C stops and saves\n",
-        rnnamp_layer_type_name(cfg.arch), cfg.hidden, cfg.layers,
-        cfg.skip ? " + skip" : "",
-        (double)rnnamp_dataset_split_samples(&d, RNNAMP_SPLIT_TRAIN) / d.rate,
-        (double)rnnamp_dataset_split_samples(&d, RNNAMP_SPLIT_VAL) / d.rate,
-        (double)rnnamp_dataset_split_samples(&d, RNNAMP_SPLIT_TEST) / d.rate,
-        d.rate, d.n_pairs, d.n_knobs);
-    progress_ctx pc = {.tty = isatty(2), .log = log};
+        rnnamp_layer_type_name(a->cfg.arch), a->cfg.hidden, a->cfg.layers,
+        a->cfg.skip ? " + skip" : "",
+        (double)rnnamp_dataset_split_samples(d, RNNAMP_SPLIT_TRAIN) / d->rate,
+        (double)rnnamp_dataset_split_samples(d, RNNAMP_SPLIT_VAL) / d->rate,
+        (double)rnnamp_dataset_split_samples(d, RNNAMP_SPLIT_TEST) / d->rate,
+        d->rate, d->n_pairs, d->n_knobs);
     for (int k = 0; k < 3; k++)
-        pc.t_mark[k] = -1.0;
-    if (log_line(&pc, "epoch,seconds,train_loss,val_esr,best_val_esr,lr,"
-                      "samples_per_s\n") != 0) {
-        free(pc.buf);
-        rnnamp_dataset_free(&d);
+        pc->t_mark[k] = -1.0;
+    if (log_line(pc, "epoch,seconds,train_loss,val_esr,best_val_esr,lr,"
+                     "samples_per_s\n") != 0)
         return 2;
-    }
-    rnnamp_model *m = NULL;
-    rnnamp_train_result r;
-    if (rnnamp_train_run(&cfg, &d, on_progress, &pc, &m, &r, err, sizeof err)) {
-        fprintf(stderr, "\nrnnamp-train: %s\n", err);
-        free(pc.buf);
-        rnnamp_dataset_free(&d);
+    char err[RNNAMP_ERR_LEN];
+    if (rnnamp_train_run(&a->cfg, d, on_progress, pc, m, r, err, sizeof err)) {
+        fprintf(stderr, "\n" PROG ": %s\n", err);
         return 1;
     }
-    free(pc.buf);
-    if (pc.tty)
+    if (pc->tty)
         fputc('\n', stderr);
+    return 0;
+}
 
-    /* self-test batch: 2048 samples of the test (else validation) audio of
-     * the first pair, run through the real-time engine */
-    const rnnamp_pair *p0 = &d.pairs[0];
+/* The model's self-test batch: up to 2048 samples of the test (else
+ * validation) audio of the first pair, run through the real-time engine;
+ * the engine's output goes to out[0..*nb) for the plot. */
+static int self_test(rnnamp_model *m, const rnnamp_pair *p0, float *out,
+                     size_t *nb)
+{
     rnnamp_span sp = p0->n_spans[RNNAMP_SPLIT_TEST]
                          ? p0->spans[RNNAMP_SPLIT_TEST][0]
                          : p0->spans[RNNAMP_SPLIT_VAL][0];
-    size_t nb = 2048;
-    if (sp.end - sp.start < nb)
-        nb = sp.end - sp.start;
-    int ni = m->n_inputs;
-    float *bin = malloc(nb * (size_t)ni * sizeof(float));
-    float *bx = malloc(nb * sizeof(float)), *bout = malloc(nb * sizeof(float));
-    int rc = 1;
+    if (sp.end - sp.start < *nb)
+        *nb = sp.end - sp.start;
+    size_t n = *nb, ni = (size_t)m->n_inputs;
+    char err[RNNAMP_ERR_LEN];
+    float *bin = malloc(n * ni * sizeof(float));
+    const float *bx = p0->input + sp.start;
     rnnamp_engine *e = rnnamp_engine_new(m, NULL, err, sizeof err);
-    if (!bin || !bx || !bout || !e) {
-        fprintf(stderr, "rnnamp-train: cannot run the trained model: %s\n",
+    int rc = -1;
+    if (!bin || !e) {
+        fprintf(stderr, PROG ": cannot run the trained model: %s\n",
                 e ? "out of memory" : err);
         goto out;
     }
-    for (size_t i = 0; i < nb; i++) {
-        bx[i] = p0->input[sp.start + i];
+    for (size_t i = 0; i < n; i++) {
         bin[i * ni] = bx[i];
-        for (int k = 1; k < ni; k++)
+        for (size_t k = 1; k < ni; k++)
             bin[i * ni + k] = p0->knobs[k - 1];
     }
-    rnnamp_engine_process(e, bx, bout, (uint32_t)nb, ni > 1 ? p0->knobs : NULL);
-    rnnamp_model_set_batch(m, bin, bout, nb);
-    snprintf(m->meta.name, sizeof m->meta.name, "%s",
-             name ? name : "rnnamp-train model");
-    char meta[2048], date[64];
+    rnnamp_engine_process(e, bx, out, (uint32_t)n, ni > 1 ? p0->knobs : NULL);
+    rnnamp_model_set_batch(m, bin, out, n);
+    rc = 0;
+out:
+    rnnamp_engine_free(e);
+    free(bin);
+    return rc;
+}
+
+/* The metadata stored in the model. */
+static void train_meta(char *meta, size_t len, const rnnamp_train_config *c,
+                       const rnnamp_train_result *r, const rnnamp_dataset *d)
+{
+    char date[64];
     time_t now = time(NULL);
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    snprintf(meta, sizeof meta,
+    const rnnamp_pair *p0 = &d->pairs[0];
+    snprintf(meta, len,
              "{\"trainer\": \"rnnamp-train\", \"date\": \"%s\", "
              "\"arch\": \"%s\", \"hidden\": %d, \"layers\": %d, "
              "\"skip\": %d, \"epochs\": %d, \"best_epoch\": %d, "
@@ -736,57 +601,130 @@ int main(int argc, char **argv)
              "\"batch\": %d, \"segment\": %d, \"tbptt\": %d, "
              "\"lr\": %g, \"latency_samples\": %d, "
              "\"polarity_inverted\": %s, \"knobs\": %d}",
-             date, rnnamp_layer_type_name(cfg.arch), cfg.hidden, cfg.layers,
-             cfg.skip, r.epochs_run, r.best_epoch + 1, r.val_esr, r.test_esr,
-             (unsigned long long)cfg.seed, cfg.batch, cfg.segment, cfg.tbptt,
-             cfg.lr, p0->latency, p0->inverted ? "true" : "false", d.n_knobs);
-    if (rnnamp_model_save_aidax(m, out, meta, err, sizeof err)) {
-        fprintf(stderr, "rnnamp-train: %s\n", err);
-        goto out;
-    }
-    /* plot: first 2048 samples of the self-test clip */
-    char perr[RNNAMP_ERR_LEN];
-    int plot_ok = rnnamp_plot_write(png, r.train_loss, r.val_hist, r.n_epochs,
-                                    p0->target + sp.start, bout, nb, r.test_esr,
-                                    perr, sizeof perr) == 0;
-    if (!plot_ok)
-        fprintf(stderr, "warning: %s\n", perr);
-    if (lv2 && rnnamp_lv2_preset_write(lv2, name ? name : m->meta.name, out,
-                                       err, sizeof err)) {
-        fprintf(stderr, "rnnamp-train: %s\n", err);
-        goto out;
-    }
+             date, rnnamp_layer_type_name(c->arch), c->hidden, c->layers,
+             c->skip, r->epochs_run, r->best_epoch + 1, r->val_esr, r->test_esr,
+             (unsigned long long)c->seed, c->batch, c->segment, c->tbptt, c->lr,
+             p0->latency, p0->inverted ? "true" : "false", d->n_knobs);
+}
+
+/* What happened and what was written. */
+static void report(const train_args *a, const rnnamp_train_result *r,
+                   const progress_ctx *pc, const char *png, int plot_ok,
+                   const char *ckpt)
+{
     static const char *why[] = {"all epochs done", "time budget used",
                                 "no improvement (early stop)", "interrupted",
                                 "learning rate exhausted"};
     printf("stopped: %s after %d epoch(s), %.0f s; best validation ESR "
            "%.4g (epoch %d)\n",
-           why[r.stop], r.epochs_run, r.seconds, r.val_esr, r.best_epoch + 1);
-    printf("test ESR %.4g: %s\n", r.test_esr, rnnamp_esr_grade(r.test_esr));
+           why[r->stop], r->epochs_run, r->seconds, r->val_esr,
+           r->best_epoch + 1);
+    printf("test ESR %.4g: %s\n", r->test_esr, rnnamp_esr_grade(r->test_esr));
     printf("time to validation ESR");
     for (int k = 0; k < 3; k++) {
         char tm[32];
-        fmt_time(pc.t_mark[k], tm, sizeof tm);
-        if (pc.t_mark[k] >= 0)
+        fmt_time(pc->t_mark[k], tm, sizeof tm);
+        if (pc->t_mark[k] >= 0)
             printf("%s %g%%: %s (%.1f s, epoch %d)", k ? "," : "",
-                   esr_marks[k] * 100, tm, pc.t_mark[k], pc.mark_epoch[k]);
+                   esr_marks[k] * 100, tm, pc->t_mark[k], pc->mark_epoch[k]);
         else
             printf("%s %g%%: not reached", k ? "," : "", esr_marks[k] * 100);
     }
     printf("\n");
-    printf("wrote %s%s%s%s%s\n", out, plot_ok ? ", " : "", plot_ok ? png : "",
-           lv2 ? ", LV2 preset bundle " : "", lv2 ? lv2 : "");
+    printf("wrote %s%s%s%s%s\n", a->out, plot_ok ? ", " : "",
+           plot_ok ? png : "", a->lv2 ? ", LV2 preset bundle " : "",
+           a->lv2 ? a->lv2 : "");
     printf("checkpoint: %s (continue with --resume)\n", ckpt);
-    printf("next: rnnamp-info %s; play it with the rnnamp LV2 plugin%s\n", out,
-           lv2 ? " (preset listed once the bundle is on LV2_PATH)" : "");
-    rc = 0;
+    printf("next: rnnamp-info %s; play it with the rnnamp LV2 plugin%s\n",
+           a->out,
+           a->lv2 ? " (preset listed once the bundle is on LV2_PATH)" : "");
+}
+
+/* Self-test batch, model file, plot and LV2 bundle; then the report. */
+static int write_outputs(const train_args *a, const rnnamp_dataset *d,
+                         rnnamp_model *m, const rnnamp_train_result *r,
+                         const progress_ctx *pc, const char *png,
+                         const char *ckpt)
+{
+    float bout[2048];
+    size_t nb = 2048;
+    const rnnamp_pair *p0 = &d->pairs[0];
+    if (self_test(m, p0, bout, &nb))
+        return 1;
+    snprintf(m->meta.name, sizeof m->meta.name, "%s",
+             a->name ? a->name : "rnnamp-train model");
+    char meta[2048], err[RNNAMP_ERR_LEN];
+    train_meta(meta, sizeof meta, &a->cfg, r, d);
+    if (rnnamp_model_save_aidax(m, a->out, meta, err, sizeof err)) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return 1;
+    }
+    /* plot: first 2048 samples of the self-test clip */
+    rnnamp_span sp = p0->n_spans[RNNAMP_SPLIT_TEST]
+                         ? p0->spans[RNNAMP_SPLIT_TEST][0]
+                         : p0->spans[RNNAMP_SPLIT_VAL][0];
+    int plot_ok = rnnamp_plot_write(png, r->train_loss, r->val_hist,
+                                    r->n_epochs, p0->target + sp.start, bout,
+                                    nb, r->test_esr, err, sizeof err) == 0;
+    if (!plot_ok)
+        fprintf(stderr, "warning: %s\n", err);
+    if (a->lv2 &&
+        rnnamp_lv2_preset_write(a->lv2, a->name ? a->name : m->meta.name,
+                                a->out, err, sizeof err)) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return 1;
+    }
+    report(a, r, pc, png, plot_ok, ckpt);
+    return 0;
+}
+
+/* Load, train, write. Returns the exit status. */
+static int train(train_args *a)
+{
+    rnnamp_dataset d;
+    rnnamp_dataset_init(&d);
+    rnnamp_model *m = NULL;
+    rnnamp_train_result r = {0};
+    progress_ctx pc = {.tty = isatty(2), .log = a->log};
+    char err[RNNAMP_ERR_LEN], ckpt[4200], png[4200];
+    int rc = 1;
+    if (load_data(a, &d))
+        goto out;
+    default_segment(a, d.rate);
+    if (rnnamp_train_config_check(&a->cfg, err, sizeof err)) {
+        fprintf(stderr, PROG ": %s\n", err);
+        rc = 2;
+        goto out;
+    }
+    path_with_ext(a->out, ".ckpt", ckpt, sizeof ckpt);
+    path_with_ext(a->out, ".png", png, sizeof png);
+    a->cfg.checkpoint_path = ckpt;
+    a->cfg.stop = &g_stop;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+    rc = run_training(a, &d, &pc, &m, &r);
+    if (!rc)
+        rc = write_outputs(a, &d, m, &r, &pc, png, ckpt);
 out:
-    rnnamp_engine_free(e);
-    free(bin);
-    free(bx);
-    free(bout);
+    free(pc.buf);
     rnnamp_train_result_free(&r);
     rnnamp_model_free(m);
     rnnamp_dataset_free(&d);
     return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static pair_arg pairs[RNNAMP_MAX_PAIRS];
+    train_args a = {.pairs = pairs};
+    int r = parse_args(argc, argv, &a);
+    if (r)
+        return r > 0 ? 0 : 2;
+    if (a.do_bench) {
+        default_segment(&a, 48000);
+        return bench(&a.cfg, a.bench_secs);
+    }
+    return train(&a);
 }

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "error.h"
+
 #define ONSET_FRACTION 1e-2
 #define BASE_LEN       64 /* samples before the impulse for the baseline */
 #define MAX_IMPULSES   64
@@ -79,11 +81,11 @@ int capture_measure_latency(const float *y, size_t n, const size_t *pos,
             }
     }
     if (n_on < (n_imp + 1) / 2) {
-        snprintf(err, errlen,
-                 "cannot measure latency: the target responds to only %d "
-                 "of %d impulses within %d samples (is it silent, gated, "
-                 "or a delay/reverb?)",
-                 n_on, n_imp, max_latency);
+        rnnamp_seterr(err, errlen,
+                      "cannot measure latency: the target responds to only %d "
+                      "of %d impulses within %d samples (is it silent, gated, "
+                      "or a delay/reverb?)",
+                      n_on, n_imp, max_latency);
         return -1;
     }
     qsort(onsets, (size_t)n_on, sizeof *onsets, cmp_int);

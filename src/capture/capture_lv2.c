@@ -2,6 +2,7 @@
  * offline host (tools/lv2_host.c). See capture_lv2.h. */
 #include "capture_lv2.h"
 
+#include "error.h"
 #include "lv2_host.h"
 
 #include <math.h>
@@ -21,12 +22,12 @@ capture_lv2 *capture_lv2_open(const char *uri, double rate,
                               size_t errlen)
 {
     if (!uri || !*uri) {
-        snprintf(err, errlen, "--plugin: empty plugin URI");
+        rnnamp_seterr(err, errlen, "--plugin: empty plugin URI");
         return NULL;
     }
     capture_lv2 *h = calloc(1, sizeof *h);
     if (!h) {
-        snprintf(err, errlen, "out of memory");
+        rnnamp_seterr(err, errlen, "out of memory");
         return NULL;
     }
     snprintf(h->uri, sizeof h->uri, "%s", uri);
@@ -40,7 +41,7 @@ capture_lv2 *capture_lv2_open(const char *uri, double rate,
     char herr[1024];
     h->host = rnnamp_lv2_host_new(&o, herr, sizeof herr);
     if (!h->host) {
-        snprintf(err, errlen, "--plugin: %s", herr);
+        rnnamp_seterr(err, errlen, "--plugin: %s", herr);
         free(h);
         return NULL;
     }
@@ -60,6 +61,11 @@ const char *capture_lv2_name(const capture_lv2 *h)
     return rnnamp_lv2_host_name(h->host);
 }
 
+const char *capture_lv2_uri(const capture_lv2 *h)
+{
+    return h->uri;
+}
+
 int capture_lv2_range(const capture_lv2 *h, const char *sym, float *min,
                       float *max, float *def)
 {
@@ -71,11 +77,11 @@ int capture_lv2_set(capture_lv2 *h, const char *sym, float val, char *err,
 {
     float min, max, def;
     if (rnnamp_lv2_host_control_range(h->host, sym, &min, &max, &def) != 0) {
-        size_t len =
-            (size_t)snprintf(err, errlen,
-                             "--set %s: plugin <%s> has no control input '%s'; "
-                             "its controls are:",
-                             sym, h->uri, sym);
+        rnnamp_seterr(err, errlen,
+                      "--set %s: plugin <%s> has no control input '%s'; "
+                      "its controls are:",
+                      sym, h->uri, sym);
+        size_t len = err && errlen ? strlen(err) : errlen;
         const char *c;
         for (int i = 0;
              (c = rnnamp_lv2_host_control_input(h->host, i)) && len < errlen;
@@ -85,10 +91,10 @@ int capture_lv2_set(capture_lv2 *h, const char *sym, float val, char *err,
     }
     if (!isfinite(val) || (!isnan(min) && val < min) ||
         (!isnan(max) && val > max)) {
-        snprintf(err, errlen,
-                 "--set %s=%g: out of range for plugin <%s> (%s allows %g "
-                 "to %g)",
-                 sym, val, h->uri, sym, min, max);
+        rnnamp_seterr(err, errlen,
+                      "--set %s=%g: out of range for plugin <%s> (%s allows %g "
+                      "to %g)",
+                      sym, val, h->uri, sym, min, max);
         return -1;
     }
     char herr[256];

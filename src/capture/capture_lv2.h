@@ -50,4 +50,7 @@ int capture_lv2_run(capture_lv2 *h, const float *in, float *out, size_t n,
 /* Plugin name (for messages). */
 const char *capture_lv2_name(const capture_lv2 *h);
 
+/* The plugin URI it was opened with. */
+const char *capture_lv2_uri(const capture_lv2 *h);
+
 #endif

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture_eval.h"
+#include "error.h"
+
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
@@ -155,7 +158,9 @@ static void pluck_render(const pluck *p, float *out, size_t n, int rate,
     free(e);
 }
 
-static const int chord_shapes[][6] = {
+/* Open-position and barre chord shapes, as MIDI keys low to high (-1: string
+ * not played). */
+const int capture_chord_shapes[CAPTURE_N_CHORD_SHAPES][6] = {
     {40, 47, 52, 56, 59, 64}, /* E  */
     {45, 52, 57, 61, 64, -1}, /* A  */
     {50, 57, 62, 66, -1, -1}, /* D  */
@@ -166,7 +171,7 @@ static const int chord_shapes[][6] = {
     {41, 48, 53, 57, 60, 65}, /* F  */
     {47, 54, 59, 62, 66, -1}, /* Bm */
 };
-#define N_SHAPES ((int)(sizeof chord_shapes / sizeof chord_shapes[0]))
+#define N_SHAPES CAPTURE_N_CHORD_SHAPES
 
 typedef struct {
     pluck *p;
@@ -207,7 +212,7 @@ static int compose(pluck_list *l, double seconds, sig_rng *r)
         while (kind == last);
         last = kind;
         if (kind == 0) { /* strummed chords */
-            const int *c = chord_shapes[rng_int(r, 0, N_SHAPES - 1)];
+            const int *c = capture_chord_shapes[rng_int(r, 0, N_SHAPES - 1)];
             double base = 0.3 + 0.6 * (rng_uni(r) * 0.5 + 0.5);
             for (int k = 0; k < 4; k++) {
                 double dur = 0.25 * rng_int(r, 1, 4);
@@ -250,7 +255,7 @@ static int compose(pluck_list *l, double seconds, sig_rng *r)
                 t += grid;
             }
         } else { /* a chord or a note left to ring, soft or loud */
-            const int *c = chord_shapes[rng_int(r, 0, N_SHAPES - 1)];
+            const int *c = capture_chord_shapes[rng_int(r, 0, N_SHAPES - 1)];
             double vel = rng_int(r, 0, 1) ? 0.2 + 0.2 * (rng_uni(r) + 1)
                                           : 0.85 + 0.07 * (rng_uni(r) + 1);
             double dur = 2.0 + 0.5 * rng_int(r, 0, 3);
@@ -347,17 +352,39 @@ static void white_lp(float *x, size_t n, int rate, sig_rng *r)
         x[i] = (float)biquad_run(&q, rng_uni(r));
 }
 
+/* Render seconds of guitar (seed, peak_db) into s->x at *p (at most up to
+ * n) and advance *p. On failure frees s and returns -1 with a message. */
+static int put_guitar(capture_signal *s, size_t *p, size_t n, double seconds,
+                      unsigned seed, double peak_db, char *err, size_t errlen)
+{
+    size_t m;
+    float *g = capture_guitar_render(s->rate, seconds, seed, peak_db, &m);
+    if (!g) {
+        capture_signal_free(s);
+        rnnamp_seterr(err, errlen, "out of memory for the capture signal");
+        return -1;
+    }
+    if (*p + m > n)
+        m = n - *p;
+    memcpy(s->x + *p, g, m * sizeof *g);
+    free(g);
+    *p += m;
+    return 0;
+}
+
 int capture_signal_make(capture_signal *s, int rate, double guitar_seconds,
                         char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
     if (rate < 8000 || rate > 384000) {
-        snprintf(err, errlen, "--rate %d: must be 8000 to 384000 Hz", rate);
+        rnnamp_seterr(err, errlen, "--rate %d: must be 8000 to 384000 Hz",
+                      rate);
         return -1;
     }
     if (!(guitar_seconds >= 5.0 && guitar_seconds <= 600.0)) {
-        snprintf(err, errlen, "guitar length %g s: must be 5 to 600 seconds",
-                 guitar_seconds);
+        rnnamp_seterr(err, errlen,
+                      "guitar length %g s: must be 5 to 600 seconds",
+                      guitar_seconds);
         return -1;
     }
     const size_t R = (size_t)rate;
@@ -370,7 +397,7 @@ int capture_signal_make(capture_signal *s, int rate, double guitar_seconds,
                (size_t)(test_seconds * R) + R / 4 + 16;
     s->x = calloc(n, sizeof *s->x);
     if (!s->x) {
-        snprintf(err, errlen, "out of memory for the capture signal");
+        rnnamp_seterr(err, errlen, "out of memory for the capture signal");
         return -1;
     }
     s->rate = rate;
@@ -408,35 +435,16 @@ int capture_signal_make(capture_signal *s, int rate, double guitar_seconds,
     int n_sec = (int)ceil(guitar_seconds / 10.0);
     double sec_len = guitar_seconds / n_sec;
     for (int i = 0; i < n_sec; i++) {
-        size_t m;
-        float *g = capture_guitar_render(rate, sec_len, 100u + (unsigned)i,
-                                         level_db[i % 6], &m);
-        if (!g) {
-            capture_signal_free(s);
-            snprintf(err, errlen, "out of memory for the capture signal");
+        if (put_guitar(s, &p, n, sec_len, 100u + (unsigned)i, level_db[i % 6],
+                       err, errlen))
             return -1;
-        }
-        if (p + m > n)
-            m = n - p;
-        memcpy(s->x + p, g, m * sizeof *g);
-        free(g);
-        p += m;
     }
     s->train_end = p;
     p += R / 2;
-    size_t m;
-    float *g = capture_guitar_render(rate, test_seconds, 7u, -10.0, &m);
-    if (!g) {
-        capture_signal_free(s);
-        snprintf(err, errlen, "out of memory for the capture signal");
-        return -1;
-    }
-    if (p + m > n)
-        m = n - p;
-    memcpy(s->x + p, g, m * sizeof *g);
-    free(g);
     s->test_start = p;
-    s->test_end = p + m;
+    if (put_guitar(s, &p, n, test_seconds, 7u, -10.0, err, errlen))
+        return -1;
+    s->test_end = p;
     s->n = s->test_end + R / 4;
     return 0;
 }
@@ -445,4 +453,49 @@ void capture_signal_free(capture_signal *s)
 {
     free(s->x);
     memset(s, 0, sizeof *s);
+}
+
+int capture_input_make(capture_input *in, const capture_signal *s,
+                       const char *const *files, int n_files, int rate,
+                       char *err, size_t errlen)
+{
+    memset(in, 0, sizeof *in);
+    if (n_files < 0 || n_files > CAPTURE_MAX_DI) {
+        rnnamp_seterr(err, errlen, "at most %d --di files", CAPTURE_MAX_DI);
+        return -1;
+    }
+    float *di[CAPTURE_MAX_DI] = {0};
+    size_t n = s->n;
+    int rc = 0;
+    for (int i = 0; i < n_files && !rc; i++) {
+        di[i] =
+            capture_read_mono_at(files[i], rate, &in->di_len[i], err, errlen);
+        rc = di[i] ? 0 : -1;
+        n += (size_t)rate / 2 + in->di_len[i];
+    }
+    in->x = rc ? NULL : calloc(n, sizeof *in->x);
+    if (in->x) {
+        memcpy(in->x, s->x, s->n * sizeof *in->x);
+        size_t p = s->n;
+        for (int i = 0; i < n_files; i++) {
+            p += (size_t)rate / 2;
+            memcpy(in->x + p, di[i], in->di_len[i] * sizeof *in->x);
+            in->di_start[i] = p;
+            p += in->di_len[i];
+        }
+        in->n = n;
+        in->n_di = n_files;
+    } else if (!rc) {
+        rnnamp_seterr(err, errlen, "out of memory");
+        rc = -1;
+    }
+    for (int i = 0; i < n_files; i++)
+        free(di[i]);
+    return rc;
+}
+
+void capture_input_free(capture_input *in)
+{
+    free(in->x);
+    memset(in, 0, sizeof *in);
 }

@@ -47,6 +47,30 @@ int capture_signal_make(capture_signal *s, int rate, double guitar_seconds,
 
 void capture_signal_free(capture_signal *s);
 
+/* The training input of a capture: the signal, then each DI file (read at
+ * the capture rate, resampled if needed) after 0.5 s of silence. */
+#define CAPTURE_MAX_DI 8
+typedef struct {
+    float *x; /* n samples, owned */
+    size_t n;
+    size_t di_start[CAPTURE_MAX_DI], di_len[CAPTURE_MAX_DI];
+    int n_di;
+} capture_input;
+
+/* Build it from s and files[0..n_files) (n_files <= CAPTURE_MAX_DI).
+ * Returns 0, or -1 with a message naming the file that cannot be read.
+ * Free with capture_input_free() (also safe after a failure). */
+int capture_input_make(capture_input *in, const capture_signal *s,
+                       const char *const *files, int n_files, int rate,
+                       char *err, size_t errlen);
+
+void capture_input_free(capture_input *in);
+
+/* Chord shapes the synthetic guitar plays, MIDI keys low to high (-1: a
+ * string not played): E A D G C Am Em F Bm. Shared with rnnamp-midi-gen. */
+#define CAPTURE_N_CHORD_SHAPES 9
+extern const int capture_chord_shapes[CAPTURE_N_CHORD_SHAPES][6];
+
 /* Render seconds of synthetic guitar DI at rate into a new malloc'ed
  * buffer (caller frees with free()), peak-normalised to peak_db dBFS.
  * seed picks the playing. Returns NULL on allocation failure. */
