@@ -2,37 +2,56 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A decimal whole number with an optional sign: *neg and its magnitude.
+ * Returns 0, or -1 when s is not one (or does not fit 64 bits). */
+static int whole(const char *s, int *neg, unsigned long long *mag)
+{
+    char *end;
+    *neg = *s == '-';
+    const char *d = s + (*s == '-' || *s == '+');
+    if (*d < '0' || *d > '9')
+        return -1;
+    errno = 0;
+    *mag = strtoull(d, &end, 10);
+    return *end || errno ? -1 : 0;
+}
+
 int cli_int(const char *prog, const char *opt, const char *s, int lo, int hi,
             int *v)
 {
-    char *end;
-    errno = 0;
-    long l = strtol(s, &end, 10);
-    if (end == s || *end || errno || l < lo || l > hi) {
+    int neg;
+    unsigned long long m;
+    long long x = 0;
+    int ok = !whole(s, &neg, &m) && m <= (unsigned long long)LLONG_MAX;
+    if (ok) {
+        x = neg ? -(long long)m : (long long)m;
+        ok = x >= lo && x <= hi;
+    }
+    if (!ok) {
         fprintf(stderr, "%s: %s %s: must be a whole number from %d to %d\n",
                 prog, opt, s, lo, hi);
         return -1;
     }
-    *v = (int)l;
+    *v = (int)x;
     return 0;
 }
 
 int cli_u64(const char *prog, const char *opt, const char *s, uint64_t lo,
             uint64_t hi, uint64_t *v)
 {
-    char *end;
-    errno = 0;
-    unsigned long long l = strtoull(s, &end, 10);
-    if (end == s || *end || errno || strchr(s, '-') || l < lo || l > hi) {
+    int neg;
+    unsigned long long m;
+    if (whole(s, &neg, &m) || (neg && m) || m < lo || m > hi) {
         fprintf(stderr, "%s: %s %s: must be a whole number from %llu to %llu\n",
                 prog, opt, s, (unsigned long long)lo, (unsigned long long)hi);
         return -1;
     }
-    *v = (uint64_t)l;
+    *v = (uint64_t)m;
     return 0;
 }
 
@@ -117,9 +136,13 @@ static int store(const char *prog, const cli_option *o, void *dst,
         rc = cli_int(prog, name, arg, (int)o->lo, (int)o->hi, p);
         break;
     case CLI_DOUBLE: rc = cli_double(prog, name, arg, o->lo, o->hi, p); break;
-    case CLI_U64:
-        rc = cli_u64(prog, name, arg, (uint64_t)o->lo, (uint64_t)o->hi, p);
+    case CLI_U64: {
+        /* hi 2^64 (e.g. (double)UINT64_MAX) means "any" */
+        uint64_t hi =
+            o->hi >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)o->hi;
+        rc = cli_u64(prog, name, arg, (uint64_t)o->lo, hi, p);
         break;
+    }
     case CLI_ARCH: rc = cli_arch(prog, name, arg, p); break;
     case CLI_CALL:
     case CLI_CALL0: rc = call(dst, o, arg, argc, argv); break;

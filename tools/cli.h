@@ -69,7 +69,7 @@ typedef struct {
     const char *name; /* long name without "--"; NULL ends the table */
     char letter;      /* short option letter, or 0 */
     cli_kind kind;
-    double lo, hi; /* CLI_INT, CLI_DOUBLE, CLI_U64 */
+    double lo, hi; /* CLI_INT, CLI_DOUBLE, CLI_U64 (hi >= 2^64: any) */
     size_t off;    /* offset of the value in the tool's struct */
     size_t given;  /* CLI_GIVEN(): an int set to 1 when given; 0: none */
 } cli_option;

@@ -11,11 +11,13 @@
  * single configuration under `valgrind --tool=callgrind` to count
  * instructions per sample. Never time it while the machine is busy. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "engine.h"
 #include "model.h"
 #include "model_io.h"
@@ -101,6 +103,8 @@ static void row(const char *label, const rnnamp_model *m, rnnamp_kernel k,
     fflush(stdout);
 }
 
+#define PROG "rnnamp-bench"
+
 static void usage(void)
 {
     fprintf(stderr,
@@ -110,109 +114,82 @@ static void usage(void)
             " [--kernel auto|scalar|sse2|avx2]\n");
 }
 
-int main(int argc, char **argv)
+typedef struct {
+    const char *arch, *file, *kernel;
+    int hidden, layers, repeats, samples;
+} bench_args;
+
+#define OFF(f) offsetof(bench_args, f)
+
+static const cli_option option_table[] = {
+    {"arch", 0, CLI_STRING, 0, 0, OFF(arch), 0},
+    {"model", 0, CLI_STRING, 0, 0, OFF(file), 0},
+    {"kernel", 0, CLI_STRING, 0, 0, OFF(kernel), 0},
+    {"hidden", 0, CLI_INT, 1, RNNAMP_MAX_HIDDEN, OFF(hidden), 0},
+    {"layers", 0, CLI_INT, 1, RNNAMP_MAX_LAYERS - 1, OFF(layers), 0},
+    {"samples", 0, CLI_INT, 1, 100000000, OFF(samples), 0},
+    {"repeats", 0, CLI_INT, 1, 100000000, OFF(repeats), 0},
+    {NULL, 0, CLI_FLAG, 0, 0, 0, 0},
+};
+
+/* --kernel NAME. */
+static int parse_kernel(const char *v, rnnamp_kernel *k)
 {
-    const char *arch = NULL, *file = NULL;
-    int hidden = 0, layers = 1, repeats = 7;
-    long samples = 480000;
-    rnnamp_kernel k = RNNAMP_KERNEL_AUTO;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage();
+    static const char *const names[] = {"auto", "scalar", "sse2", "avx2"};
+    static const rnnamp_kernel kernels[] = {
+        RNNAMP_KERNEL_AUTO, RNNAMP_KERNEL_SCALAR, RNNAMP_KERNEL_SSE2,
+        RNNAMP_KERNEL_AVX2};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(v, names[i])) {
+            *k = kernels[i];
             return 0;
         }
-        if (!v) {
-            fprintf(stderr, "rnnamp-bench: %s needs a value\n", a);
-            usage();
-            return 2;
-        }
-        i++;
-        char *end;
-        if (!strcmp(a, "--arch"))
-            arch = v;
-        else if (!strcmp(a, "--model"))
-            file = v;
-        else if (!strcmp(a, "--hidden") || !strcmp(a, "--layers") ||
-                 !strcmp(a, "--samples") || !strcmp(a, "--repeats")) {
-            long n = strtol(v, &end, 10);
-            if (*end || n < 1 || n > 100000000) {
-                fprintf(stderr, "rnnamp-bench: %s: bad number '%s'\n", a, v);
-                return 2;
-            }
-            if (!strcmp(a, "--hidden"))
-                hidden = (int)n;
-            else if (!strcmp(a, "--layers"))
-                layers = (int)n;
-            else if (!strcmp(a, "--samples"))
-                samples = n;
-            else
-                repeats = (int)n;
-        } else if (!strcmp(a, "--kernel")) {
-            if (!strcmp(v, "auto"))
-                k = RNNAMP_KERNEL_AUTO;
-            else if (!strcmp(v, "scalar"))
-                k = RNNAMP_KERNEL_SCALAR;
-            else if (!strcmp(v, "sse2"))
-                k = RNNAMP_KERNEL_SSE2;
-            else if (!strcmp(v, "avx2"))
-                k = RNNAMP_KERNEL_AVX2;
-            else {
-                fprintf(stderr, "rnnamp-bench: --kernel: unknown '%s'\n", v);
-                return 2;
-            }
-        } else {
-            fprintf(stderr, "rnnamp-bench: unknown option %s\n", a);
-            usage();
-            return 2;
-        }
+    fprintf(stderr, PROG ": --kernel %s: must be auto, scalar, sse2 or avx2\n",
+            v);
+    return -1;
+}
+
+/* One row for --model FILE. */
+static int bench_file(const bench_args *a, rnnamp_kernel k)
+{
+    char err[RNNAMP_ERR_LEN];
+    rnnamp_model *m = rnnamp_model_load(a->file, err, sizeof err);
+    if (!m) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return 1;
     }
-    printf("| model      | ns/sample | RT @48k  | kernel   |\n"
-           "|------------|----------:|---------:|----------|\n");
-    if (file) {
-        char err[RNNAMP_ERR_LEN];
-        rnnamp_model *m = rnnamp_model_load(file, err, sizeof err);
-        if (!m) {
-            fprintf(stderr, "rnnamp-bench: %s\n", err);
-            return 1;
-        }
-        char d[64];
-        rnnamp_model_describe(m, d, sizeof d);
-        row(d, m, k, samples, repeats);
-        rnnamp_model_free(m);
-        return 0;
+    char d[64];
+    rnnamp_model_describe(m, d, sizeof d);
+    row(d, m, k, a->samples, a->repeats);
+    rnnamp_model_free(m);
+    return 0;
+}
+
+/* One row for --arch A --hidden H [--layers L]. */
+static int bench_arch(const bench_args *a, rnnamp_kernel k)
+{
+    rnnamp_layer_type t;
+    if (cli_arch(PROG, "--arch", a->arch, &t))
+        return 2;
+    if (a->hidden < 1) {
+        fprintf(stderr, PROG ": --arch needs --hidden 1..%d\n",
+                RNNAMP_MAX_HIDDEN);
+        return 2;
     }
-    if (arch) {
-        rnnamp_layer_type t;
-        if (!strcmp(arch, "lstm"))
-            t = RNNAMP_LSTM;
-        else if (!strcmp(arch, "gru"))
-            t = RNNAMP_GRU;
-        else if (!strcmp(arch, "rnn"))
-            t = RNNAMP_RNN;
-        else {
-            fprintf(stderr, "rnnamp-bench: --arch: unknown '%s'\n", arch);
-            return 2;
-        }
-        if (hidden < 1 || hidden > RNNAMP_MAX_HIDDEN || layers < 1 ||
-            layers >= RNNAMP_MAX_LAYERS) {
-            fprintf(stderr,
-                    "rnnamp-bench: --hidden must be 1..%d and "
-                    "--layers 1..%d\n",
-                    RNNAMP_MAX_HIDDEN, RNNAMP_MAX_LAYERS - 1);
-            return 2;
-        }
-        rnnamp_model *m = make_model(t, hidden, layers);
-        if (!m)
-            return 1;
-        char label[32];
-        snprintf(label, sizeof label, "%s-%d%s", arch, hidden,
-                 layers > 1 ? (layers == 2 ? "x2" : "xN") : "");
-        row(label, m, k, samples, repeats);
-        rnnamp_model_free(m);
-        return 0;
-    }
+    rnnamp_model *m = make_model(t, a->hidden, a->layers);
+    if (!m)
+        return 1;
+    char label[32];
+    snprintf(label, sizeof label, "%s-%d%s", a->arch, a->hidden,
+             a->layers > 1 ? (a->layers == 2 ? "x2" : "xN") : "");
+    row(label, m, k, a->samples, a->repeats);
+    rnnamp_model_free(m);
+    return 0;
+}
+
+/* The default table: LSTM and GRU of several sizes, and a 2-layer LSTM. */
+static int bench_table(const bench_args *a, rnnamp_kernel k)
+{
     static const int sizes[] = {8, 12, 16, 20, 24, 32, 40, 64};
     const char *names[] = {"LSTM", "GRU"};
     rnnamp_layer_type types[] = {RNNAMP_LSTM, RNNAMP_GRU};
@@ -221,11 +198,34 @@ int main(int argc, char **argv)
             rnnamp_model *m = make_model(types[ti], sizes[s], 1);
             char label[32];
             snprintf(label, sizeof label, "%s-%d", names[ti], sizes[s]);
-            row(label, m, k, samples, repeats);
+            row(label, m, k, a->samples, a->repeats);
             rnnamp_model_free(m);
         }
     rnnamp_model *m = make_model(RNNAMP_LSTM, 8, 2);
-    row("LSTM-2x8", m, k, samples, repeats);
+    row("LSTM-2x8", m, k, a->samples, a->repeats);
     rnnamp_model_free(m);
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    bench_args a = {.layers = 1, .repeats = 7, .samples = 480000};
+    rnnamp_kernel k = RNNAMP_KERNEL_AUTO;
+    int r = cli_parse(PROG, option_table, &a, NULL, argc, argv);
+    if (r > 0) {
+        usage();
+        return 0;
+    }
+    if (r || cli_no_more_args(PROG, argc, argv) ||
+        (a.kernel && parse_kernel(a.kernel, &k))) {
+        usage();
+        return 2;
+    }
+    printf("| model      | ns/sample | RT @48k  | kernel   |\n"
+           "|------------|----------:|---------:|----------|\n");
+    if (a.file)
+        return bench_file(&a, k);
+    if (a.arch)
+        return bench_arch(&a, k);
+    return bench_table(&a, k);
 }

@@ -62,16 +62,10 @@ typedef struct {
     int rate;
     double guitar_seconds;
     int eval_knobs;
-    /* training */
-    rnnamp_layer_type arch;
-    int hidden, layers, skip, epochs, threads, batch;
-    double minutes, lr;
-    uint64_t seed;
-    int tbptt, segment;
     int latency; /* -1: measure */
-    double input_rms;
-    int have_epochs, have_minutes, have_lr, have_batch;
-    int patience, early_stop; /* epochs without improvement */
+    /* training: the trainer's defaults except patience and early stop */
+    rnnamp_train_config tc;
+    int tbptt_set, segment_set;
     int quiet;
 } options;
 
@@ -138,23 +132,22 @@ static const cli_option option_table[] = {
     {"rate", 0, CLI_INT, 8000, 384000, OFF(rate), 0},
     {"guitar-seconds", 0, CLI_DOUBLE, 5.0, 600.0, OFF(guitar_seconds), 0},
     {"eval-knobs", 0, CLI_INT, 2, 21, OFF(eval_knobs), 0},
-    {"arch", 0, CLI_ARCH, 0, 0, OFF(arch), 0},
-    {"hidden", 0, CLI_INT, 1, RNNAMP_MAX_HIDDEN, OFF(hidden), 0},
-    {"layers", 0, CLI_INT, 1, RNNAMP_MAX_LAYERS - 1, OFF(layers), 0},
-    {"skip", 0, CLI_FLAG, 0, 0, OFF(skip), 0},
-    {"minutes", 0, CLI_DOUBLE, 0.01, 10000.0, OFF(minutes),
-     GIVEN(have_minutes)},
-    {"epochs", 0, CLI_INT, 1, 1000000, OFF(epochs), GIVEN(have_epochs)},
-    {"seed", 0, CLI_U64, 0, 1e15, OFF(seed), 0},
-    {"threads", 0, CLI_INT, 1, 64, OFF(threads), 0},
-    {"batch", 0, CLI_INT, 1, 1024, OFF(batch), GIVEN(have_batch)},
+    {"arch", 0, CLI_ARCH, 0, 0, OFF(tc.arch), 0},
+    {"hidden", 0, CLI_INT, 1, RNNAMP_MAX_HIDDEN, OFF(tc.hidden), 0},
+    {"layers", 0, CLI_INT, 1, RNNAMP_MAX_LAYERS - 1, OFF(tc.layers), 0},
+    {"skip", 0, CLI_FLAG, 0, 0, OFF(tc.skip), 0},
+    {"minutes", 0, CLI_DOUBLE, 0.01, 10000.0, OFF(tc.minutes), 0},
+    {"epochs", 0, CLI_INT, 1, 1000000, OFF(tc.epochs), 0},
+    {"seed", 0, CLI_U64, 0, 1e15, OFF(tc.seed), 0},
+    {"threads", 0, CLI_INT, 1, 64, OFF(tc.threads), 0},
+    {"batch", 0, CLI_INT, 1, 1024, OFF(tc.batch), 0},
     {"latency", 0, CLI_INT, 0, 96000, OFF(latency), 0},
-    {"input-rms", 0, CLI_DOUBLE, 0.001, 10.0, OFF(input_rms), 0},
-    {"tbptt", 0, CLI_INT, 16, 1 << 16, OFF(tbptt), 0},
-    {"segment", 0, CLI_INT, 64, 1 << 22, OFF(segment), 0},
-    {"lr", 0, CLI_DOUBLE, 1e-7, 1.0, OFF(lr), GIVEN(have_lr)},
-    {"patience", 0, CLI_INT, 1, 100000, OFF(patience), 0},
-    {"early-stop", 0, CLI_INT, 1, 1000000, OFF(early_stop), 0},
+    {"input-rms", 0, CLI_DOUBLE, 0.001, 10.0, OFF(tc.train_rms), 0},
+    {"tbptt", 0, CLI_INT, 16, 1 << 16, OFF(tc.tbptt), GIVEN(tbptt_set)},
+    {"segment", 0, CLI_INT, 64, 1 << 22, OFF(tc.segment), GIVEN(segment_set)},
+    {"lr", 0, CLI_DOUBLE, 1e-7, 1.0, OFF(tc.lr), 0},
+    {"patience", 0, CLI_INT, 1, 100000, OFF(tc.plateau_patience), 0},
+    {"early-stop", 0, CLI_INT, 1, 1000000, OFF(tc.early_stop), 0},
     {"quiet", 0, CLI_FLAG, 0, 0, OFF(quiet), 0},
     {NULL, 0, CLI_FLAG, 0, 0, 0, 0},
 };
@@ -252,21 +245,14 @@ static int on_option(void *dst, const cli_option *opt, const char *arg,
 
 static void default_options(options *o)
 {
-    memset(o, 0, sizeof *o);
-    o->rate = 48000;
-    o->guitar_seconds = 60.0;
-    o->eval_knobs = 5;
-    o->latency = -1;
-    o->arch = RNNAMP_LSTM;
-    o->hidden = 16;
-    o->layers = 1;
-    o->threads = 2;
+    *o = (options){
+        .rate = 48000, .guitar_seconds = 60.0, .eval_knobs = 5, .latency = -1};
+    rnnamp_train_config_default(&o->tc, o->rate);
     /* An epoch here is one pass over ~70 s of audio (1-2 s of work); the
      * trainer's defaults (5 and 20 epochs) gave up on the fuzz and amp
      * targets within a minute of a 5-minute budget. */
-    o->patience = 10;
-    o->early_stop = 60;
-    o->seed = 1;
+    o->tc.plateau_patience = 10;
+    o->tc.early_stop = 60;
 }
 
 /* The options must name exactly one mode, with what it needs. */
@@ -543,34 +529,19 @@ static int take_settings(capture_job *j)
     return rc;
 }
 
-/* The trainer's configuration from the options. */
+/* The trainer's configuration: the options, with a segment length for the
+ * capture rate (about 0.5 s in whole chunks with --tbptt) unless given. */
 static void train_config(const options *o, rnnamp_train_config *tc)
 {
-    rnnamp_train_config_default(tc, o->rate);
-    tc->arch = o->arch;
-    tc->hidden = o->hidden;
-    tc->layers = o->layers;
-    tc->skip = o->skip;
-    tc->seed = o->seed;
-    tc->threads = o->threads;
-    if (o->have_minutes)
-        tc->minutes = o->minutes;
-    if (o->have_epochs)
-        tc->epochs = o->epochs;
-    if (o->have_batch)
-        tc->batch = o->batch;
-    if (o->have_lr)
-        tc->lr = o->lr;
-    if (o->input_rms > 0.0)
-        tc->train_rms = o->input_rms;
-    tc->plateau_patience = o->patience;
-    tc->early_stop = o->early_stop;
-    if (o->tbptt)
-        tc->tbptt = o->tbptt;
-    if (o->segment)
-        tc->segment = o->segment;
-    else if (o->tbptt) /* about 0.5 s in whole chunks */
-        tc->segment = ((o->rate / 2 + o->tbptt / 2) / o->tbptt) * o->tbptt;
+    *tc = o->tc;
+    if (!o->segment_set && o->tbptt_set) {
+        int t = tc->tbptt;
+        tc->segment = ((o->rate / 2 + t / 2) / t) * t;
+    } else if (!o->segment_set) {
+        rnnamp_train_config d;
+        rnnamp_train_config_default(&d, o->rate);
+        tc->segment = d.segment;
+    }
     if (tc->segment < tc->tbptt)
         tc->segment = tc->tbptt;
     tc->stop = &stop_flag;

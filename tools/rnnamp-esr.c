@@ -6,12 +6,15 @@
  * skipping N samples (default 0), plain and with the 1 - 0.85 z^-1
  * pre-emphasis the trainer uses. Prints NAM's verbal grade too. Exit 1 on a
  * file error, 2 on a usage error. Both files must have the same rate. */
+#include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audio_io.h"
+#include "cli.h"
 
 static const char *grade(double esr)
 {
@@ -26,42 +29,39 @@ static const char *grade(double esr)
     return "Something seems wrong";
 }
 
+#define PROG "rnnamp-esr"
+
+typedef struct {
+    int skip, channel;
+} esr_args;
+
+static const cli_option option_table[] = {
+    {"skip", 0, CLI_INT, 0, INT_MAX, offsetof(esr_args, skip), 0},
+    {"channel", 0, CLI_INT, 0, INT_MAX, offsetof(esr_args, channel), 0},
+    {NULL, 0, CLI_FLAG, 0, 0, 0, 0},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: rnnamp-esr reference.wav test.wav [--skip N] "
+               "[--channel C]\n");
+}
+
 int main(int argc, char **argv)
 {
-    const char *files[2] = {NULL, NULL};
-    int nf = 0, ch = 0;
-    long skip = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--skip") || !strcmp(argv[i], "--channel")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "rnnamp-esr: %s needs a value\n", argv[i]);
-                return 2;
-            }
-            char *e;
-            long v = strtol(argv[i + 1], &e, 10);
-            if (*e || v < 0) {
-                fprintf(stderr, "rnnamp-esr: %s: bad value '%s'\n", argv[i],
-                        argv[i + 1]);
-                return 2;
-            }
-            if (!strcmp(argv[i], "--skip"))
-                skip = v;
-            else
-                ch = (int)v;
-            i++;
-        } else if (nf < 2 && argv[i][0] != '-') {
-            files[nf++] = argv[i];
-        } else {
-            fprintf(stderr, "usage: rnnamp-esr reference.wav test.wav "
-                            "[--skip N] [--channel C]\n");
-            return 2;
-        }
+    esr_args o = {0, 0};
+    int r = cli_parse(PROG, option_table, &o, NULL, argc, argv);
+    if (r > 0) {
+        usage(stdout);
+        return 0;
     }
-    if (nf != 2) {
-        fprintf(stderr, "usage: rnnamp-esr reference.wav test.wav "
-                        "[--skip N] [--channel C]\n");
+    if (r || argc - optind != 2) {
+        usage(stderr);
         return 2;
     }
+    const char *files[2] = {argv[optind], argv[optind + 1]};
+    int ch = o.channel;
+    long skip = o.skip;
     char err[512];
     rnnamp_audio a, b;
     if (rnnamp_audio_read(files[0], &a, err, sizeof err) != 0) {

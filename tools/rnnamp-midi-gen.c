@@ -11,13 +11,16 @@
  *
  * Memory: everything is freed before exit. Single-threaded.
  */
-#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "atomic_write.h"
+#include "capture_signal.h"
+#include "cli.h"
 #include "model.h"
 
 #define TICKS_PER_SEC 960.0
@@ -103,26 +106,23 @@ static int cmp_event(const void *a, const void *b)
     return x->order < y->order ? -1 : (x->order > y->order);
 }
 
-/* Open-position and barre chord shapes, as MIDI keys low to high. */
-static const int chords[][6] = {
-    {40, 47, 52, 55, 59, 64}, /* E  */
-    {45, 52, 57, 61, 64, -1}, /* A  */
-    {50, 57, 62, 66, -1, -1}, /* D  */
-    {43, 47, 50, 55, 59, 67}, /* G  */
-    {48, 52, 55, 60, 64, -1}, /* C  */
-    {45, 52, 57, 60, 64, -1}, /* Am */
-    {40, 47, 52, 55, 59, 64}, /* Em */
-    {41, 48, 53, 57, 60, 65}, /* F  */
-    {47, 54, 59, 62, 66, -1}, /* Bm */
-};
-#define N_CHORDS (sizeof chords / sizeof chords[0])
+/* Chord shapes: the capture signal's (capture_signal.h), in this order.
+ * The first is Em, not E: the file data/demo was made from has always
+ * played Em there, and the same seed must keep giving the same bytes. */
+static const int chord_order[] = {6, 1, 2, 3, 4, 5, 6, 7, 8};
+#define N_CHORDS (sizeof chord_order / sizeof chord_order[0])
+
+static const int *chord(midi_song *s)
+{
+    return capture_chord_shapes[chord_order[rng_int(s, 0, (int)N_CHORDS - 1)]];
+}
 
 static const int pentatonic[] = {0, 3, 5, 7, 10};
 
 /* A bar of strummed chords, returns the time after it. */
 static double section_strum(midi_song *s, double t, int *fail)
 {
-    const int *c = chords[rng_int(s, 0, (int)N_CHORDS - 1)];
+    const int *c = chord(s);
     int ch = rng_int(s, 0, 3) == 0 ? 2 : 0;
     int base_vel = rng_int(s, 35, 120);
     for (int k = 0; k < 4; k++) {
@@ -209,7 +209,7 @@ static double section_bend(midi_song *s, double t, int *fail)
 /* One long chord or note left to ring out at a soft or loud level. */
 static double section_sustain(midi_song *s, double t, int *fail)
 {
-    const int *c = chords[rng_int(s, 0, (int)N_CHORDS - 1)];
+    const int *c = chord(s);
     int vel = rng_int(s, 0, 1) ? rng_int(s, 20, 50) : rng_int(s, 100, 127);
     double dur = 2.0 + 0.5 * rng_int(s, 0, 4);
     if (rng_int(s, 0, 1)) {
@@ -286,49 +286,36 @@ static void usage(FILE *f)
                "Writes a deterministic guitar-like standard MIDI file.\n");
 }
 
+#define PROG "rnnamp-midi-gen"
+
+typedef struct {
+    double seconds;
+    uint64_t seed;
+} gen_args;
+
+static const cli_option option_table[] = {
+    {"seconds", 0, CLI_DOUBLE, 1.0, 3600.0, offsetof(gen_args, seconds), 0},
+    {"seed", 0, CLI_U64, 0, (double)ULONG_MAX, offsetof(gen_args, seed), 0},
+    {NULL, 0, CLI_FLAG, 0, 0, 0, 0},
+};
+
 int main(int argc, char **argv)
 {
-    double seconds = 50.0;
-    unsigned long seed = 1;
-    const char *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        char *end;
-        if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
-            errno = 0;
-            seconds = strtod(argv[++i], &end);
-            if (*end || errno || !(seconds >= 1.0 && seconds <= 3600.0)) {
-                fprintf(stderr,
-                        "rnnamp-midi-gen: --seconds '%s': expected a number "
-                        "from 1 to 3600\n",
-                        argv[i]);
-                return 2;
-            }
-        } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
-            errno = 0;
-            seed = strtoul(argv[++i], &end, 10);
-            if (*end || errno) {
-                fprintf(stderr,
-                        "rnnamp-midi-gen: --seed '%s': expected a "
-                        "non-negative integer\n",
-                        argv[i]);
-                return 2;
-            }
-        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (argv[i][0] == '-' || out) {
-            fprintf(stderr, "rnnamp-midi-gen: unexpected argument '%s'\n",
-                    argv[i]);
-            usage(stderr);
-            return 2;
-        } else {
-            out = argv[i];
-        }
+    gen_args a = {50.0, 1};
+    int r = cli_parse(PROG, option_table, &a, NULL, argc, argv);
+    if (r > 0) {
+        usage(stdout);
+        return 0;
     }
-    if (!out) {
+    if (!r && argc - optind > 1)
+        fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind + 1]);
+    if (r || argc - optind != 1) {
         usage(stderr);
         return 2;
     }
+    const char *out = argv[optind];
+    double seconds = a.seconds;
+    unsigned long seed = (unsigned long)a.seed;
 
     midi_song s = {0};
     s.rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)seed;
@@ -357,14 +344,14 @@ int main(int argc, char **argv)
     uint8_t *buf = fail ? NULL : serialize(&s, &len);
     free(s.ev);
     if (!buf) {
-        fprintf(stderr, "rnnamp-midi-gen: out of memory\n");
+        fprintf(stderr, PROG ": out of memory\n");
         return 1;
     }
     char err[RNNAMP_ERR_LEN];
     int rc = rnnamp_write_file_atomic(out, buf, len, err, sizeof err);
     free(buf);
     if (rc) {
-        fprintf(stderr, "rnnamp-midi-gen: %s\n", err);
+        fprintf(stderr, PROG ": %s\n", err);
         return 1;
     }
     return 0;

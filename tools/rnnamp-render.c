@@ -4,7 +4,7 @@
  *                 [--set sym=val ...] [--rate R] [--block N]
  *                 [--threaded-worker] [--quiet] in.wav out.wav
  *
- * An offline host on lilv (tools/lv2_host.c). The plugin runs at --rate
+ * An offline host on lilv (src/host/lv2_host.h). The plugin runs at --rate
  * (default: the input file's rate; the file must be at that rate). A model
  * is sent as a patch:Set on the control input, as a real host does; the
  * tool then runs silence until the plugin reports its status, then 0.5 s
@@ -17,12 +17,15 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audio_io.h"
+#include "cli.h"
 #include "lv2_host.h"
+#include "model.h"
 
 #define MAX_SETS 32
 /* Silence run after the model is in so that the plugin's 50 ms crossfade
@@ -50,245 +53,258 @@ static void usage(FILE *f)
         RNNAMP_URI);
 }
 
-static int parse_double(const char *opt, const char *s, double *v)
+#define PROG "rnnamp-render"
+
+typedef struct {
+    const char *plugin, *preset, *model;
+    const char *sets[MAX_SETS];
+    int n_sets, threaded, quiet;
+    double rate; /* 0: the input file's */
+    int block;
+    const char *in, *out;
+} render_args;
+
+#define OFF(f) offsetof(render_args, f)
+
+static const cli_option option_table[] = {
+    {"plugin", 0, CLI_STRING, 0, 0, OFF(plugin), 0},
+    {"preset", 0, CLI_STRING, 0, 0, OFF(preset), 0},
+    {"model", 0, CLI_STRING, 0, 0, OFF(model), 0},
+    {"set", 0, CLI_CALL, 0, 0, 0, 0},
+    {"rate", 0, CLI_DOUBLE, 8000.0, 768000.0, OFF(rate), 0},
+    {"block", 0, CLI_INT, 1, 8192, OFF(block), 0},
+    {"threaded-worker", 0, CLI_FLAG, 0, 0, OFF(threaded), 0},
+    {"quiet", 0, CLI_FLAG, 0, 0, OFF(quiet), 0},
+    {NULL, 0, CLI_FLAG, 0, 0, 0, 0},
+};
+
+/* --set sym=val (repeatable; checked once the plugin is loaded). */
+static int on_set(void *dst, const cli_option *opt, const char *arg, int argc,
+                  char **argv)
 {
-    char *e;
-    errno = 0;
-    *v = strtod(s, &e);
-    if (errno || e == s || *e || !isfinite(*v)) {
-        fprintf(stderr, "rnnamp-render: %s: '%s' is not a number\n", opt, s);
+    (void)opt;
+    (void)argc;
+    (void)argv;
+    render_args *a = dst;
+    if (a->n_sets == MAX_SETS) {
+        fprintf(stderr, PROG ": too many --set (max %d)\n", MAX_SETS);
         return -1;
+    }
+    a->sets[a->n_sets++] = arg;
+    return 0;
+}
+
+/* Returns 0 ok, 1 help printed, -1 error. */
+static int parse_args(int argc, char **argv, render_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->block = 256;
+    int r = cli_parse(PROG, option_table, a, on_set, argc, argv);
+    if (r > 0)
+        usage(stdout);
+    if (r)
+        return r;
+    if (argc - optind > 2) {
+        fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind + 2]);
+        return -1;
+    }
+    if (argc - optind != 2) {
+        usage(stderr);
+        return -1;
+    }
+    a->in = argv[optind];
+    a->out = argv[optind + 1];
+    if (a->preset && a->model) {
+        fprintf(stderr, PROG ": give --preset or --model, not both\n");
+        return -1;
+    }
+    FILE *f = a->model ? fopen(a->model, "rb") : NULL;
+    if (a->model && !f) {
+        fprintf(stderr, PROG ": --model %s: %s\n", a->model, strerror(errno));
+        return -1;
+    }
+    if (f)
+        fclose(f);
+    return 0;
+}
+
+/* The first channel of the input file, which must be at --rate (when
+ * given; a->rate becomes the file's rate otherwise). Returns NULL after a
+ * message. */
+static float *read_input(render_args *a, size_t *n)
+{
+    char err[RNNAMP_ERR_LEN];
+    rnnamp_audio in;
+    if (rnnamp_audio_read(a->in, &in, err, sizeof err) != 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return NULL;
+    }
+    if (a->rate == 0.0)
+        a->rate = in.rate;
+    float *x = NULL;
+    if (fabs(a->rate - in.rate) > 0.5) {
+        fprintf(stderr,
+                PROG ": %s is at %d Hz but --rate is %g; resample the file "
+                     "first (e.g. sox in.wav -r %g out.wav)\n",
+                a->in, in.rate, a->rate, a->rate);
+        goto out;
+    }
+    if (in.channels > 1 && !a->quiet)
+        fprintf(stderr, PROG ": %s has %d channels, using the first\n", a->in,
+                in.channels);
+    x = rnnamp_audio_channel(&in, 0);
+    *n = in.frames;
+    if (!x)
+        fprintf(stderr, PROG ": out of memory\n");
+out:
+    rnnamp_audio_free(&in);
+    return x;
+}
+
+/* Apply each --set sym=val. Returns 0, or -1 after a message. */
+static int apply_sets(const render_args *a, rnnamp_lv2_host *h)
+{
+    char err[RNNAMP_ERR_LEN];
+    for (int i = 0; i < a->n_sets; i++) {
+        char sym[256];
+        const char *s = a->sets[i], *eq = strchr(s, '=');
+        double v;
+        if (!eq || eq == s || (size_t)(eq - s) >= sizeof sym) {
+            fprintf(stderr, PROG ": --set '%s' is not sym=value\n", s);
+            return -1;
+        }
+        memcpy(sym, s, (size_t)(eq - s));
+        sym[eq - s] = '\0';
+        if (cli_number(PROG, "--set", eq + 1, &v) != 0)
+            return -1;
+        if (rnnamp_lv2_host_set_control(h, sym, (float)v, err, sizeof err)) {
+            fprintf(stderr, PROG ": --set: %s\n", err);
+            return -1;
+        }
     }
     return 0;
 }
 
-int main(int argc, char **argv)
+/* The plugin at --rate with --preset and --set applied. */
+static rnnamp_lv2_host *open_plugin(const render_args *a)
 {
-    const char *plugin = NULL, *preset = NULL, *model = NULL;
-    const char *sets[MAX_SETS];
-    int n_sets = 0, threaded = 0, quiet = 0;
-    double rate = 0.0, blockd = 256.0;
-    const char *files[2];
-    int n_files = 0;
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has_val = i + 1 < argc;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--threaded-worker")) {
-            threaded = 1;
-        } else if (!strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (!strcmp(a, "--plugin") || !strcmp(a, "--preset") ||
-                   !strcmp(a, "--model") || !strcmp(a, "--set") ||
-                   !strcmp(a, "--rate") || !strcmp(a, "--block")) {
-            if (!has_val) {
-                fprintf(stderr, "rnnamp-render: %s needs a value\n", a);
-                return 1;
-            }
-            const char *v = argv[++i];
-            if (!strcmp(a, "--plugin"))
-                plugin = v;
-            else if (!strcmp(a, "--preset"))
-                preset = v;
-            else if (!strcmp(a, "--model"))
-                model = v;
-            else if (!strcmp(a, "--set")) {
-                if (n_sets == MAX_SETS) {
-                    fprintf(stderr, "rnnamp-render: too many --set (max %d)\n",
-                            MAX_SETS);
-                    return 1;
-                }
-                sets[n_sets++] = v;
-            } else if (!strcmp(a, "--rate")) {
-                if (parse_double(a, v, &rate) != 0)
-                    return 1;
-                if (rate < 8000.0 || rate > 768000.0) {
-                    fprintf(stderr,
-                            "rnnamp-render: --rate %g is outside "
-                            "8000..768000\n",
-                            rate);
-                    return 1;
-                }
-            } else {
-                if (parse_double(a, v, &blockd) != 0)
-                    return 1;
-                if (blockd < 1 || blockd > 8192 || blockd != floor(blockd)) {
-                    fprintf(stderr,
-                            "rnnamp-render: --block %s must be a whole "
-                            "number 1..8192\n",
-                            v);
-                    return 1;
-                }
-            }
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "rnnamp-render: unknown option '%s'\n", a);
-            usage(stderr);
-            return 1;
-        } else if (n_files < 2) {
-            files[n_files++] = a;
-        } else {
-            fprintf(stderr, "rnnamp-render: unexpected argument '%s'\n", a);
-            return 1;
-        }
-    }
-    if (n_files != 2) {
-        usage(stderr);
-        return 1;
-    }
-    if (preset && model) {
-        fprintf(stderr, "rnnamp-render: give --preset or --model, not both\n");
-        return 1;
-    }
-    if (model) {
-        FILE *f = fopen(model, "rb");
-        if (!f) {
-            fprintf(stderr, "rnnamp-render: --model %s: %s\n", model,
-                    strerror(errno));
-            return 1;
-        }
-        fclose(f);
-    }
-
     char err[4096] = "";
-    rnnamp_audio in;
-    if (rnnamp_audio_read(files[0], &in, err, sizeof err) != 0) {
-        fprintf(stderr, "rnnamp-render: %s\n", err);
-        return 1;
-    }
-    if (rate == 0.0)
-        rate = in.rate;
-    if (fabs(rate - in.rate) > 0.5) {
-        fprintf(stderr,
-                "rnnamp-render: %s is at %d Hz but --rate is %g; resample "
-                "the file first (e.g. sox in.wav -r %g out.wav)\n",
-                files[0], in.rate, rate, rate);
-        rnnamp_audio_free(&in);
-        return 1;
-    }
-    if (in.channels > 1 && !quiet)
-        fprintf(stderr, "rnnamp-render: %s has %d channels, using the first\n",
-                files[0], in.channels);
-    float *x = rnnamp_audio_channel(&in, 0);
-    size_t n = in.frames;
-    rnnamp_audio_free(&in);
-    if (!x) {
-        fprintf(stderr, "rnnamp-render: out of memory\n");
-        return 1;
-    }
-
-    uint32_t block = (uint32_t)blockd;
     rnnamp_lv2_host_opts o = {0};
-    o.plugin_uri = plugin;
-    o.rate = rate;
-    o.max_block = block;
-    o.threaded_worker = threaded;
-    o.quiet = quiet;
+    o.plugin_uri = a->plugin;
+    o.rate = a->rate;
+    o.max_block = (uint32_t)a->block;
+    o.threaded_worker = a->threaded;
+    o.quiet = a->quiet;
     rnnamp_lv2_host *h = rnnamp_lv2_host_new(&o, err, sizeof err);
     if (!h) {
-        fprintf(stderr, "rnnamp-render: %s\n", err);
-        free(x);
-        return 1;
+        fprintf(stderr, PROG ": %s\n", err);
+        return NULL;
     }
-    int rc = 1;
-    float *y = NULL;
-    int is_rnnamp = !plugin || !strcmp(plugin, RNNAMP_URI);
-    if (preset &&
-        rnnamp_lv2_host_apply_preset(h, preset, err, sizeof err) != 0) {
-        fprintf(stderr, "rnnamp-render: %s\n", err);
-        goto out;
+    if (a->preset &&
+        rnnamp_lv2_host_apply_preset(h, a->preset, err, sizeof err) != 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        goto fail;
     }
-    for (int i = 0; i < n_sets; i++) {
-        char sym[256];
-        const char *eq = strchr(sets[i], '=');
-        double v;
-        if (!eq || eq == sets[i] || (size_t)(eq - sets[i]) >= sizeof sym) {
-            fprintf(stderr, "rnnamp-render: --set '%s' is not sym=value\n",
-                    sets[i]);
-            goto out;
-        }
-        memcpy(sym, sets[i], (size_t)(eq - sets[i]));
-        sym[eq - sets[i]] = '\0';
-        if (parse_double("--set", eq + 1, &v) != 0)
-            goto out;
-        if (rnnamp_lv2_host_set_control(h, sym, (float)v, err, sizeof err) !=
-            0) {
-            fprintf(stderr, "rnnamp-render: --set: %s\n", err);
-            goto out;
-        }
+    if (apply_sets(a, h))
+        goto fail;
+    return h;
+fail:
+    rnnamp_lv2_host_free(h);
+    return NULL;
+}
+
+/* --model (or an rnnamp preset's model): load it and wait until the plugin
+ * reports it loaded. Returns 0, or -1 after a message. */
+static int load_model(const render_args *a, rnnamp_lv2_host *h)
+{
+    char err[4096] = "";
+    int is_rnnamp = !a->plugin || !strcmp(a->plugin, RNNAMP_URI);
+    if (a->model && !is_rnnamp) {
+        fprintf(stderr, PROG ": --model only works with the rnnamp plugin\n");
+        return -1;
     }
-    if (model && !is_rnnamp) {
-        fprintf(stderr, "rnnamp-render: --model only works with the rnnamp "
-                        "plugin\n");
-        goto out;
+    if (!a->model && !(a->preset && is_rnnamp))
+        return 0;
+    if (a->model && rnnamp_lv2_host_set_path(h, RNNAMP__model, a->model, err,
+                                             sizeof err) != 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return -1;
     }
-    if (model || (preset && is_rnnamp)) {
-        if (model && rnnamp_lv2_host_set_path(h, RNNAMP__model, model,
-                                              err, sizeof err) != 0) {
-            fprintf(stderr, "rnnamp-render: %s\n", err);
-            goto out;
-        }
-        if (!model) {
-            /* the preset's restore may have queued a load: let it finish
-             * so that the answer to patch:Get is the preset's model */
-            rnnamp_lv2_host_worker_idle(h);
-            rnnamp_lv2_host_get_all(h);
-        }
-        if (rnnamp_lv2_host_wait_property(h, RNNAMP__status, block,
-                                          30.0) < 0) {
-            fprintf(stderr, "rnnamp-render: the plugin did not report a "
-                            "model status (timeout)\n");
-            goto out;
-        }
-        const char *st = rnnamp_lv2_host_property(h, RNNAMP__status);
-        if (!st || strncmp(st, "loaded", 6) != 0) {
-            fprintf(stderr, "rnnamp-render: model failed to load: %s\n",
-                    st ? st : "(no status)");
-            goto out;
-        }
-        if (!quiet)
-            fprintf(stderr, "rnnamp-render: %s\n", st);
+    if (!a->model) {
+        /* the preset's restore may have queued a load: let it finish so
+         * that the answer to patch:Get is the preset's model */
+        rnnamp_lv2_host_worker_idle(h);
+        rnnamp_lv2_host_get_all(h);
     }
-    /* let fades and ramps settle on silence */
-    uint32_t settle = (uint32_t)ceil(SETTLE_SECONDS * rate);
+    if (rnnamp_lv2_host_wait_property(h, RNNAMP__status, (uint32_t)a->block,
+                                      30.0) < 0) {
+        fprintf(stderr, PROG ": the plugin did not report a model status "
+                             "(timeout)\n");
+        return -1;
+    }
+    const char *st = rnnamp_lv2_host_property(h, RNNAMP__status);
+    if (!st || strncmp(st, "loaded", 6) != 0) {
+        fprintf(stderr, PROG ": model failed to load: %s\n",
+                st ? st : "(no status)");
+        return -1;
+    }
+    if (!a->quiet)
+        fprintf(stderr, PROG ": %s\n", st);
+    return 0;
+}
+
+/* Let fades and ramps settle on silence, run x[0..n) (then the plugin's
+ * latency in silence) and write the output without the latency. */
+static int render(const render_args *a, rnnamp_lv2_host *h, const float *x,
+                  size_t n)
+{
+    uint32_t block = (uint32_t)a->block;
+    uint32_t settle = (uint32_t)ceil(SETTLE_SECONDS * a->rate);
     for (uint32_t done = 0; done < settle; done += block)
         rnnamp_lv2_host_run(h, NULL, NULL, block);
-
     uint32_t lat = rnnamp_lv2_host_latency(h);
-    y = malloc((n + lat) * sizeof *y);
-    if (!y) {
-        fprintf(stderr, "rnnamp-render: out of memory\n");
-        goto out;
-    }
     size_t total = n + lat;
+    float *y = malloc(total * sizeof *y);
+    if (!y) {
+        fprintf(stderr, PROG ": out of memory\n");
+        return -1;
+    }
     for (size_t done = 0; done < total;) {
         uint32_t k = (uint32_t)(total - done < block ? total - done : block);
         const float *src = NULL;
         float tmp[8192];
-        if (done < n) {
-            size_t avail = n - done;
-            if (avail >= k) {
-                src = x + done;
-            } else {
-                memcpy(tmp, x + done, avail * sizeof *tmp);
-                memset(tmp + avail, 0, (k - avail) * sizeof *tmp);
-                src = tmp;
-            }
+        if (done < n && n - done >= k) {
+            src = x + done;
+        } else if (done < n) {
+            memcpy(tmp, x + done, (n - done) * sizeof *tmp);
+            memset(tmp + (n - done), 0, (k - (n - done)) * sizeof *tmp);
+            src = tmp;
         }
         rnnamp_lv2_host_run(h, src, y + done, k);
         done += k;
     }
-    if (rnnamp_audio_write(files[1], y + lat, n, 1, (int)lrint(rate), err,
-                           sizeof err) != 0) {
-        fprintf(stderr, "rnnamp-render: %s\n", err);
-        goto out;
-    }
-    rc = 0;
-out:
+    char err[4096] = "";
+    int rc = rnnamp_audio_write(a->out, y + lat, n, 1, (int)lrint(a->rate), err,
+                                sizeof err);
+    if (rc)
+        fprintf(stderr, PROG ": %s\n", err);
+    free(y);
+    return rc ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    render_args a;
+    int r = parse_args(argc, argv, &a);
+    if (r)
+        return r > 0 ? 0 : 1;
+    size_t n = 0;
+    float *x = read_input(&a, &n);
+    if (!x)
+        return 1;
+    rnnamp_lv2_host *h = open_plugin(&a);
+    int rc = !h || load_model(&a, h) || render(&a, h, x, n);
     rnnamp_lv2_host_free(h);
     free(x);
-    free(y);
     return rc;
 }
