@@ -183,6 +183,12 @@ static int set_sweep(options *o, const char *v)
     char sym[64];
     float mn, mx;
     int steps, used = 0;
+    const char *eq = strchr(v, '=');
+    if (eq && eq - v >= (ptrdiff_t)sizeof sym) {
+        fprintf(stderr, PROG ": --sweep '%s': symbol longer than %zu bytes\n",
+                v, sizeof sym - 1);
+        return -1;
+    }
     if (sscanf(v, "%63[^=]=%f:%f:%d%n", sym, &mn, &mx, &steps, &used) != 4 ||
         v[used] || !isfinite(mn) || !isfinite(mx) || mn >= mx) {
         fprintf(stderr,
