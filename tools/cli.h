@@ -83,7 +83,8 @@ typedef struct {
 typedef int (*cli_call_fn)(void *dst, const cli_option *opt, const char *arg,
                            int argc, char **argv);
 
-/* Parse argv with getopt_long against table (at most 64 rows). Positional
+/* Parse argv with getopt_long against table (at most 64 rows; call may be
+ * NULL when it has no CLI_CALL rows). Positional
  * arguments are left (permuted) at argv[optind..argc). Returns 0, 1 when
  * --help / -h was given (nothing else is checked; the tool prints its
  * usage), or -1 after printing a message naming the option and the bad

@@ -147,7 +147,10 @@ START_TEST(write_signal)
     /* bad rate */
     ck_assert_int_ne(run("--write-signal x.wav --rate 100", out, sizeof out),
                      0);
-    ck_assert_msg(strstr(out, "--rate 100: must be a whole number from 8000 to 384000") != NULL, "%s", out);
+    ck_assert_msg(
+        strstr(out, "--rate 100: must be a whole number from 8000 to 384000") !=
+            NULL,
+        "%s", out);
 }
 END_TEST
 
