@@ -8,7 +8,7 @@
  *   rnnamp-capture --verify model.json [--test-di FILE ...]
  *
  * Command-line handling and the order of the steps; the steps themselves
- * are in src/capture (capture_signal.h, capture_eval.h, capture_lv2.h).
+ * are in src/capture (capture_signal.h, capture_recipe.h, capture_eval.h, capture_lv2.h).
  * Single-threaded except for the trainer's own worker threads. Everything
  * allocated here is freed before exit.
  */
@@ -23,6 +23,7 @@
 
 #include "audio_io.h"
 #include "capture_eval.h"
+#include "capture_recipe.h"
 #include "capture_latency.h"
 #include "capture_lv2.h"
 #include "capture_signal.h"
