@@ -37,12 +37,9 @@ static int cmp_d(const void *a, const void *b)
 
 static rnnamp_model *make_model(rnnamp_layer_type t, int H, int layers)
 {
-    rnnamp_layer_spec sp[RNNAMP_MAX_LAYERS];
-    for (int i = 0; i < layers; i++)
-        sp[i] = (rnnamp_layer_spec){t, H, RNNAMP_ACT_LINEAR};
-    sp[layers] = (rnnamp_layer_spec){RNNAMP_DENSE, 1, RNNAMP_ACT_LINEAR};
     char err[RNNAMP_ERR_LEN];
-    rnnamp_model *m = rnnamp_model_new(1, layers + 1, sp, 1, err, sizeof err);
+    rnnamp_model *m =
+        rnnamp_model_new_stack(1, t, layers, H, 1, err, sizeof err);
     if (!m) {
         fprintf(stderr, "rnnamp-bench: %s\n", err);
         return NULL;
