@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
 #include "model_io.h"
 #include "smoother.h"
 #include "strcopy.h"
@@ -19,14 +20,86 @@ static void run_engine(void *ctx, float *buf, uint32_t n)
     rnnamp_engine_process(s->engine, buf, buf, n, s->knobs);
 }
 
-static void describe_knobs(const rnnamp_slot *s, char *buf, size_t len)
+/* Which knob ports the model listens to, for the status. */
+static const char *knob_use(int n_knobs)
 {
-    if (s->n_knobs >= 2)
-        snprintf(buf, len, "knob1, knob2 in use");
-    else if (s->n_knobs == 1)
-        snprintf(buf, len, "knob1 in use, knob2 unused");
+    switch (n_knobs) {
+    case 0: return "knob1, knob2, knob3 unused";
+    case 1: return "knob1 in use, knob2, knob3 unused";
+    case 2: return "knob1, knob2 in use, knob3 unused";
+    default: return "knob1, knob2, knob3 in use";
+    }
+}
+
+/* Build the engine (and the resampler when the host runs slower than the
+ * model) into s. Returns 0, or -1 with the error in s->status. */
+static int slot_build(rnnamp_slot *s, const rnnamp_model *m, double host_rate,
+                      double model_rate, rnnamp_engine_opts *opts,
+                      int *resample)
+{
+    char err[RNNAMP_ERR_LEN] = "";
+    double ratio = host_rate / model_rate;
+    *resample = ratio < 1.0 - 1e-9 || ratio > 8.0;
+    if (!*resample && fabs(ratio - 1.0) > 1e-9)
+        opts->rate_ratio = ratio;
+    s->engine = rnnamp_engine_new(m, opts, err, sizeof err);
+    if (!s->engine) {
+        rnnamp_seterr(s->status, sizeof s->status, "error: %s: %s", s->path,
+                      err);
+        return -1;
+    }
+    if (*resample) {
+        s->rs = rnnamp_resampler_new(host_rate, model_rate, err, sizeof err);
+        if (!s->rs) {
+            rnnamp_seterr(s->status, sizeof s->status, "error: %s: %s", s->path,
+                          err);
+            rnnamp_engine_free(s->engine);
+            s->engine = NULL;
+            return -1;
+        }
+        s->latency = rnnamp_resampler_latency(s->rs);
+    }
+    return 0;
+}
+
+/* The model's gains and name. */
+static void slot_facts(rnnamp_slot *s, const rnnamp_model *m)
+{
+    const rnnamp_meta *meta = &m->meta;
+    s->n_knobs = m->n_inputs - 1;
+    s->pre_lin = rnnamp_db_to_lin(meta->in_gain_db);
+    s->post_lin = rnnamp_db_to_lin(meta->out_gain_db);
+    if (meta->has_loudness && isfinite(meta->loudness_db))
+        s->norm_lin = rnnamp_db_to_lin(
+            (float)(RNNAMP_NORMALIZE_TARGET_DB - meta->loudness_db));
+    if (meta->name[0])
+        rnnamp_strcopy(s->name, sizeof s->name, meta->name);
+    else {
+        const char *base = strrchr(s->path, '/');
+        rnnamp_strcopy(s->name, sizeof s->name, base ? base + 1 : s->path);
+    }
+}
+
+/* "loaded <name>: <model>, <rates>, <kernel>, <knobs>" */
+static void slot_describe(rnnamp_slot *s, const rnnamp_model *m,
+                          double host_rate, double model_rate,
+                          const rnnamp_engine_opts *opts, int resample)
+{
+    char desc[256], rate[200], mr[64];
+    rnnamp_model_describe(m, desc, sizeof desc);
+    snprintf(mr, sizeof mr, "%g Hz%s", model_rate,
+             m->meta.sample_rate_assumed ? " (assumed)" : "");
+    if (resample)
+        snprintf(rate, sizeof rate, "%s model resampled from %g Hz, latency %u",
+                 mr, host_rate, s->latency);
+    else if (opts->rate_ratio > 1.0)
+        snprintf(rate, sizeof rate, "%s model at %g Hz (delay-line)", mr,
+                 host_rate);
     else
-        snprintf(buf, len, "knob1, knob2 unused");
+        snprintf(rate, sizeof rate, "%s", mr);
+    snprintf(s->status, sizeof s->status, "loaded %s: %s, %s, %s, %s", s->name,
+             desc, rate, rnnamp_engine_kernel_name(s->engine),
+             knob_use(s->n_knobs));
 }
 
 rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
@@ -40,20 +113,20 @@ rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
     rnnamp_strcopy(s->path, sizeof s->path, path ? path : "");
     if (!s->path[0]) {
         s->ok = 1;
-        snprintf(s->status, sizeof s->status, "no model (dry)");
+        rnnamp_strcopy(s->status, sizeof s->status, "no model (dry)");
         return s;
     }
     if (path && strlen(path) >= sizeof s->path) {
-        snprintf(s->status, sizeof s->status,
-                 "model path is too long (%zu bytes, at most %d)", strlen(path),
-                 RNNAMP_SLOT_PATH_MAX - 1);
+        rnnamp_seterr(s->status, sizeof s->status,
+                      "model path is too long (%zu bytes, at most %d)",
+                      strlen(path), RNNAMP_SLOT_PATH_MAX - 1);
         return s;
     }
 
     char err[RNNAMP_ERR_LEN] = "";
     rnnamp_model *m = rnnamp_model_load(s->path, err, sizeof err);
     if (!m || rnnamp_model_validate(m, err, sizeof err) != 0) {
-        snprintf(s->status, sizeof s->status, "error: %s", err);
+        rnnamp_seterr(s->status, sizeof s->status, "error: %s", err);
         rnnamp_model_free(m);
         return s;
     }
@@ -61,67 +134,25 @@ rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
     double model_rate = meta->sample_rate > 0.0 ? meta->sample_rate : 48000.0;
     if (!(host_rate > 0.0))
         host_rate = 48000.0;
-    double ratio = host_rate / model_rate;
     rnnamp_engine_opts opts = {RNNAMP_KERNEL_AUTO, 1.0};
-    int resample = ratio < 1.0 - 1e-9 || ratio > 8.0;
-    if (!resample && fabs(ratio - 1.0) > 1e-9)
-        opts.rate_ratio = ratio;
-    s->engine = rnnamp_engine_new(m, &opts, err, sizeof err);
-    if (!s->engine) {
-        snprintf(s->status, sizeof s->status, "error: %s: %s", s->path, err);
+    int resample = 0;
+    if (slot_build(s, m, host_rate, model_rate, &opts, &resample) != 0) {
         rnnamp_model_free(m);
         return s;
     }
-    if (resample) {
-        s->rs = rnnamp_resampler_new(host_rate, model_rate, err, sizeof err);
-        if (!s->rs) {
-            snprintf(s->status, sizeof s->status, "error: %s: %s", s->path,
-                     err);
-            rnnamp_engine_free(s->engine);
-            s->engine = NULL;
-            rnnamp_model_free(m);
-            return s;
-        }
-        s->latency = rnnamp_resampler_latency(s->rs);
-    }
-    s->n_knobs = m->n_inputs - 1;
-    s->pre_lin = rnnamp_db_to_lin(meta->in_gain_db);
-    s->post_lin = rnnamp_db_to_lin(meta->out_gain_db);
-    if (meta->has_loudness && isfinite(meta->loudness_db))
-        s->norm_lin = rnnamp_db_to_lin(
-            (float)(RNNAMP_NORMALIZE_TARGET_DB - meta->loudness_db));
-    if (meta->name[0])
-        rnnamp_strcopy(s->name, sizeof s->name, meta->name);
-    else {
-        const char *base = strrchr(s->path, '/');
-        rnnamp_strcopy(s->name, sizeof s->name, base ? base + 1 : s->path);
-    }
+    slot_facts(s, m);
 
     /* settle the state where the model will start playing */
-    float k[RNNAMP_SLOT_KNOBS] = {0.5f, 0.5f, 0.5f};
-    if (knobs)
-        memcpy(k, knobs, sizeof k);
+    float k[RNNAMP_SLOT_KNOBS];
+    for (int i = 0; i < RNNAMP_SLOT_KNOBS; i++)
+        k[i] = knobs ? knobs[i] : RNNAMP_SLOT_KNOB_DEFAULT;
     uint32_t warm = meta->prewarm_samples > 0 ? (uint32_t)meta->prewarm_samples
                                               : DEFAULT_PREWARM;
     if (!resample && opts.rate_ratio > 1.0)
         warm = (uint32_t)ceil(warm * opts.rate_ratio);
     rnnamp_engine_prewarm(s->engine, warm, k);
 
-    char desc[256], kn[64], rate[200], mr[64];
-    rnnamp_model_describe(m, desc, sizeof desc);
-    describe_knobs(s, kn, sizeof kn);
-    snprintf(mr, sizeof mr, "%g Hz%s", model_rate,
-             meta->sample_rate_assumed ? " (assumed)" : "");
-    if (resample)
-        snprintf(rate, sizeof rate, "%s model resampled from %g Hz, latency %u",
-                 mr, host_rate, s->latency);
-    else if (opts.rate_ratio > 1.0)
-        snprintf(rate, sizeof rate, "%s model at %g Hz (delay-line)", mr,
-                 host_rate);
-    else
-        snprintf(rate, sizeof rate, "%s", mr);
-    snprintf(s->status, sizeof s->status, "loaded %s: %s, %s, %s, %s", s->name,
-             desc, rate, rnnamp_engine_kernel_name(s->engine), kn);
+    slot_describe(s, m, host_rate, model_rate, &opts, resample);
     s->ok = 1;
     rnnamp_model_free(m);
     return s;

@@ -14,12 +14,16 @@
  * rather than by arrival.
  *
  * The state restore path never touches run()'s data either (it pushes onto
- * the same stack), so state:threadSafeRestore holds.
+ * the same stack), so state:threadSafeRestore holds. save() reads the
+ * playing model's path from a seqlock of atomic bytes that run() writes
+ * (no lock on the audio thread, no data race).
+ *
+ * Nothing on the audio thread formats text: the statuses run() sets itself
+ * are fixed strings copied with rnnamp_strcopy; the worker formats the rest.
  */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__SSE__) || defined(__x86_64__)
@@ -38,6 +42,7 @@
 #include "dc_blocker.h"
 #include "model_slot.h"
 #include "smoother.h"
+#include "strcopy.h"
 #include "uris.h"
 
 #define CHUNK        256  /* samples processed at a time */
@@ -47,6 +52,25 @@
 #define FADE_SECONDS 0.05 /* crossfade and bypass fade */
 #define GAIN_SECONDS 0.02 /* gain ramps */
 #define DC_CORNER_HZ 5.0
+#define KNOB_DEFAULT RNNAMP_SLOT_KNOB_DEFAULT /* as the knob ports in the ttl  \
+                                               */
+/* input_gain and output_gain range (dB), as ttl/rnnamp.ttl states it */
+#define GAIN_DB_MIN (-24.0f)
+#define GAIN_DB_MAX 24.0f
+/* MXCSR bits set while run() works: denormals are flushed to zero */
+#define MXCSR_DAZ 0x0040u /* denormals-are-zero (inputs) */
+#define MXCSR_FTZ 0x8000u /* flush-to-zero (results) */
+
+/* Largest message run() writes on notify: the sequence header and three
+ * patch:Set events (model path, name, status), each at most 128 bytes of
+ * atoms around its string (see notify_set). ttl/rnnamp.ttl asks the host
+ * for NOTIFY_MIN_SIZE bytes (rsz:minimumSize) on the notify port. */
+#define NOTIFY_MIN_SIZE 16384
+#define NOTIFY_MAX_MESSAGE                                                     \
+    (sizeof(LV2_Atom_Sequence) + 3 * 128 + RNNAMP_SLOT_PATH_MAX +              \
+     RNNAMP_SLOT_NAME_MAX + RNNAMP_SLOT_STATUS_MAX)
+_Static_assert(NOTIFY_MAX_MESSAGE <= NOTIFY_MIN_SIZE,
+               "rsz:minimumSize of the notify port is too small");
 
 typedef enum {
     PORT_IN = 0,
@@ -61,6 +85,7 @@ typedef enum {
     PORT_NORMALIZE,
     PORT_ENABLED,
     PORT_LATENCY,
+    PORT_KNOB3, /* added later: appended so that saved sessions still fit */
     PORT_COUNT
 } port_index;
 
@@ -74,6 +99,13 @@ typedef struct {
     float knobs[RNNAMP_SLOT_KNOBS];
     uint32_t path_len;
 } load_msg;
+
+/* A load request as built by make_load_msg (only the first
+ * sizeof(load_msg) + path_len bytes are sent). */
+typedef struct {
+    load_msg h;
+    char path[RNNAMP_SLOT_PATH_MAX];
+} load_request;
 
 typedef struct {
     uint32_t type;
@@ -90,7 +122,6 @@ typedef struct {
     LV2_Atom_Forge forge;
     LV2_Atom_Forge_Frame notify_frame; /* the notify sequence, in run() */
     double rate;
-    uint32_t max_block; /* bufsz:maxBlockLength or 0 (informational) */
 
     /* ports */
     const float *in;
@@ -102,9 +133,11 @@ typedef struct {
 
     /* shared between threads (atomics only) */
     _Atomic(rnnamp_slot *) pending; /* results not yet seen by run() */
-    atomic_uint next_seq;           /* request numbers */
-    atomic_uint path_gen;           /* seqlock over path for save() */
-    char path[RNNAMP_SLOT_PATH_MAX];
+    atomic_uint next_seq;           /* last request number given out */
+    /* the playing model's path: written by run(), read by save() and by
+     * run() itself; a seqlock whose data are atomic bytes */
+    atomic_uint path_gen; /* odd while run() writes */
+    atomic_char path[RNNAMP_SLOT_PATH_MAX];
 
     /* owned by run() */
     rnnamp_slot *cur;     /* playing (NULL = dry) */
@@ -117,7 +150,7 @@ typedef struct {
     rnnamp_dc_blocker dc;
     int send_state; /* tell the host the model/status on notify */
     char status[RNNAMP_SLOT_STATUS_MAX];
-    char name[128];
+    char name[RNNAMP_SLOT_NAME_MAX];
     float knobs[RNNAMP_SLOT_KNOBS]; /* smoothed knob values */
     float knob_coef;                /* one-pole step per KNOB_STEP */
     uint64_t frame;                 /* samples run since activate */
@@ -137,32 +170,78 @@ static void publish(Plugin *self, rnnamp_slot *s)
     } while (!atomic_compare_exchange_weak(&self->pending, &head, s));
 }
 
-/* Copy the playing model's path (for save). Non-real-time threads. */
+/* Copy the playing model's path into buf[len]. Any thread: save() (host
+ * thread) and run() (audio thread, the only writer, which never waits
+ * here because it is not in the middle of a write). */
 static void read_path(Plugin *self, char *buf, size_t len)
 {
+    if (!len)
+        return;
     for (;;) {
-        unsigned g1 = atomic_load(&self->path_gen);
+        unsigned g1 =
+            atomic_load_explicit(&self->path_gen, memory_order_acquire);
         if (g1 & 1u)
-            continue;
-        snprintf(buf, len, "%s", self->path);
-        atomic_thread_fence(memory_order_acquire);
-        if (atomic_load(&self->path_gen) == g1)
+            continue; /* run() is writing: a few hundred cycles at most */
+        size_t i = 0;
+        for (; i + 1 < len && i + 1 < RNNAMP_SLOT_PATH_MAX; i++) {
+            buf[i] = atomic_load_explicit(&self->path[i], memory_order_acquire);
+            if (!buf[i])
+                break;
+        }
+        buf[i] = '\0';
+        /* ordered after the acquire loads above */
+        if (atomic_load_explicit(&self->path_gen, memory_order_relaxed) == g1)
             return;
     }
 }
 
+/* The one builder of the worker's load message: fills m for path (len
+ * bytes, need not be NUL-terminated). Returns the number of bytes to
+ * schedule, or 0 if the path does not fit. Any thread (bounded copy, no
+ * formatting). */
+static uint32_t make_load_msg(load_request *m, uint32_t seq, const float *knobs,
+                              const char *path, size_t len)
+{
+    if (len > 0 && path[len - 1] == '\0')
+        len--;
+    if (len >= sizeof m->path)
+        return 0;
+    m->h.type = MSG_LOAD;
+    m->h.seq = seq;
+    memcpy(m->h.knobs, knobs, sizeof m->h.knobs);
+    memcpy(m->path, path, len);
+    m->path[len] = '\0';
+    m->h.path_len = (uint32_t)len + 1;
+    return (uint32_t)(sizeof m->h + len + 1);
+}
+
+/* A new request number; newer requests win. Any thread. */
+static uint32_t new_seq(Plugin *self)
+{
+    return atomic_fetch_add(&self->next_seq, 1u) + 1u;
+}
+
 /* ---- audio thread ----------------------------------------------------- */
 
-/* Update the path save() reads. Audio thread (bounded copy). */
+/* Update the path save() reads. Audio thread (bounded, lock-free). */
 static void write_path(Plugin *self, const char *path)
 {
-    atomic_fetch_add(&self->path_gen, 1u);
-    atomic_thread_fence(memory_order_release);
-    size_t n = strnlen(path, sizeof self->path - 1);
-    memcpy(self->path, path, n);
-    self->path[n] = '\0';
-    atomic_thread_fence(memory_order_release);
-    atomic_fetch_add(&self->path_gen, 1u);
+    const unsigned g =
+        atomic_load_explicit(&self->path_gen, memory_order_relaxed);
+    atomic_store_explicit(&self->path_gen, g + 1u, memory_order_relaxed);
+    /* release stores: a reader that sees a new byte also sees g + 1 */
+    size_t i = 0;
+    for (; i + 1 < RNNAMP_SLOT_PATH_MAX && path[i]; i++)
+        atomic_store_explicit(&self->path[i], path[i], memory_order_release);
+    atomic_store_explicit(&self->path[i], '\0', memory_order_release);
+    atomic_store_explicit(&self->path_gen, g + 2u, memory_order_release);
+}
+
+/* A status run() sets itself: a fixed string, sent on the next run. */
+static void set_status(Plugin *self, const char *msg)
+{
+    rnnamp_strcopy(self->status, sizeof self->status, msg);
+    self->send_state = 1;
 }
 
 static void to_garbage(Plugin *self, rnnamp_slot *s)
@@ -189,47 +268,34 @@ static void flush_garbage(Plugin *self)
 
 static float knob_value(const float *p)
 {
-    float v = p ? *p : 0.5f;
+    float v = p ? *p : KNOB_DEFAULT;
     if (!isfinite(v))
-        return 0.5f;
+        return KNOB_DEFAULT;
     return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
 }
 
 static void current_knobs(const Plugin *self, float *k)
 {
-    k[0] = knob_value(self->ctl[PORT_KNOB1]);
-    k[1] = knob_value(self->ctl[PORT_KNOB2]);
-    k[2] = 0.5f;
+    static const port_index knob_port[RNNAMP_SLOT_KNOBS] = {
+        PORT_KNOB1, PORT_KNOB2, PORT_KNOB3};
+    for (int i = 0; i < RNNAMP_SLOT_KNOBS; i++)
+        k[i] = knob_value(self->ctl[knob_port[i]]);
 }
 
 /* Ask the worker to load path (len bytes, need not be NUL-terminated). */
 static void request_load(Plugin *self, const char *path, uint32_t len)
 {
-    struct {
-        load_msg h;
-        char path[RNNAMP_SLOT_PATH_MAX];
-    } m;
-    if (len > 0 && path[len - 1] == '\0')
-        len--;
-    if (len >= sizeof m.path) {
-        snprintf(self->status, sizeof self->status,
-                 "error: model path too long (%u bytes)", len);
-        self->send_state = 1;
+    load_request m;
+    float knobs[RNNAMP_SLOT_KNOBS];
+    current_knobs(self, knobs);
+    const uint32_t size = make_load_msg(&m, new_seq(self), knobs, path, len);
+    if (!size) {
+        set_status(self, "error: model path too long");
         return;
     }
-    m.h.type = MSG_LOAD;
-    m.h.seq = atomic_fetch_add(&self->next_seq, 1u) + 1u;
-    current_knobs(self, m.h.knobs);
-    memcpy(m.path, path, len);
-    m.path[len] = '\0';
-    m.h.path_len = len + 1;
-    if (self->schedule->schedule_work(self->schedule->handle,
-                                      (uint32_t)(sizeof m.h + len + 1),
-                                      &m) != LV2_WORKER_SUCCESS) {
-        snprintf(self->status, sizeof self->status,
-                 "error: the host's worker refused the load request");
-        self->send_state = 1;
-    }
+    if (self->schedule->schedule_work(self->schedule->handle, size, &m) !=
+        LV2_WORKER_SUCCESS)
+        set_status(self, "error: the host's worker refused the load request");
 }
 
 static void start_fade(Plugin *self, rnnamp_slot *s)
@@ -261,13 +327,12 @@ static void install_pending(Plugin *self)
     if (!best)
         return;
     self->installed_seq = best->seq;
-    snprintf(self->status, sizeof self->status, "%s", best->status);
-    self->send_state = 1;
+    set_status(self, best->status);
     if (!best->ok) {
         to_garbage(self, best);
         return;
     }
-    snprintf(self->name, sizeof self->name, "%s", best->name);
+    rnnamp_strcopy(self->name, sizeof self->name, best->name);
     write_path(self, best->path);
     if (!best->engine && !self->cur && !self->fading) {
         to_garbage(self, best); /* clearing while already dry */
@@ -413,23 +478,30 @@ static float port_or(const float *p, float def)
     return (p && isfinite(*p)) ? *p : def;
 }
 
+/* A gain port's value (dB) clamped to its range, as a linear target. */
+static float gain_target(const float *p)
+{
+    float db = port_or(p, 0.0f);
+    db = db < GAIN_DB_MIN ? GAIN_DB_MIN : db > GAIN_DB_MAX ? GAIN_DB_MAX : db;
+    return db == 0.0f ? 1.0f : rnnamp_db_to_lin(db);
+}
+
+/* A toggle port (lv2:toggled) as a ramp target, 0 or 1. */
+static float toggle_target(const float *p, float def)
+{
+    return port_or(p, def) > 0.5f ? 1.0f : 0.0f; /* halfway between */
+}
+
 /* Read the control ports into ramp targets. */
 static void read_controls(Plugin *self)
 {
-    float ig = port_or(self->ctl[PORT_INPUT_GAIN], 0.0f);
-    float og = port_or(self->ctl[PORT_OUTPUT_GAIN], 0.0f);
-    ig = ig < -24.0f ? -24.0f : ig > 24.0f ? 24.0f : ig;
-    og = og < -24.0f ? -24.0f : og > 24.0f ? 24.0f : og;
-    rnnamp_ramp_to(&self->in_gain, ig == 0.0f ? 1.0f : rnnamp_db_to_lin(ig));
-    rnnamp_ramp_to(&self->out_gain, og == 0.0f ? 1.0f : rnnamp_db_to_lin(og));
-    rnnamp_ramp_to(&self->dc_mix, port_or(self->ctl[PORT_DC_BLOCK], 1.0f) > 0.5f
-                                      ? 1.0f
-                                      : 0.0f);
+    rnnamp_ramp_to(&self->in_gain, gain_target(self->ctl[PORT_INPUT_GAIN]));
+    rnnamp_ramp_to(&self->out_gain, gain_target(self->ctl[PORT_OUTPUT_GAIN]));
+    rnnamp_ramp_to(&self->dc_mix,
+                   toggle_target(self->ctl[PORT_DC_BLOCK], 1.0f));
     rnnamp_ramp_to(&self->norm_mix,
-                   port_or(self->ctl[PORT_NORMALIZE], 0.0f) > 0.5f ? 1.0f
-                                                                   : 0.0f);
-    rnnamp_ramp_to(&self->wet,
-                   port_or(self->ctl[PORT_ENABLED], 1.0f) > 0.5f ? 1.0f : 0.0f);
+                   toggle_target(self->ctl[PORT_NORMALIZE], 0.0f));
+    rnnamp_ramp_to(&self->wet, toggle_target(self->ctl[PORT_ENABLED], 1.0f));
 }
 
 /* Write patch:Set <property> <value> to notify. */
@@ -457,12 +529,42 @@ static void notify_set(Plugin *self, LV2_URID prop, LV2_URID type,
 static void send_state(Plugin *self)
 {
     char path[RNNAMP_SLOT_PATH_MAX];
-    size_t n = strnlen(self->path, sizeof path - 1); /* run() is the writer */
-    memcpy(path, self->path, n);
-    path[n] = '\0';
+    read_path(self, path, sizeof path);
     notify_set(self, self->uris.model, self->uris.atom_Path, path);
     notify_set(self, self->uris.model_name, self->uris.atom_String, self->name);
     notify_set(self, self->uris.status, self->uris.atom_String, self->status);
+}
+
+/* patch:subject of a message: absent, or this plugin (as a URID or as a
+ * URI string). Messages about another subject are not for us. */
+static int for_this_plugin(const Plugin *self, const LV2_Atom *subject)
+{
+    static const char uri[] = RNNAMP_URI;
+    const rnnamp_uris *u = &self->uris;
+    if (!subject)
+        return 1;
+    if (subject->type == u->atom_URID)
+        return ((const LV2_Atom_URID *)subject)->body == u->plugin;
+    if (subject->type == u->atom_URI && subject->size >= sizeof uri - 1)
+        return !strncmp(LV2_ATOM_BODY_CONST(subject), uri, sizeof uri);
+    return 0;
+}
+
+static void handle_set(Plugin *self, const LV2_Atom_Object *obj)
+{
+    const rnnamp_uris *u = &self->uris;
+    const LV2_Atom *subject = NULL, *property = NULL, *value = NULL;
+    lv2_atom_object_get(obj, u->patch_subject, &subject, u->patch_property,
+                        &property, u->patch_value, &value, 0);
+    if (!for_this_plugin(self, subject) || !property ||
+        property->type != u->atom_URID ||
+        ((const LV2_Atom_URID *)property)->body != u->model || !value)
+        return; /* not ours: ignore */
+    if (value->type != u->atom_Path && value->type != u->atom_String) {
+        set_status(self, "error: patch:Set of the model needs an atom:Path");
+        return;
+    }
+    request_load(self, (const char *)LV2_ATOM_BODY_CONST(value), value->size);
 }
 
 static void handle_event(Plugin *self, const LV2_Atom_Event *ev)
@@ -472,22 +574,12 @@ static void handle_event(Plugin *self, const LV2_Atom_Event *ev)
         return;
     const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
     if (obj->body.otype == u->patch_Set) {
-        const LV2_Atom *property = NULL, *value = NULL;
-        lv2_atom_object_get(obj, u->patch_property, &property, u->patch_value,
-                            &value, 0);
-        if (!property || property->type != u->atom_URID ||
-            ((const LV2_Atom_URID *)property)->body != u->model || !value)
-            return; /* not ours: ignore */
-        if (value->type != u->atom_Path && value->type != u->atom_String) {
-            snprintf(self->status, sizeof self->status,
-                     "error: patch:Set of the model needs an atom:Path");
-            self->send_state = 1;
-            return;
-        }
-        request_load(self, (const char *)LV2_ATOM_BODY_CONST(value),
-                     value->size);
+        handle_set(self, obj);
     } else if (obj->body.otype == u->patch_Get) {
-        self->send_state = 1;
+        const LV2_Atom *subject = NULL;
+        lv2_atom_object_get(obj, u->patch_subject, &subject, 0);
+        if (for_this_plugin(self, subject))
+            self->send_state = 1;
     }
 }
 
@@ -497,7 +589,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
     Plugin *self = instance;
 #ifdef RNNAMP_HAVE_MXCSR
     const unsigned csr = _mm_getcsr();
-    _mm_setcsr(csr | 0x8040u); /* flush-to-zero, denormals-are-zero */
+    _mm_setcsr(csr | MXCSR_FTZ | MXCSR_DAZ);
 #endif
     if (self->notify) {
         const uint32_t cap = self->notify->atom.size;
@@ -548,30 +640,28 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 
 /* ---- worker thread ---------------------------------------------------- */
 
-static LV2_Worker_Status work(LV2_Handle instance,
-                              LV2_Worker_Respond_Function respond,
-                              LV2_Worker_Respond_Handle handle, uint32_t size,
-                              const void *data)
+/* Load the file of a MSG_LOAD message and respond with the slot. Worker
+ * thread. A request older than the newest one given out is dropped: when
+ * the host's worker lags behind a burst of requests only the last is
+ * loaded (run() would discard the others anyway). */
+static LV2_Worker_Status work_load(Plugin *self,
+                                   LV2_Worker_Respond_Function respond,
+                                   LV2_Worker_Respond_Handle handle,
+                                   uint32_t size, const void *data)
 {
-    Plugin *self = instance;
-    uint32_t type = 0;
-    if (size < sizeof type)
-        return LV2_WORKER_ERR_UNKNOWN;
-    memcpy(&type, data, sizeof type);
-    if (type == MSG_FREE && size >= sizeof(slot_msg)) {
-        slot_msg m;
-        memcpy(&m, data, sizeof m);
-        rnnamp_slot_free(m.slot);
-        return LV2_WORKER_SUCCESS;
-    }
-    if (type != MSG_LOAD || size < sizeof(load_msg))
-        return LV2_WORKER_ERR_UNKNOWN;
     load_msg h;
+    if (size < sizeof h)
+        return LV2_WORKER_ERR_UNKNOWN;
     memcpy(&h, data, sizeof h);
     const char *path = (const char *)data + sizeof h;
     if (h.path_len == 0 || sizeof h + h.path_len > size ||
         path[h.path_len - 1] != '\0')
         return LV2_WORKER_ERR_UNKNOWN;
+    if (h.seq < atomic_load(&self->next_seq)) {
+        lv2_log_note(&self->logger,
+                     "rnnamp: skipped %s: a newer load was requested\n", path);
+        return LV2_WORKER_SUCCESS;
+    }
     rnnamp_slot *s = rnnamp_slot_load(path, self->rate, h.knobs, h.seq);
     if (!s) {
         lv2_log_error(&self->logger, "rnnamp: out of memory loading %s\n",
@@ -594,6 +684,28 @@ static LV2_Worker_Status work(LV2_Handle instance,
     return LV2_WORKER_SUCCESS;
 }
 
+/* Worker thread: loads (work_load) and frees retired slots. */
+static LV2_Worker_Status work(LV2_Handle instance,
+                              LV2_Worker_Respond_Function respond,
+                              LV2_Worker_Respond_Handle handle, uint32_t size,
+                              const void *data)
+{
+    Plugin *self = instance;
+    uint32_t type = 0;
+    if (size < sizeof type)
+        return LV2_WORKER_ERR_UNKNOWN;
+    memcpy(&type, data, sizeof type);
+    if (type == MSG_FREE && size >= sizeof(slot_msg)) {
+        slot_msg m;
+        memcpy(&m, data, sizeof m);
+        rnnamp_slot_free(m.slot);
+        return LV2_WORKER_SUCCESS;
+    }
+    if (type == MSG_LOAD)
+        return work_load(self, respond, handle, size, data);
+    return LV2_WORKER_ERR_UNKNOWN;
+}
+
 /* Audio thread, or whatever thread the host delivers responses on (Ardour:
  * inside schedule_work, or its GUI thread). Only publishes. */
 static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size,
@@ -612,15 +724,19 @@ static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size,
 
 /* ---- state (non-real-time threads) ------------------------------------ */
 
-static const void *get_feature(const LV2_Feature *const *features,
-                               const char *uri)
+/* Give back a path from state:mapPath (its freePath, or free()). */
+static void free_mapped(LV2_State_Free_Path *free_path, char *p)
 {
-    for (int i = 0; features && features[i]; i++)
-        if (!strcmp(features[i]->URI, uri))
-            return features[i]->data;
-    return NULL;
+    if (!p)
+        return;
+    if (free_path)
+        free_path->free_path(free_path->handle, p);
+    else
+        free(p);
 }
 
+/* Host/GUI thread: store the playing model's path (abstract, via
+ * state:mapPath when the host gives it). */
 static LV2_State_Status save(LV2_Handle instance,
                              LV2_State_Store_Function store,
                              LV2_State_Handle handle, uint32_t flags,
@@ -631,9 +747,9 @@ static LV2_State_Status save(LV2_Handle instance,
     char path[RNNAMP_SLOT_PATH_MAX];
     read_path(self, path, sizeof path);
     LV2_State_Map_Path *map_path =
-        (LV2_State_Map_Path *)get_feature(features, LV2_STATE__mapPath);
+        lv2_features_data(features, LV2_STATE__mapPath);
     LV2_State_Free_Path *free_path =
-        (LV2_State_Free_Path *)get_feature(features, LV2_STATE__freePath);
+        lv2_features_data(features, LV2_STATE__freePath);
     char *apath = NULL;
     if (path[0] && map_path)
         apath = map_path->abstract_path(map_path->handle, path);
@@ -641,15 +757,58 @@ static LV2_State_Status save(LV2_Handle instance,
     LV2_State_Status st =
         store(handle, self->uris.model, v, strlen(v) + 1, self->uris.atom_Path,
               LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
-    if (apath) {
-        if (free_path)
-            free_path->free_path(free_path->handle, apath);
-        else
-            free(apath);
-    }
+    free_mapped(free_path, apath);
     return st;
 }
 
+/* The model path of a state, absolute, into path[RNNAMP_SLOT_PATH_MAX]
+ * ("" when the state has none). Host/GUI thread. */
+static LV2_State_Status restored_path(Plugin *self,
+                                      LV2_State_Retrieve_Function retrieve,
+                                      LV2_State_Handle handle,
+                                      const LV2_Feature *const *features,
+                                      char *path)
+{
+    size_t size = 0;
+    uint32_t type = 0, vflags = 0;
+    const char *value =
+        retrieve(handle, self->uris.model, &size, &type, &vflags);
+    path[0] = '\0';
+    if (value && type != self->uris.atom_Path &&
+        type != self->uris.atom_String) {
+        lv2_log_error(&self->logger,
+                      "rnnamp: state: model path has the wrong type\n");
+        return LV2_STATE_ERR_BAD_TYPE;
+    }
+    if (!value || size == 0 || !value[0])
+        return LV2_STATE_SUCCESS;
+    char tmp[RNNAMP_SLOT_PATH_MAX];
+    size_t n = strnlen(value, size);
+    if (n >= sizeof tmp) {
+        lv2_log_error(&self->logger, "rnnamp: state: path too long\n");
+        return LV2_STATE_ERR_UNKNOWN;
+    }
+    memcpy(tmp, value, n);
+    tmp[n] = '\0';
+    LV2_State_Map_Path *map_path =
+        lv2_features_data(features, LV2_STATE__mapPath);
+    char *abs =
+        map_path ? map_path->absolute_path(map_path->handle, tmp) : NULL;
+    const char *use = abs ? abs : tmp;
+    const int fits = strlen(use) < RNNAMP_SLOT_PATH_MAX;
+    if (fits)
+        rnnamp_strcopy(path, RNNAMP_SLOT_PATH_MAX, use);
+    free_mapped(lv2_features_data(features, LV2_STATE__freePath), abs);
+    if (!fits) {
+        lv2_log_error(&self->logger, "rnnamp: state: path too long\n");
+        return LV2_STATE_ERR_UNKNOWN;
+    }
+    return LV2_STATE_SUCCESS;
+}
+
+/* Host/GUI thread: hand the state's model to the worker, or load it here
+ * when the host gives no worker (as Ardour does). Either way the slot
+ * reaches run() through the pending stack only. */
 static LV2_State_Status restore(LV2_Handle instance,
                                 LV2_State_Retrieve_Function retrieve,
                                 LV2_State_Handle handle, uint32_t flags,
@@ -657,60 +816,21 @@ static LV2_State_Status restore(LV2_Handle instance,
 {
     (void)flags;
     Plugin *self = instance;
-    size_t size = 0;
-    uint32_t type = 0, vflags = 0;
-    const char *value =
-        retrieve(handle, self->uris.model, &size, &type, &vflags);
-    LV2_State_Map_Path *map_path =
-        (LV2_State_Map_Path *)get_feature(features, LV2_STATE__mapPath);
-    LV2_State_Free_Path *free_path =
-        (LV2_State_Free_Path *)get_feature(features, LV2_STATE__freePath);
+    char path[RNNAMP_SLOT_PATH_MAX];
+    LV2_State_Status st = restored_path(self, retrieve, handle, features, path);
+    if (st != LV2_STATE_SUCCESS)
+        return st;
+
+    const float knobs[RNNAMP_SLOT_KNOBS] = {KNOB_DEFAULT, KNOB_DEFAULT,
+                                            KNOB_DEFAULT};
+    const uint32_t seq = new_seq(self);
     LV2_Worker_Schedule *schedule =
-        (LV2_Worker_Schedule *)get_feature(features, LV2_WORKER__schedule);
-
-    char path[RNNAMP_SLOT_PATH_MAX] = "";
-    if (value && type != self->uris.atom_Path &&
-        type != self->uris.atom_String) {
-        lv2_log_error(&self->logger,
-                      "rnnamp: state: model path has the wrong type\n");
-        return LV2_STATE_ERR_BAD_TYPE;
-    }
-    if (value && size > 0 && value[0]) {
-        char tmp[RNNAMP_SLOT_PATH_MAX];
-        size_t n = strnlen(value, size);
-        if (n >= sizeof tmp) {
-            lv2_log_error(&self->logger, "rnnamp: state: path too long\n");
-            return LV2_STATE_ERR_UNKNOWN;
-        }
-        memcpy(tmp, value, n);
-        tmp[n] = '\0';
-        char *abs =
-            map_path ? map_path->absolute_path(map_path->handle, tmp) : NULL;
-        snprintf(path, sizeof path, "%s", abs ? abs : tmp);
-        if (abs) {
-            if (free_path)
-                free_path->free_path(free_path->handle, abs);
-            else
-                free(abs);
-        }
-    }
-
-    float knobs[RNNAMP_SLOT_KNOBS] = {0.5f, 0.5f, 0.5f};
-    uint32_t seq = atomic_fetch_add(&self->next_seq, 1u) + 1u;
+        lv2_features_data(features, LV2_WORKER__schedule);
     if (schedule) {
-        struct {
-            load_msg h;
-            char path[RNNAMP_SLOT_PATH_MAX];
-        } m;
-        m.h.type = MSG_LOAD;
-        m.h.seq = seq;
-        memcpy(m.h.knobs, knobs, sizeof knobs);
-        size_t len = strlen(path);
-        memcpy(m.path, path, len + 1);
-        m.h.path_len = (uint32_t)len + 1;
-        if (schedule->schedule_work(schedule->handle,
-                                    (uint32_t)(sizeof m.h + len + 1),
-                                    &m) == LV2_WORKER_SUCCESS)
+        load_request m;
+        const uint32_t size = make_load_msg(&m, seq, knobs, path, strlen(path));
+        if (size && schedule->schedule_work(schedule->handle, size, &m) ==
+                        LV2_WORKER_SUCCESS)
             return LV2_STATE_SUCCESS;
         /* fall through: load here */
     }
@@ -725,6 +845,7 @@ static LV2_State_Status restore(LV2_Handle instance,
 
 /* ---- life cycle (instantiation thread) -------------------------------- */
 
+/* Host thread: features (queried once), URIDs, ramps. */
 static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
                               const char *bundle_path,
                               const LV2_Feature *const *features)
@@ -735,11 +856,9 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     if (!self)
         return NULL;
     LV2_Log_Log *log = NULL;
-    const LV2_Options_Option *options = NULL;
     const char *missing = lv2_features_query(
         features, LV2_LOG__log, &log, false, LV2_URID__map, &self->map, true,
-        LV2_WORKER__schedule, &self->schedule, true, LV2_OPTIONS__options,
-        &options, false, NULL);
+        LV2_WORKER__schedule, &self->schedule, true, NULL);
     lv2_log_logger_init(&self->logger, self->map, log);
     if (missing) {
         lv2_log_error(&self->logger, "rnnamp: host lacks feature <%s>\n",
@@ -754,10 +873,6 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     }
     rnnamp_uris_map(&self->uris, self->map);
     lv2_atom_forge_init(&self->forge, self->map);
-    for (int i = 0; options && options[i].key; i++)
-        if (options[i].key == self->uris.bufsz_maxBlockLength &&
-            options[i].type == self->uris.atom_Int)
-            self->max_block = (uint32_t) * (const int32_t *)options[i].value;
     self->rate = rate;
     atomic_init(&self->pending, NULL);
     atomic_init(&self->next_seq, 0u);
@@ -775,8 +890,8 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     self->knob_coef =
         (float)(1.0 - exp(-(double)KNOB_STEP / (KNOB_SECONDS * rate)));
     for (int i = 0; i < RNNAMP_SLOT_KNOBS; i++)
-        self->knobs[i] = 0.5f;
-    snprintf(self->status, sizeof self->status, "no model (dry)");
+        self->knobs[i] = KNOB_DEFAULT;
+    rnnamp_strcopy(self->status, sizeof self->status, "no model (dry)");
     return self;
 }
 

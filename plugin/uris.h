@@ -7,22 +7,17 @@
 #define RNNAMP_PLUGIN_URIS_H
 
 #include <lv2/atom/atom.h>
-#include <lv2/buf-size/buf-size.h>
-#include <lv2/log/log.h>
-#include <lv2/options/options.h>
-#include <lv2/parameters/parameters.h>
 #include <lv2/patch/patch.h>
 #include <lv2/urid/urid.h>
 
 #include "rnnamp_uris.h"
 
 typedef struct {
-    LV2_URID atom_Path, atom_String, atom_URID, atom_Int, atom_Float;
-    LV2_URID atom_Sequence, atom_Object, atom_eventTransfer;
+    LV2_URID atom_Path, atom_String, atom_URID, atom_URI, atom_Object;
     LV2_URID patch_Set, patch_Get, patch_property, patch_value;
     LV2_URID patch_subject;
+    LV2_URID plugin; /* RNNAMP_URI, the subject of our patch messages */
     LV2_URID model, status, model_name;
-    LV2_URID bufsz_maxBlockLength, param_sampleRate;
 } rnnamp_uris;
 
 static inline void rnnamp_uris_map(rnnamp_uris *u, LV2_URID_Map *map)
@@ -30,22 +25,17 @@ static inline void rnnamp_uris_map(rnnamp_uris *u, LV2_URID_Map *map)
     u->atom_Path = map->map(map->handle, LV2_ATOM__Path);
     u->atom_String = map->map(map->handle, LV2_ATOM__String);
     u->atom_URID = map->map(map->handle, LV2_ATOM__URID);
-    u->atom_Int = map->map(map->handle, LV2_ATOM__Int);
-    u->atom_Float = map->map(map->handle, LV2_ATOM__Float);
-    u->atom_Sequence = map->map(map->handle, LV2_ATOM__Sequence);
+    u->atom_URI = map->map(map->handle, LV2_ATOM__URI);
     u->atom_Object = map->map(map->handle, LV2_ATOM__Object);
-    u->atom_eventTransfer = map->map(map->handle, LV2_ATOM__eventTransfer);
     u->patch_Set = map->map(map->handle, LV2_PATCH__Set);
     u->patch_Get = map->map(map->handle, LV2_PATCH__Get);
     u->patch_property = map->map(map->handle, LV2_PATCH__property);
     u->patch_value = map->map(map->handle, LV2_PATCH__value);
     u->patch_subject = map->map(map->handle, LV2_PATCH__subject);
+    u->plugin = map->map(map->handle, RNNAMP_URI);
     u->model = map->map(map->handle, RNNAMP__model);
     u->status = map->map(map->handle, RNNAMP__status);
     u->model_name = map->map(map->handle, RNNAMP__modelName);
-    u->bufsz_maxBlockLength =
-        map->map(map->handle, LV2_BUF_SIZE__maxBlockLength);
-    u->param_sampleRate = map->map(map->handle, LV2_PARAMETERS__sampleRate);
 }
 
 #endif
