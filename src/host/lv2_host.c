@@ -27,6 +27,8 @@
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
 
+#include "error.h"
+
 #define SEQ_SIZE  65536u /* bytes per atom port buffer */
 #define MAX_PROPS 16     /* patch:Set values remembered from notify */
 #define REQ_RING  65536u /* bytes of queued worker requests (power of 2) */
@@ -85,7 +87,7 @@ struct rnnamp_lv2_host {
 
     /* worker */
     pthread_t thread;
-    int thread_running, stopping, busy;
+    int thread_running, stopping, busy, held;
     pthread_mutex_t wlock;
     pthread_cond_t wcond;
     /* requests: a preallocated byte ring of [uint32 size][data] records, so
@@ -103,7 +105,7 @@ struct rnnamp_lv2_host {
     prop_value props[MAX_PROPS];
     unsigned long serial;
     LV2_URID u_path, u_string, u_urid, u_seq, u_chunk, u_object, u_set, u_get,
-        u_property, u_value, u_int, u_float;
+        u_property, u_value, u_subject, u_int, u_float;
 };
 
 /* ---- urid ---------------------------------------------------------- */
@@ -253,7 +255,7 @@ static void *worker_main(void *arg)
     rnnamp_lv2_host *h = arg;
     pthread_mutex_lock(&h->wlock);
     for (;;) {
-        while (h->req_rd == h->req_wr && !h->stopping)
+        while ((h->req_rd == h->req_wr || h->held) && !h->stopping)
             pthread_cond_wait(&h->wcond, &h->wlock);
         if (h->req_rd == h->req_wr && h->stopping)
             break;
@@ -285,6 +287,14 @@ void rnnamp_lv2_host_worker_idle(rnnamp_lv2_host *h)
     pthread_mutex_lock(&h->wlock);
     while (h->req_rd != h->req_wr || h->busy)
         pthread_cond_wait(&h->wcond, &h->wlock);
+    pthread_mutex_unlock(&h->wlock);
+}
+
+void rnnamp_lv2_host_worker_hold(rnnamp_lv2_host *h, int hold)
+{
+    pthread_mutex_lock(&h->wlock);
+    h->held = hold;
+    pthread_cond_broadcast(&h->wcond);
     pthread_mutex_unlock(&h->wlock);
 }
 
@@ -339,7 +349,7 @@ static int setup_ports(rnnamp_lv2_host *h, char *err, size_t errlen)
     h->audio_in = h->audio_out = h->control_in = h->notify_out = -1;
     h->latency_port = -1;
     if (!h->ports || !mins || !maxs || !defs) {
-        snprintf(err, errlen, "out of memory");
+        rnnamp_seterr(err, errlen, "out of memory");
         rc = -1;
         goto done;
     }
@@ -383,26 +393,27 @@ static int setup_ports(rnnamp_lv2_host *h, char *err, size_t errlen)
             if (!p->audio)
                 rc = -1;
         } else if (!lilv_port_has_property(h->plugin, lp, optional)) {
-            snprintf(err, errlen,
-                     "port '%s' has a type this host does not "
-                     "support",
-                     p->symbol);
+            rnnamp_seterr(err, errlen,
+                          "port '%s' has a type this host does not "
+                          "support",
+                          p->symbol);
             rc = -1;
         }
     }
     if (rc == 0 && h->audio_in < 0) {
-        snprintf(err, errlen,
-                 "plugin <%s> (%s) has no audio input: it is an instrument "
-                 "or generator, not an effect",
-                 h->o.plugin_uri, h->name);
+        rnnamp_seterr(
+            err, errlen,
+            "plugin <%s> (%s) has no audio input: it is an instrument "
+            "or generator, not an effect",
+            h->o.plugin_uri, h->name);
         rc = -1;
     } else if (rc == 0 && h->audio_out < 0) {
-        snprintf(err, errlen,
-                 "plugin <%s> (%s) has no audio output (an analyser?)",
-                 h->o.plugin_uri, h->name);
+        rnnamp_seterr(err, errlen,
+                      "plugin <%s> (%s) has no audio output (an analyser?)",
+                      h->o.plugin_uri, h->name);
         rc = -1;
     } else if (rc != 0 && !err[0]) {
-        snprintf(err, errlen, "out of memory");
+        rnnamp_seterr(err, errlen, "out of memory");
     }
 done:
     free(mins);
@@ -469,10 +480,11 @@ static int start_instance(rnnamp_lv2_host *h, char *err, size_t errlen)
 {
     h->instance = lilv_plugin_instantiate(h->plugin, h->o.rate, h->features);
     if (!h->instance) {
-        snprintf(err, errlen,
-                 "plugin <%s> (%s) failed to instantiate at %g Hz (see its "
-                 "messages above)",
-                 h->o.plugin_uri, h->name, h->o.rate);
+        rnnamp_seterr(
+            err, errlen,
+            "plugin <%s> (%s) failed to instantiate at %g Hz (see its "
+            "messages above)",
+            h->o.plugin_uri, h->name, h->o.rate);
         return -1;
     }
     h->iface =
@@ -480,7 +492,7 @@ static int start_instance(rnnamp_lv2_host *h, char *err, size_t errlen)
     if (h->o.threaded_worker && h->iface) {
         h->stopping = 0;
         if (pthread_create(&h->thread, NULL, worker_main, h) != 0) {
-            snprintf(err, errlen, "cannot start the worker thread");
+            rnnamp_seterr(err, errlen, "cannot start the worker thread");
             return -1;
         }
         h->thread_running = 1;
@@ -520,12 +532,13 @@ static void stop_instance(rnnamp_lv2_host *h)
     }
 }
 
-rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
-                                     char *err, size_t errlen)
+/* Step 1: the host struct with its options, locks and callbacks. */
+static rnnamp_lv2_host *host_alloc(const rnnamp_lv2_host_opts *opts, char *err,
+                                   size_t errlen)
 {
     rnnamp_lv2_host *h = calloc(1, sizeof *h);
     if (!h) {
-        snprintf(err, errlen, "out of memory");
+        rnnamp_seterr(err, errlen, "out of memory");
         return NULL;
     }
     h->o = *opts;
@@ -534,14 +547,13 @@ rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
     if (!h->o.max_block)
         h->o.max_block = 8192;
     if (!(h->o.rate > 0.0) || h->o.rate > 1e6) {
-        snprintf(err, errlen, "bad sample rate %g", h->o.rate);
+        rnnamp_seterr(err, errlen, "bad sample rate %g", h->o.rate);
         free(h);
         return NULL;
     }
     pthread_mutex_init(&h->map_lock, NULL);
     pthread_mutex_init(&h->wlock, NULL);
     pthread_cond_init(&h->wcond, NULL);
-
     h->map.handle = h;
     h->map.map = map_uri;
     h->unmap.handle = h;
@@ -551,6 +563,12 @@ rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
     h->log.vprintf = log_vprintf;
     h->schedule.handle = h;
     h->schedule.schedule_work = schedule_work;
+    return h;
+}
+
+/* Step 2: the URIDs the host itself uses, and its forge. */
+static void map_urids(rnnamp_lv2_host *h)
+{
     h->u_path = map_uri(h, LV2_ATOM__Path);
     h->u_string = map_uri(h, LV2_ATOM__String);
     h->u_urid = map_uri(h, LV2_ATOM__URID);
@@ -561,10 +579,15 @@ rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
     h->u_get = map_uri(h, LV2_PATCH__Get);
     h->u_property = map_uri(h, LV2_PATCH__property);
     h->u_value = map_uri(h, LV2_PATCH__value);
+    h->u_subject = map_uri(h, LV2_PATCH__subject);
     h->u_int = map_uri(h, LV2_ATOM__Int);
     h->u_float = map_uri(h, LV2_ATOM__Float);
     lv2_atom_forge_init(&h->forge, &h->map);
+}
 
+/* Step 3: the options and the features offered to the plugin. */
+static void setup_features(rnnamp_lv2_host *h)
+{
     h->opt_rate = (float)h->o.rate;
     h->opt_min = 1;
     h->opt_max = (int32_t)h->o.max_block;
@@ -594,12 +617,16 @@ rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
                                &h->f_sched, &h->f_opts,  &h->f_bounded,
                                &h->f_rt,    NULL};
     memcpy(h->features, f, sizeof f);
+}
 
+/* Step 4: the LV2 world (plus extra_bundle) and the plugin in it. */
+static int find_plugin(rnnamp_lv2_host *h, char *err, size_t errlen)
+{
     absolute_lv2_path();
     h->world = lilv_world_new();
     if (!h->world) {
-        snprintf(err, errlen, "cannot create the LV2 world");
-        goto fail;
+        rnnamp_seterr(err, errlen, "cannot create the LV2 world");
+        return -1;
     }
     lilv_world_load_all(h->world);
     if (h->o.extra_bundle && *h->o.extra_bundle) {
@@ -619,19 +646,25 @@ rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
             : NULL;
     lilv_node_free(uri);
     if (!h->plugin) {
-        snprintf(err, errlen,
-                 "no such LV2 plugin is installed: <%s> (run lv2ls to list "
-                 "them, or set LV2_PATH; now %s)",
-                 h->o.plugin_uri,
-                 getenv("LV2_PATH") ? getenv("LV2_PATH") : "unset");
-        goto fail;
+        rnnamp_seterr(err, errlen,
+                      "no such LV2 plugin is installed: <%s> (run lv2ls to "
+                      "list them, or set LV2_PATH; now %s)",
+                      h->o.plugin_uri,
+                      getenv("LV2_PATH") ? getenv("LV2_PATH") : "unset");
+        return -1;
     }
     snprintf(h->name, sizeof h->name, "%s", h->o.plugin_uri);
     LilvNode *name = lilv_plugin_get_name(h->plugin);
     if (name)
         snprintf(h->name, sizeof h->name, "%s", lilv_node_as_string(name));
     lilv_node_free(name);
-    /* required features we do not provide */
+    return 0;
+}
+
+/* Step 5: refuse a plugin that requires a feature we do not provide. */
+static int check_required_features(rnnamp_lv2_host *h, char *err, size_t errlen)
+{
+    int rc = 0;
     LilvNodes *req = lilv_plugin_get_required_features(h->plugin);
     LILV_FOREACH(nodes, i, req)
     {
@@ -641,23 +674,36 @@ rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
             if (!strcmp(h->features[k]->URI, r))
                 have = 1;
         if (!have) {
-            snprintf(err, errlen,
-                     "plugin <%s> requires feature <%s>, which "
-                     "this host does not provide",
-                     h->o.plugin_uri, r);
-            lilv_nodes_free(req);
-            goto fail;
+            rnnamp_seterr(err, errlen,
+                          "plugin <%s> requires feature <%s>, which "
+                          "this host does not provide",
+                          h->o.plugin_uri, r);
+            rc = -1;
+            break;
         }
     }
     lilv_nodes_free(req);
-    if (setup_ports(h, err, errlen) != 0)
+    return rc;
+}
+
+rnnamp_lv2_host *rnnamp_lv2_host_new(const rnnamp_lv2_host_opts *opts,
+                                     char *err, size_t errlen)
+{
+    rnnamp_lv2_host *h = host_alloc(opts, err, errlen);
+    if (!h)
+        return NULL;
+    map_urids(h);
+    setup_features(h);
+    if (find_plugin(h, err, errlen) != 0 ||
+        check_required_features(h, err, errlen) != 0 ||
+        setup_ports(h, err, errlen) != 0)
         goto fail;
     h->silence = aligned_zero(h->o.max_block * sizeof(float));
     h->scratch = aligned_zero(h->o.max_block * sizeof(float));
     h->pending = aligned_zero(SEQ_SIZE);
     h->req_ring = aligned_zero(REQ_RING);
     if (!h->silence || !h->scratch || !h->pending || !h->req_ring) {
-        snprintf(err, errlen, "out of memory");
+        rnnamp_seterr(err, errlen, "out of memory");
         goto fail;
     }
     if (start_instance(h, err, errlen) != 0)
@@ -671,7 +717,8 @@ fail:
 int rnnamp_lv2_host_reinstantiate(rnnamp_lv2_host *h, char *err, size_t errlen)
 {
     if (h->o.threaded_worker) {
-        snprintf(err, errlen, "reinstantiate: needs the synchronous worker");
+        rnnamp_seterr(err, errlen,
+                      "reinstantiate: needs the synchronous worker");
         return -1;
     }
     stop_instance(h);
@@ -731,9 +778,9 @@ int rnnamp_lv2_host_set_control(rnnamp_lv2_host *h, const char *sym, float val,
     }
     if (!isfinite(val) || (p->has_min && val < p->min) ||
         (p->has_max && val > p->max)) {
-        snprintf(err, errlen, "value %g for '%s' is out of range %g..%g", val,
-                 sym, p->has_min ? p->min : -INFINITY,
-                 p->has_max ? p->max : INFINITY);
+        rnnamp_seterr(err, errlen, "value %g for '%s' is out of range %g..%g",
+                      val, sym, p->has_min ? p->min : -INFINITY,
+                      p->has_max ? p->max : INFINITY);
         return -1;
     }
     p->value = val;
@@ -788,10 +835,10 @@ uint32_t rnnamp_lv2_host_latency(const rnnamp_lv2_host *h)
 static int queue_room(rnnamp_lv2_host *h, char *err, size_t errlen)
 {
     if (h->control_in < 0) {
-        snprintf(err, errlen,
-                 "plugin <%s> has no atom control input for "
-                 "patch messages",
-                 h->o.plugin_uri);
+        rnnamp_seterr(err, errlen,
+                      "plugin <%s> has no atom control input for "
+                      "patch messages",
+                      h->o.plugin_uri);
         return -1;
     }
     if (h->pending_len == 0) {
@@ -816,15 +863,26 @@ static void queue_done(rnnamp_lv2_host *h)
 int rnnamp_lv2_host_set_path(rnnamp_lv2_host *h, const char *prop_uri,
                              const char *path, char *err, size_t errlen)
 {
+    return rnnamp_lv2_host_set_path_of(h, NULL, prop_uri, path, err, errlen);
+}
+
+int rnnamp_lv2_host_set_path_of(rnnamp_lv2_host *h, const char *subject_uri,
+                                const char *prop_uri, const char *path,
+                                char *err, size_t errlen)
+{
     if (queue_room(h, err, errlen) != 0)
         return -1;
     if (h->pending_len + strlen(path) + 256 > SEQ_SIZE) {
-        snprintf(err, errlen, "too many messages queued");
+        rnnamp_seterr(err, errlen, "too many messages queued");
         return -1;
     }
     LV2_Atom_Forge_Frame frame;
     lv2_atom_forge_frame_time(&h->forge, 0);
     lv2_atom_forge_object(&h->forge, &frame, 0, h->u_set);
+    if (subject_uri) {
+        lv2_atom_forge_key(&h->forge, h->u_subject);
+        lv2_atom_forge_urid(&h->forge, map_uri(h, subject_uri));
+    }
     lv2_atom_forge_key(&h->forge, h->u_property);
     lv2_atom_forge_urid(&h->forge, map_uri(h, prop_uri));
     lv2_atom_forge_key(&h->forge, h->u_value);
@@ -1068,7 +1126,8 @@ int rnnamp_lv2_host_save_state(rnnamp_lv2_host *h, const char *dir, char *err,
                                size_t errlen)
 {
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        rnnamp_seterr(err, errlen, "cannot create %s: %s", dir,
+                      strerror(errno));
         return -1;
     }
     const LV2_Feature *f[3] = {&h->f_map, &h->f_log, NULL};
@@ -1076,14 +1135,14 @@ int rnnamp_lv2_host_save_state(rnnamp_lv2_host *h, const char *dir, char *err,
         h->plugin, h->instance, &h->map, NULL, dir, dir, dir, get_port_value, h,
         LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE, f);
     if (!state) {
-        snprintf(err, errlen, "could not take the plugin's state");
+        rnnamp_seterr(err, errlen, "could not take the plugin's state");
         return -1;
     }
     int rc = lilv_state_save(h->world, &h->map, &h->unmap, state, NULL, dir,
                              "state.ttl");
     lilv_state_free(state);
     if (rc != 0) {
-        snprintf(err, errlen, "could not write the state to %s", dir);
+        rnnamp_seterr(err, errlen, "could not write the state to %s", dir);
         return -1;
     }
     return 0;
@@ -1096,7 +1155,7 @@ int rnnamp_lv2_host_restore_state(rnnamp_lv2_host *h, const char *dir,
     snprintf(path, sizeof path, "%s/state.ttl", dir);
     LilvState *state = lilv_state_new_from_file(h->world, &h->map, NULL, path);
     if (!state) {
-        snprintf(err, errlen, "cannot read a state from %s", path);
+        rnnamp_seterr(err, errlen, "cannot read a state from %s", path);
         return -1;
     }
     restore(h, state, with_worker);

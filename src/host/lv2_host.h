@@ -96,6 +96,12 @@ int rnnamp_lv2_host_apply_preset(rnnamp_lv2_host *h, const char *uri, char *err,
 int rnnamp_lv2_host_set_path(rnnamp_lv2_host *h, const char *prop_uri,
                              const char *path, char *err, size_t errlen);
 
+/* The same with patch:subject subject_uri (NULL: no subject), as a host
+ * addressing one of several plugins or a plugin's sub-object would. */
+int rnnamp_lv2_host_set_path_of(rnnamp_lv2_host *h, const char *subject_uri,
+                                const char *prop_uri, const char *path,
+                                char *err, size_t errlen);
+
 /* Queue a patch:Get (all properties) for the next run. */
 void rnnamp_lv2_host_get_all(rnnamp_lv2_host *h);
 
@@ -134,7 +140,12 @@ int rnnamp_lv2_host_restore_state(rnnamp_lv2_host *h, const char *dir,
 uint32_t rnnamp_lv2_host_latency(const rnnamp_lv2_host *h);
 
 /* Wait until the worker thread has nothing left to do (no-op when
- * synchronous). */
+ * synchronous). Not while the worker is held. */
 void rnnamp_lv2_host_worker_idle(rnnamp_lv2_host *h);
+
+/* Hold (1) or release (0) the worker thread: while held it takes no
+ * request, as a host's worker lagging behind the audio thread; requests
+ * queue up. Threaded worker only; release before worker_idle. */
+void rnnamp_lv2_host_worker_hold(rnnamp_lv2_host *h, int hold);
 
 #endif
