@@ -848,8 +848,10 @@ static int queue_room(rnnamp_lv2_host *h, char *err, size_t errlen)
         /* continue the sequence where we left off */
         lv2_atom_forge_set_buffer(&h->forge, h->pending, SEQ_SIZE);
         h->forge.offset = h->pending_len;
-        /* a buffer forge's ref is offset + 1: the sequence is at 0 */
-        lv2_atom_forge_push(&h->forge, &h->seq_frame, 1);
+        /* a buffer forge's ref is the atom's address (buf + offset), as
+         * lv2_atom_forge_raw returns it: the sequence is at offset 0 */
+        lv2_atom_forge_push(&h->forge, &h->seq_frame,
+                            (LV2_Atom_Forge_Ref)h->pending);
     }
     return 0;
 }

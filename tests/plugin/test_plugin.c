@@ -6,11 +6,15 @@
  * come from rnnamp_engine run directly on the same model file.
  */
 #include <check.h>
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,11 +31,13 @@
 
 /* ---- allocation counter for the audio thread only ------------------- */
 #if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer) ||     \
+    __has_feature(thread_sanitizer)
 #define RNNAMP_TEST_SANITIZED 1
 #endif
 #endif
-#if defined(__SANITIZE_ADDRESS__) || defined(RNNAMP_TEST_SANITIZED)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) ||           \
+    defined(RNNAMP_TEST_SANITIZED)
 #define COUNT_ALLOCS 0
 #else
 #define COUNT_ALLOCS 1
@@ -88,8 +94,8 @@ static void count_hook(void *ctx, int begin)
 /* ---- fixtures -------------------------------------------------------- */
 
 static char dir[256];
-static char model_a[300], model_b[300], model_knob[300], missing[300],
-    corrupt[300];
+static char model_a[300], model_b[300], model_knob[300], model_knob3[300],
+    missing[300], corrupt[300];
 
 /* LSTM/GRU with deterministic weights; skip off so the net is audible. */
 static void make_model(const char *path, rnnamp_layer_type t, int H, int n_in,
@@ -129,11 +135,13 @@ static void setup(void)
     snprintf(model_a, sizeof model_a, "%s/a.json", dir);
     snprintf(model_b, sizeof model_b, "%s/b.json", dir);
     snprintf(model_knob, sizeof model_knob, "%s/knob.json", dir);
+    snprintf(model_knob3, sizeof model_knob3, "%s/knob3.json", dir);
     snprintf(missing, sizeof missing, "%s/missing.json", dir);
     snprintf(corrupt, sizeof corrupt, "%s/corrupt.json", dir);
     make_model(model_a, RNNAMP_LSTM, 8, 1, 1234u, 4.0f, 48000.0);
     make_model(model_b, RNNAMP_GRU, 8, 1, 98765u, 3.0f, 48000.0);
     make_model(model_knob, RNNAMP_LSTM, 8, 2, 555u, 2.0f, 48000.0);
+    make_model(model_knob3, RNNAMP_GRU, 8, 4, 4321u, 2.0f, 48000.0);
     FILE *f = fopen(corrupt, "w");
     ck_assert(f);
     fputs("{\"layers\": [ {\"type\": \"lstm\", ", f);
@@ -194,8 +202,8 @@ static long load(rnnamp_lv2_host *h, const char *path, uint32_t block,
                  int threaded)
 {
     char err[1024];
-    ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP__model, path, err,
-                                       sizeof err) == 0);
+    ck_assert(
+        rnnamp_lv2_host_set_path(h, RNNAMP__model, path, err, sizeof err) == 0);
     if (!threaded) {
         /* synchronous worker: the swap happens at the start of this block */
         rnnamp_lv2_host_run(h, NULL, NULL, block);
@@ -335,7 +343,8 @@ START_TEST(t_controls)
     load(hk, model_knob, 256, 0);
     ck_assert_msg(strstr(status(hk), "knob1 in use, knob2, knob3 unused"), "%s",
                   status(hk));
-    ck_assert_msg(strstr(status(h0), "knob1, knob2, knob3 unused"), "%s", status(h0));
+    ck_assert_msg(strstr(status(h0), "knob1, knob2, knob3 unused"), "%s",
+                  status(h0));
     set(hk, "dc_block", 0.0f);
     set(hk, "knob1", 0.0f);
     render(hk, x, y0, n, 256);
@@ -902,6 +911,201 @@ START_TEST(t_bypass_latency)
 }
 END_TEST
 
+/* knob3 reaches models with three knobs and only those. */
+START_TEST(t_knob3)
+{
+    const size_t n = 12000, fade = 2400;
+    float *x = test_signal(n, 48000.0, 0.5);
+    float *y0 = malloc(n * sizeof *y0), *y1 = malloc(n * sizeof *y1);
+    /* at the default knobs the plugin plays what the engine computes */
+    rnnamp_lv2_host *h = host(48000.0, 0, 8192);
+    set(h, "dc_block", 0.0f);
+    long silent = load(h, model_knob3, 256, 0);
+    ck_assert_msg(strstr(status(h), "knob1, knob2, knob3 in use"), "%s",
+                  status(h));
+    render(h, x, y0, n, 256);
+    float *r = reference(model_knob3, silent, x, n, NULL);
+    ck_assert_msg(max_abs_diff(y0 + fade, r + fade, n - fade) == 0.0,
+                  "plugin vs engine differ");
+    /* and knob3 changes the sound */
+    set(h, "knob3", 0.0f);
+    render(h, x, y0, n, 256);
+    set(h, "knob3", 1.0f);
+    render(h, x, y1, n, 256);
+    ck_assert(max_abs_diff(y0 + fade, y1 + fade, n - fade) > 1e-3);
+    ck_assert(all_finite(y1, n));
+    rnnamp_lv2_host_free(h);
+
+    /* a two-knob model ignores knob3, to the bit */
+    rnnamp_lv2_host *h0 = host(48000.0, 0, 8192);
+    rnnamp_lv2_host *h1 = host(48000.0, 0, 8192);
+    set(h1, "knob3", 1.0f);
+    load(h0, model_knob, 256, 0);
+    load(h1, model_knob, 256, 0);
+    ck_assert_msg(strstr(status(h1), "knob1 in use, knob2, knob3 unused"), "%s",
+                  status(h1));
+    render(h0, x, y0, n, 256);
+    render(h1, x, y1, n, 256);
+    ck_assert(max_abs_diff(y0, y1, n) == 0.0);
+    rnnamp_lv2_host_free(h0);
+    rnnamp_lv2_host_free(h1);
+    free(r);
+    free(x);
+    free(y0);
+    free(y1);
+}
+END_TEST
+
+/* patch:Set addressed to another subject is ignored; to the plugin (or to
+ * no subject) it loads. */
+START_TEST(t_patch_subject)
+{
+    char err[256];
+    rnnamp_lv2_host *h = host(48000.0, 0, 8192);
+    ck_assert(rnnamp_lv2_host_set_path_of(h, "urn:rnnamp:someone-else",
+                                          RNNAMP__model, model_a, err,
+                                          sizeof err) == 0);
+    rnnamp_lv2_host_get_all(h);
+    rnnamp_lv2_host_run(h, NULL, NULL, 256);
+    ck_assert_msg(!strcmp(status(h), "no model (dry)"), "%s", status(h));
+    ck_assert(rnnamp_lv2_host_set_path_of(h, RNNAMP_URI, RNNAMP__model, model_a,
+                                          err, sizeof err) == 0);
+    rnnamp_lv2_host_run(h, NULL, NULL, 256);
+    ck_assert_msg(strstr(status(h), "loaded test-lstm-8"), "%s", status(h));
+    rnnamp_lv2_host_free(h);
+}
+END_TEST
+
+/* Number of inotify events waiting on fd (non-blocking). */
+static int inotify_events(int fd)
+{
+    char buf[4096] __attribute__((aligned(8)));
+    int n = 0;
+    for (;;) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r <= 0)
+            return n;
+        for (ssize_t off = 0; off < r;) {
+            const struct inotify_event *e =
+                (const struct inotify_event *)(buf + off);
+            n++;
+            off += (ssize_t)(sizeof *e + e->len);
+        }
+    }
+}
+
+/* A worker that lags behind a burst of requests loads only the newest:
+ * the superseded file is never even opened. */
+START_TEST(t_superseded_dropped)
+{
+    char sup[400], err[256];
+    snprintf(sup, sizeof sup, "%s/superseded.json", dir);
+    make_model(sup, RNNAMP_LSTM, 8, 1, 31u, 4.0f, 48000.0);
+    int fd = inotify_init1(IN_NONBLOCK);
+    ck_assert(fd >= 0);
+    ck_assert(inotify_add_watch(fd, sup, IN_OPEN) >= 0);
+
+    rnnamp_lv2_host *h = host(48000.0, 1, 8192);
+    load(h, model_a, 256, 1);
+    rnnamp_lv2_host_worker_hold(h, 1);
+    for (int i = 0; i < 5; i++)
+        ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP__model, sup, err,
+                                           sizeof err) == 0);
+    ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP__model, model_b, err,
+                                       sizeof err) == 0);
+    rnnamp_lv2_host_run(h, NULL, NULL, 256); /* six requests queued */
+    rnnamp_lv2_host_worker_hold(h, 0);
+    rnnamp_lv2_host_worker_idle(h);
+    rnnamp_lv2_host_get_all(h);
+    rnnamp_lv2_host_run(h, NULL, NULL, 256);
+    ck_assert_msg(strstr(status(h), "loaded test-gru-8"), "%s", status(h));
+    ck_assert_int_eq(inotify_events(fd), 0);
+
+    /* the watch works: a request that is the newest does open the file */
+    load(h, sup, 256, 1);
+    ck_assert_msg(strstr(status(h), "loaded test-lstm-8"), "%s", status(h));
+    ck_assert_int_gt(inotify_events(fd), 0);
+    rnnamp_lv2_host_free(h);
+    close(fd);
+}
+END_TEST
+
+typedef struct {
+    rnnamp_lv2_host *h;
+    char sdir[400];
+    atomic_int done;
+    int saves, failures;
+} saver;
+
+/* Host/GUI thread: save the plugin's state again and again. */
+static void *save_loop(void *arg)
+{
+    saver *sv = arg;
+    char err[1024];
+    while (!atomic_load(&sv->done) || sv->saves < 5) {
+        if (rnnamp_lv2_host_save_state(sv->h, sv->sdir, err, sizeof err) != 0)
+            sv->failures++;
+        sv->saves++;
+    }
+    return NULL;
+}
+
+/* Load, switch and save at once, with the worker on its own thread as
+ * Ardour runs it: the audio thread switches models while another thread
+ * saves the state (run under ThreadSanitizer by the tsan suite). */
+START_TEST(t_concurrent_save)
+{
+    char longb[400], err[1024];
+    /* paths of different lengths, so that a torn read could not pass */
+    snprintf(longb, sizeof longb, "%s/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.json",
+             dir);
+    make_model(longb, RNNAMP_GRU, 8, 1, 98765u, 3.0f, 48000.0);
+    rnnamp_lv2_host *h = host(48000.0, 1, 8192);
+    saver sv = {.h = h};
+    atomic_init(&sv.done, 0);
+    snprintf(sv.sdir, sizeof sv.sdir, "%s/conc-state", dir);
+    float *x = test_signal(4096, 48000.0, 0.5);
+    float y[64];
+    int finite = 1;
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, save_loop, &sv), 0);
+    for (int i = 0; i < 300; i++) {
+        const char *p = (i & 1) ? longb : model_a;
+        ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP__model, p, err,
+                                           sizeof err) == 0);
+        rnnamp_lv2_host_run(h, x + (i % 64) * 64, y, 64);
+        finite &= all_finite(y, 64);
+        if (i % 20 == 19)
+            rnnamp_lv2_host_worker_idle(h);
+    }
+    ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP__model, longb, err,
+                                       sizeof err) == 0);
+    rnnamp_lv2_host_run(h, NULL, y, 64);
+    rnnamp_lv2_host_worker_idle(h);
+    rnnamp_lv2_host_run(h, NULL, y, 64);
+    atomic_store(&sv.done, 1);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    ck_assert(finite);
+    ck_assert_int_eq(sv.failures, 0);
+    ck_assert_int_ge(sv.saves, 5);
+    /* the last state names the last model */
+    ck_assert(rnnamp_lv2_host_save_state(h, sv.sdir, err, sizeof err) == 0);
+    rnnamp_lv2_host_free(h);
+    rnnamp_lv2_host *r = host(48000.0, 0, 8192);
+    ck_assert_msg(
+        rnnamp_lv2_host_restore_state(r, sv.sdir, 0, err, sizeof err) == 0,
+        "%s", err);
+    rnnamp_lv2_host_get_all(r);
+    rnnamp_lv2_host_run(r, NULL, NULL, 256);
+    ck_assert_msg(strstr(status(r), "loaded test-gru-8"), "%s", status(r));
+    const char *m = rnnamp_lv2_host_property(r, RNNAMP__model);
+    ck_assert_msg(m && strstr(m, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.json"), "%s",
+                  m ? m : "(none)");
+    rnnamp_lv2_host_free(r);
+    free(x);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("plugin");
@@ -909,20 +1113,30 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, t_engine_match_sync);
-    tcase_add_test(tc, t_engine_match_threaded);
     tcase_add_test(tc, t_controls);
-    tcase_add_test(tc, t_no_alloc_in_run);
-    tcase_add_test(tc, t_bad_file_status);
+    tcase_add_test(tc, t_knob3);
+    tcase_add_test(tc, t_patch_subject);
     tcase_add_loop_test(tc, t_block_sizes, 0, 2);
-    tcase_add_test(tc, t_rapid_switches);
     tcase_add_test(tc, t_state_roundtrip);
     tcase_add_test(tc, t_state_missing_model);
     tcase_add_test(tc, t_preset);
     tcase_add_test(tc, t_sample_rates);
     tcase_add_test(tc, t_switch_jump);
-    tcase_add_test(tc, t_state_absolute_path);
     tcase_add_test(tc, t_bypass_latency);
     suite_add_tcase(s, tc);
+    /* the worker on its own thread (the tsan suite runs this case alone:
+     * CK_RUN_CASE=threads) */
+    TCase *threads = tcase_create("threads");
+    tcase_add_checked_fixture(threads, setup, teardown);
+    tcase_set_timeout(threads, 300);
+    tcase_add_test(threads, t_engine_match_threaded);
+    tcase_add_test(threads, t_no_alloc_in_run);
+    tcase_add_test(threads, t_bad_file_status);
+    tcase_add_test(threads, t_rapid_switches);
+    tcase_add_test(threads, t_state_absolute_path);
+    tcase_add_test(threads, t_superseded_dropped);
+    tcase_add_test(threads, t_concurrent_save);
+    suite_add_tcase(s, threads);
     TCase *parts = tcase_create("parts");
     tcase_add_test(parts, t_ramp);
     tcase_add_test(parts, t_dc_blocker);
