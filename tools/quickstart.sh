@@ -5,7 +5,8 @@
 #                              the bundled demo pair, write it as an LV2 preset,
 #                              render the demo DI through the plugin, print ESR
 #   tools/quickstart.sh test   install what is missing, build, run every test
-#                              suite (plain build, ASan+UBSan build, valgrind,
+#                              suite (plain build, ASan+UBSan build, TSan build
+#                              of the plugin threading tests, valgrind,
 #                              fuzzing, the real-host jalv test)
 #
 # Runs as root on Debian 12 (uses apt-get for missing packages; idempotent).
@@ -121,6 +122,15 @@ test_all() {
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_suite "unit, plugin, train and capture suites under ASan+UBSan" build-asan \
       --timeout-multiplier 4 --suite unit --suite plugin --suite train --suite capture
+
+  # ThreadSanitizer: the plugin's threading tests only (the worker on its own
+  # thread as Ardour runs it, saves from another thread); OpenBLAS threads are
+  # not instrumented, so nothing else runs here.
+  say "building with ThreadSanitizer"
+  build build-tsan -Dbuildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false
+  TSAN_OPTIONS=halt_on_error=1 \
+    run_suite "plugin threading tests under ThreadSanitizer" build-tsan \
+      --timeout-multiplier 4 --suite tsan
 
   if command -v valgrind >/dev/null; then
     run_suite "engine + formats under valgrind memcheck" build --no-rebuild \

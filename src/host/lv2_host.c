@@ -1080,6 +1080,49 @@ static const void *get_port_value(const char *sym, void *user, uint32_t *size,
     return &p->value;
 }
 
+/* What rnnamp_lv2_host_state_value collects. */
+typedef struct {
+    const rnnamp_lv2_host *h;
+    LV2_URID key;
+    char *buf;
+    size_t len;
+    int found;
+} state_peek;
+
+static LV2_State_Status peek_store(LV2_State_Handle handle, uint32_t key,
+                                   const void *value, size_t size,
+                                   uint32_t type, uint32_t flags)
+{
+    (void)flags;
+    state_peek *pk = handle;
+    if (key != pk->key || (type != pk->h->u_path && type != pk->h->u_string) ||
+        !pk->len)
+        return LV2_STATE_SUCCESS;
+    size_t n = strnlen(value, size);
+    if (n >= pk->len)
+        n = pk->len - 1;
+    memcpy(pk->buf, value, n);
+    pk->buf[n] = '\0';
+    pk->found = 1;
+    return LV2_STATE_SUCCESS;
+}
+
+int rnnamp_lv2_host_state_value(rnnamp_lv2_host *h, const char *prop_uri,
+                                char *buf, size_t len)
+{
+    const LV2_State_Interface *st =
+        h->instance ? lilv_instance_get_extension_data(h->instance,
+                                                       LV2_STATE__interface)
+                    : NULL;
+    if (!st || !st->save)
+        return -1;
+    state_peek pk = {h, map_uri(h, prop_uri), buf, len, 0};
+    const LV2_Feature *f[1] = {NULL};
+    st->save(lilv_instance_get_handle(h->instance), peek_store, &pk,
+             LV2_STATE_IS_POD, f);
+    return pk.found ? 0 : -1;
+}
+
 /* Apply a state; responses of a synchronous or threaded worker are picked
  * up by the next run. */
 static int restore(rnnamp_lv2_host *h, LilvState *state, int with_worker)
