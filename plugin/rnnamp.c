@@ -52,8 +52,9 @@
 #define FADE_SECONDS 0.05 /* crossfade and bypass fade */
 #define GAIN_SECONDS 0.02 /* gain ramps */
 #define DC_CORNER_HZ 5.0
-#define KNOB_DEFAULT RNNAMP_SLOT_KNOB_DEFAULT /* as the knob ports in the ttl  \
-                                               */
+#define KNOB_DEFAULT                                                           \
+    RNNAMP_SLOT_KNOB_DEFAULT /* as the knob ports in the ttl                   \
+                              */
 /* input_gain and output_gain range (dB), as ttl/rnnamp.ttl states it */
 #define GAIN_DB_MIN (-24.0f)
 #define GAIN_DB_MAX 24.0f
@@ -545,7 +546,7 @@ static int for_this_plugin(const Plugin *self, const LV2_Atom *subject)
         return 1;
     if (subject->type == u->atom_URID)
         return ((const LV2_Atom_URID *)subject)->body == u->plugin;
-    if (subject->type == u->atom_URI && subject->size >= sizeof uri - 1)
+    if (subject->type == u->atom_URI && subject->size >= sizeof uri)
         return !strncmp(LV2_ATOM_BODY_CONST(subject), uri, sizeof uri);
     return 0;
 }

@@ -484,6 +484,32 @@ START_TEST(t_block_sizes)
 }
 END_TEST
 
+/* n model requests one 64-sample block apart, cycling through cycle[];
+ * the worker catches up every idle_every blocks, as a real host's worker
+ * does; then a request for last, which the worker has loaded on return.
+ * Returns 1 if every output sample was finite. */
+static int switch_burst(rnnamp_lv2_host *h, const char *const *cycle,
+                        int n_cycle, int n, int idle_every, const char *last,
+                        const float *x)
+{
+    char err[256];
+    float y[64];
+    int finite = 1;
+    for (int i = 0; i < n; i++) {
+        ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP__model, cycle[i % n_cycle],
+                                           err, sizeof err) == 0);
+        rnnamp_lv2_host_run(h, x + (i % 64) * 64, y, 64);
+        finite &= all_finite(y, 64);
+        if (i % idle_every == idle_every - 1)
+            rnnamp_lv2_host_worker_idle(h);
+    }
+    ck_assert(
+        rnnamp_lv2_host_set_path(h, RNNAMP__model, last, err, sizeof err) == 0);
+    rnnamp_lv2_host_run(h, NULL, y, 64);
+    rnnamp_lv2_host_worker_idle(h);
+    return finite;
+}
+
 /* 1000 model switches, one short block apart: no crash, finite output,
  * the last request wins. */
 START_TEST(t_rapid_switches)
@@ -492,22 +518,11 @@ START_TEST(t_rapid_switches)
         rnnamp_lv2_host *h = host(48000.0, threaded, 8192);
         float *x = test_signal(4096, 48000.0, 0.5);
         float y[64];
-        char err[256];
-        int finite = 1;
-        for (int i = 0; i < 1000; i++) {
-            const char *p = i % 7 == 6 ? corrupt : (i & 1) ? model_b : model_a;
-            ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP__model, p, err,
-                                               sizeof err) == 0);
-            rnnamp_lv2_host_run(h, x + (i % 64) * 64, y, 64);
-            finite &= all_finite(y, 64);
-            /* a real host's worker keeps up over ~50 blocks */
-            if (i % 50 == 49)
-                rnnamp_lv2_host_worker_idle(h);
-        }
-        ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP__model, model_b, err,
-                                           sizeof err) == 0);
-        rnnamp_lv2_host_run(h, NULL, y, 64);
-        rnnamp_lv2_host_worker_idle(h);
+        /* a, b, a, b, a, b, corrupt, b, a, b, a, b, a, corrupt, ... */
+        const char *cycle[14];
+        for (int i = 0; i < 14; i++)
+            cycle[i] = i % 7 == 6 ? corrupt : (i & 1) ? model_b : model_a;
+        int finite = switch_burst(h, cycle, 14, 1000, 50, model_b, x);
         for (int i = 0; i < 100; i++) {
             rnnamp_lv2_host_run(h, x + (i % 64) * 64, y, 64);
             finite &= all_finite(y, 64);
@@ -1077,24 +1092,10 @@ START_TEST(t_concurrent_save)
     atomic_init(&sv.done, 0);
     snprintf(sv.sdir, sizeof sv.sdir, "%s/conc-state", dir);
     float *x = test_signal(4096, 48000.0, 0.5);
-    float y[64];
-    int finite = 1;
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, save_loop, &sv), 0);
-    for (int i = 0; i < 300; i++) {
-        const char *p = (i & 1) ? longb : model_a;
-        ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP__model, p, err,
-                                           sizeof err) == 0);
-        rnnamp_lv2_host_run(h, x + (i % 64) * 64, y, 64);
-        finite &= all_finite(y, 64);
-        if (i % 20 == 19)
-            rnnamp_lv2_host_worker_idle(h);
-    }
-    ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP__model, longb, err,
-                                       sizeof err) == 0);
-    rnnamp_lv2_host_run(h, NULL, y, 64);
-    rnnamp_lv2_host_worker_idle(h);
-    rnnamp_lv2_host_run(h, NULL, y, 64);
+    int finite = switch_burst(h, sv.paths, 2, 300, 20, longb, x);
+    rnnamp_lv2_host_run(h, NULL, NULL, 64);
     atomic_store(&sv.done, 1);
     ck_assert_int_eq(pthread_join(t, NULL), 0);
     ck_assert(finite);
