@@ -134,6 +134,12 @@ rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
     double model_rate = meta->sample_rate > 0.0 ? meta->sample_rate : 48000.0;
     if (!(host_rate > 0.0))
         host_rate = 48000.0;
+    if (rnnamp_engine_check_budget(m, host_rate, err, sizeof err) != 0) {
+        rnnamp_seterr(s->status, sizeof s->status, "error: %s: %s", s->path,
+                      err);
+        rnnamp_model_free(m);
+        return s;
+    }
     rnnamp_engine_opts opts = {RNNAMP_KERNEL_AUTO, 1.0};
     int resample = 0;
     if (slot_build(s, m, host_rate, model_rate, &opts, &resample) != 0) {

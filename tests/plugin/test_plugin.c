@@ -441,6 +441,54 @@ START_TEST(t_bad_file_status)
 }
 END_TEST
 
+/* A model too heavy for real time at the host's rate is refused in the
+ * worker, the status says why, and the previous model keeps playing. Two
+ * stacked LSTM-128 need about 132 k multiply-adds per sample: 12.7 G per
+ * second at 96 kHz, over the 8 G budget of engine.h. */
+START_TEST(t_too_heavy)
+{
+    const double rate = 96000.0;
+    const size_t n = 19200;
+    char heavy[300], err[RNNAMP_ERR_LEN];
+    snprintf(heavy, sizeof heavy, "%s/heavy.json", dir);
+    rnnamp_model *m =
+        rnnamp_model_new_stack(1, RNNAMP_LSTM, 2, 128, 1, err, sizeof err);
+    ck_assert_msg(m, "%s", err);
+    m->meta.sample_rate = 48000.0;
+    ck_assert_msg(rnnamp_model_save_aidax(m, heavy, NULL, err, sizeof err) ==
+                      0,
+                  "%s", err);
+    rnnamp_model_free(m);
+    float *x = test_signal(n, rate, 0.5);
+    float *y0 = malloc(n * sizeof *y0), *y1 = malloc(n * sizeof *y1);
+    rnnamp_lv2_host *h0 = host(rate, 1, 8192), *h1 = host(rate, 1, 8192);
+    load(h0, model_a, 256, 1);
+    load(h1, model_a, 256, 1);
+    render(h0, x, y0, n, 256);
+    render(h1, x, y1, n, 256);
+    ck_assert(rnnamp_lv2_host_set_path(h1, RNNAMP__model, heavy, err,
+                                       sizeof err) == 0);
+    rnnamp_lv2_host_run(h1, x, y1, 256);
+    rnnamp_lv2_host_run(h0, x, y0, 256);
+    rnnamp_lv2_host_worker_idle(h1);
+    render(h0, x, y0, n, 256);
+    render(h1, x, y1, n, 256);
+    ck_assert_msg(!strncmp(status(h1), "error", 5) &&
+                      strstr(status(h1), "heavy.json") &&
+                      strstr(status(h1), "too heavy to run in real time") &&
+                      strstr(status(h1), "96000 Hz"),
+                  "status: %s", status(h1));
+    ck_assert_msg(max_abs_diff(y0, y1, n) == 0.0,
+                  "a refused model changed the output");
+    ck_assert(max_abs_diff(y1, x, n) > 0.05); /* still the model */
+    rnnamp_lv2_host_free(h0);
+    rnnamp_lv2_host_free(h1);
+    free(x);
+    free(y0);
+    free(y1);
+}
+END_TEST
+
 /* Random block sizes 1..8192 give the same output as one big block. */
 START_TEST(t_block_sizes)
 {
@@ -1146,6 +1194,7 @@ int main(void)
     tcase_add_test(threads, t_engine_match_threaded);
     tcase_add_test(threads, t_no_alloc_in_run);
     tcase_add_test(threads, t_bad_file_status);
+    tcase_add_test(threads, t_too_heavy);
     tcase_add_test(threads, t_rapid_switches);
     tcase_add_test(threads, t_state_absolute_path);
     tcase_add_test(threads, t_superseded_dropped);
