@@ -56,4 +56,27 @@ static inline float vf_hsum(vf a)
     return _mm_cvtss_f32(s);
 }
 
+/* c - a * b */
+static inline vf vf_fnmadd(vf a, vf b, vf c)
+{
+    return _mm256_fnmadd_ps(a, b, c);
+}
+/* The first n (0 < n < VW) lanes of p, the others 0; and the matching
+ * store of the first n lanes. Touch no memory past p + n (masked). */
+static inline __m256i vf_mask_(int n)
+{
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+static inline vf vf_load_part(const float *p, int n)
+{
+    return _mm256_maskload_ps(p, vf_mask_(n));
+}
+static inline void vf_store_part(float *p, vf v, int n)
+{
+    _mm256_maskstore_ps(p, vf_mask_(n), v);
+}
+
+#include "vec_math.h"
+
 #endif

@@ -49,4 +49,23 @@ static inline float vf_hsum(vf a)
     return a;
 }
 
+/* c - a * b */
+static inline vf vf_fnmadd(vf a, vf b, vf c)
+{
+    return c - a * b;
+}
+/* The first n (0 < n < VW) lanes of p, the others 0; and the matching
+ * store of the first n lanes. With VW 1 a partial vector never occurs. */
+static inline vf vf_load_part(const float *p, int n)
+{
+    return n > 0 ? *p : 0.0f;
+}
+static inline void vf_store_part(float *p, vf v, int n)
+{
+    if (n > 0)
+        *p = v;
+}
+
+#include "vec_math.h"
+
 #endif

@@ -53,4 +53,28 @@ static inline float vf_hsum(vf a)
     return _mm_cvtss_f32(s);
 }
 
+/* c - a * b */
+static inline vf vf_fnmadd(vf a, vf b, vf c)
+{
+    return _mm_sub_ps(c, _mm_mul_ps(a, b));
+}
+/* The first n (0 < n < VW) lanes of p, the others 0; and the matching
+ * store of the first n lanes. Touch no memory past p + n. */
+static inline vf vf_load_part(const float *p, int n)
+{
+    float t[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int k = 0; k < n && k < 4; k++)
+        t[k] = p[k];
+    return _mm_loadu_ps(t);
+}
+static inline void vf_store_part(float *p, vf v, int n)
+{
+    float t[4];
+    _mm_storeu_ps(t, v);
+    for (int k = 0; k < n && k < 4; k++)
+        p[k] = t[k];
+}
+
+#include "vec_math.h"
+
 #endif

@@ -4,73 +4,61 @@
 #include "train_cells.h"
 #include "train_kernel.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define HAVE_TK_AVX2 1
-#else
-#define HAVE_TK_AVX2 0
-#endif
-
-/* The activations below clamp with ?: which GCC only turns into vector
- * blends when FP traps need not be preserved. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("no-trapping-math")
-#endif
-
 #include <cblas.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- fast activations (vectorisable, ~1e-7 relative error) ---- */
-
-static inline float fast_exp(float x)
+/* The reference path's activations: the portable kernels' (the same
+ * approximation as every kernel, see train_kernel.h). */
+static const rnnamp_tk_ops *ref_act(void)
 {
-    /* clamp without branches so loops vectorise */
-    x = x > 87.0f ? 87.0f : x;
-    x = x < -87.0f ? -87.0f : x;
-    float t = x * 1.44269504088896341f;        /* log2(e) */
-    float r = (t + 12582912.0f) - 12582912.0f; /* round to nearest */
-    float y = (t - r) * 0.693147180559945309f; /* |y| <= ln2/2 */
-    /* e^y, Taylor to degree 7 (error < 3e-8 on the range) */
-    float p = 1.0f / 5040.0f;
-    p = p * y + 1.0f / 720.0f;
-    p = p * y + 1.0f / 120.0f;
-    p = p * y + 1.0f / 24.0f;
-    p = p * y + 1.0f / 6.0f;
-    p = p * y + 0.5f;
-    p = p * y + 1.0f;
-    p = p * y + 1.0f;
-    int32_t bits = ((int32_t)r + 127) << 23;
-    float s;
-    memcpy(&s, &bits, sizeof s);
-    return p * s;
+    return rnnamp_tk_ops_for(RNNAMP_TK_SCALAR);
 }
 
-static inline float fast_sigmoid(float x)
+/* ---- workspace: one allocation, carved ---- */
+
+/* Floats of one array rounded up to 64 bytes, so every array is aligned. */
+static size_t ws_round(size_t n)
 {
-    return 1.0f / (1.0f + fast_exp(-x));
+    return (n + 15) / 16 * 16;
 }
 
-static inline float fast_tanh(float x)
+/* Point the arrays of w into base (NULL: only count); returns the floats
+ * the arrays take. */
+static size_t ws_carve(rnnamp_cell_ws *w, float *base)
 {
-    /* 1 - 2 / (e^{2x} + 1): branch-free, absolute error ~1e-7 */
-    return 1.0f - 2.0f / (fast_exp(2.0f * x) + 1.0f);
+    size_t H = (size_t)w->H, hp = (size_t)w->Hp, b = (size_t)w->b;
+    size_t gh = (size_t)w->G * H, tb = (size_t)w->T * b, ni = (size_t)w->n_in;
+    int lstm = w->type == RNNAMP_LSTM, gru = w->type == RNNAMP_GRU;
+    struct {
+        float **p;
+        size_t n;
+    } a[] = {
+        {&w->act, tb * gh},
+        {&w->hn, gru ? tb * H : 0},
+        {&w->h, (tb + b) * H},
+        {&w->c, lstm ? (tb + b) * H : 0},
+        {&w->dA, tb * gh},
+        {&w->dAih, gru ? tb * gh : 0},
+        {&w->dh, tb * H},
+        {&w->scratch, b * gh},
+        {&w->pk_wx, ni * (size_t)w->G * hp},
+        {&w->pk_wh, H * (size_t)w->G * hp},
+        {&w->pk_b, 4 * hp},
+        {&w->pk_whh, gh * hp},
+        {&w->tc, lstm ? tb * H : 0},
+        {&w->dc, b * hp},
+        {&w->gacc, (2 + ni) * (size_t)w->G * hp},
+    };
+    size_t off = 0;
+    for (size_t k = 0; k < sizeof a / sizeof a[0]; k++) {
+        if (base)
+            *a[k].p = a[k].n ? base + off : NULL;
+        off += ws_round(a[k].n);
+    }
+    return off;
 }
-
-static void vsigmoid(float *restrict a, int n)
-{
-    for (int j = 0; j < n; j++)
-        a[j] = fast_sigmoid(a[j]);
-}
-
-static void vtanh(float *restrict a, int n)
-{
-    for (int j = 0; j < n; j++)
-        a[j] = fast_tanh(a[j]);
-}
-
-/* ---- workspace ---- */
 
 rnnamp_cell_ws *rnnamp_cell_ws_new(rnnamp_layer_type type, int n_in, int H,
                                    int T, int b)
@@ -84,39 +72,16 @@ rnnamp_cell_ws *rnnamp_cell_ws_new(rnnamp_layer_type type, int n_in, int H,
     w->G = rnnamp_layer_gates(type);
     w->T = T;
     w->b = b;
-    size_t gh = (size_t)w->G * (size_t)H, tb = (size_t)T * (size_t)b;
-    w->act = malloc(tb * gh * sizeof(float));
-    w->h = calloc((tb + (size_t)b) * (size_t)H, sizeof(float));
-    w->dA = malloc(tb * gh * sizeof(float));
-    w->dh = malloc(tb * (size_t)H * sizeof(float));
-    w->scratch = malloc((size_t)b * gh * sizeof(float));
-    int ok = w->act && w->h && w->dA && w->dh && w->scratch;
-    size_t hp = ((size_t)H + 7) / 8 * 8;
-    w->Hp = (int)hp;
-    w->pk_wx = calloc((size_t)n_in * (size_t)w->G * hp, sizeof(float));
-    w->pk_wh = calloc((size_t)H * (size_t)w->G * hp, sizeof(float));
-    w->pk_b = calloc(4 * hp, sizeof(float));
-    w->pk_whh = calloc(gh * hp, sizeof(float));
-    w->dc = calloc((size_t)b * hp, sizeof(float));
-    w->gacc = calloc((2 + (size_t)n_in) * (size_t)w->G * hp, sizeof(float));
-    ok = ok && w->pk_wx && w->pk_wh && w->pk_b && w->pk_whh && w->dc && w->gacc;
-    if (type == RNNAMP_LSTM) {
-        w->c = calloc((tb + (size_t)b) * (size_t)H, sizeof(float));
-        w->tc = malloc(tb * (size_t)H * sizeof(float));
-        ok = ok && w->c && w->tc;
-    }
-#if HAVE_TK_AVX2
-    w->simd = rnnamp_train_kernel_avx2_ok();
-#endif
-    if (type == RNNAMP_GRU) {
-        w->hn = malloc(tb * (size_t)H * sizeof(float));
-        w->dAih = malloc(tb * gh * sizeof(float));
-        ok = ok && w->hn && w->dAih;
-    }
-    if (!ok) {
-        rnnamp_cell_ws_free(w);
+    w->Hp = (H + 7) / 8 * 8;
+    w->tk = rnnamp_tk_ops_best();
+    size_t n = ws_carve(w, NULL);
+    float *base = aligned_alloc(64, n * sizeof(float));
+    if (!base) {
+        free(w);
         return NULL;
     }
+    memset(base, 0, n * sizeof(float));
+    ws_carve(w, base);
     return w;
 }
 
@@ -124,21 +89,7 @@ void rnnamp_cell_ws_free(rnnamp_cell_ws *w)
 {
     if (!w)
         return;
-    free(w->act);
-    free(w->hn);
-    free(w->h);
-    free(w->c);
-    free(w->dA);
-    free(w->dAih);
-    free(w->dh);
-    free(w->scratch);
-    free(w->pk_wx);
-    free(w->pk_wh);
-    free(w->pk_b);
-    free(w->pk_whh);
-    free(w->tc);
-    free(w->dc);
-    free(w->gacc);
+    free(w->act); /* the start of the one allocation */
     free(w);
 }
 
@@ -293,13 +244,12 @@ static void lstm_forward(const rnnamp_layer *L, rnnamp_cell_ws *w,
                          const float *x, int T)
 {
     int b = w->b, H = w->H, gh = 4 * H;
-#if HAVE_TK_AVX2
-    if (w->simd) {
+    if (w->tk) {
         pack_forward(L, w);
-        rnnamp_tk_lstm_forward_avx2(w, x, T);
+        w->tk->lstm_forward(w, x, T);
         return;
     }
-#endif
+    const rnnamp_tk_ops *act = ref_act();
     input_projection(x, L->w_ih, L->b_ih, L->b_hh, w->act, T * b, w->n_in, gh);
     for (int t = 0; t < T; t++) {
         float *A = w->act + (size_t)t * b * gh;
@@ -307,23 +257,25 @@ static void lstm_forward(const rnnamp_layer *L, rnnamp_cell_ws *w,
         float *hn = w->h + (size_t)(t + 1) * b * H;
         const float *cp = w->c + (size_t)t * b * H;
         float *cn = w->c + (size_t)(t + 1) * b * H;
+        float *tc = w->tc + (size_t)t * b * H;
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, gh, H, 1.0f, hp,
                     H, L->w_hh, H, 1.0f, A, gh);
         for (int s = 0; s < b; s++) {
             float *a = A + (size_t)s * gh;
-            vsigmoid(a, 2 * H);
-            vtanh(a + 2 * H, H);
-            vsigmoid(a + 3 * H, H);
+            act->sigmoid(a, a, 2 * (size_t)H);
+            act->tanh(a + 2 * H, a + 2 * H, (size_t)H);
+            act->sigmoid(a + 3 * H, a + 3 * H, (size_t)H);
             const float *restrict c0 = cp + (size_t)s * H;
             float *restrict c1 = cn + (size_t)s * H;
             float *restrict h1 = hn + (size_t)s * H;
+            float *restrict tcs = tc + (size_t)s * H;
             const float *restrict ai = a, *restrict af = a + H;
             const float *restrict ag = a + 2 * H, *restrict ao = a + 3 * H;
-            for (int j = 0; j < H; j++) {
-                float c = af[j] * c0[j] + ai[j] * ag[j];
-                c1[j] = c;
-                h1[j] = ao[j] * fast_tanh(c);
-            }
+            for (int j = 0; j < H; j++)
+                c1[j] = af[j] * c0[j] + ai[j] * ag[j];
+            act->tanh(c1, tcs, (size_t)H);
+            for (int j = 0; j < H; j++)
+                h1[j] = ao[j] * tcs[j];
         }
     }
 }
@@ -332,32 +284,30 @@ static void lstm_backward(const rnnamp_layer *L, rnnamp_layer *g,
                           rnnamp_cell_ws *w, const float *x, int T, float *dx)
 {
     int b = w->b, H = w->H, gh = 4 * H;
-#if HAVE_TK_AVX2
-    if (w->simd) {
+    if (w->tk) {
         pack_backward(L, w);
-        rnnamp_tk_lstm_backward_avx2(w, x, T);
+        w->tk->lstm_backward(w, x, T);
         cell_weight_grads_fused(L, g, w, w->dA, x, T, dx);
         return;
     }
-#endif
     float *dc = w->scratch; /* [b][H] running dL/dc */
     memset(dc, 0, (size_t)b * H * sizeof(float));
     for (int t = T - 1; t >= 0; t--) {
         const float *A = w->act + (size_t)t * b * gh;
         float *dA = w->dA + (size_t)t * b * gh;
         const float *cp = w->c + (size_t)t * b * H;
-        const float *cn = w->c + (size_t)(t + 1) * b * H;
+        const float *tcv = w->tc + (size_t)t * b * H;
         const float *dh = w->dh + (size_t)t * b * H;
         for (int s = 0; s < b; s++) {
             const float *a = A + (size_t)s * gh;
             float *d = dA + (size_t)s * gh;
             float *dcs = dc + (size_t)s * H;
-            const float *c0 = cp + (size_t)s * H, *c1 = cn + (size_t)s * H;
+            const float *c0 = cp + (size_t)s * H, *tcs = tcv + (size_t)s * H;
             const float *dhs = dh + (size_t)s * H;
             for (int j = 0; j < H; j++) {
                 float i = a[j], f = a[H + j], gg = a[2 * H + j],
                       o = a[3 * H + j];
-                float tc = fast_tanh(c1[j]);
+                float tc = tcs[j];
                 float dct = dcs[j] + dhs[j] * o * (1.0f - tc * tc);
                 d[j] = dct * gg * i * (1.0f - i);
                 d[H + j] = dct * c0[j] * f * (1.0f - f);
@@ -380,13 +330,12 @@ static void gru_forward(const rnnamp_layer *L, rnnamp_cell_ws *w,
                         const float *x, int T)
 {
     int b = w->b, H = w->H, gh = 3 * H;
-#if HAVE_TK_AVX2
-    if (w->simd) {
+    if (w->tk) {
         pack_forward(L, w);
-        rnnamp_tk_gru_forward_avx2(w, x, T);
+        w->tk->gru_forward(w, x, T);
         return;
     }
-#endif
+    const rnnamp_tk_ops *act = ref_act();
     input_projection(x, L->w_ih, L->b_ih, NULL, w->act, T * b, w->n_in, gh);
     float *hh = w->scratch;
     for (int t = 0; t < T; t++) {
@@ -403,15 +352,16 @@ static void gru_forward(const rnnamp_layer *L, rnnamp_cell_ws *w,
             const float *q = hh + (size_t)s * gh;
             const float *h0 = hp + (size_t)s * H;
             float *h1 = hnext + (size_t)s * H, *hns = hn + (size_t)s * H;
+            for (int j = 0; j < 2 * H; j++)
+                a[j] += q[j];
+            act->sigmoid(a, a, 2 * (size_t)H); /* r, z */
+            for (int j = 0; j < H; j++)
+                a[2 * H + j] += a[j] * q[2 * H + j];
+            act->tanh(a + 2 * H, a + 2 * H, (size_t)H); /* n */
             for (int j = 0; j < H; j++) {
-                float r = fast_sigmoid(a[j] + q[j]);
-                float z = fast_sigmoid(a[H + j] + q[H + j]);
-                float n = fast_tanh(a[2 * H + j] + r * q[2 * H + j]);
-                a[j] = r;
-                a[H + j] = z;
-                a[2 * H + j] = n;
+                float z = a[H + j];
                 hns[j] = q[2 * H + j];
-                h1[j] = (1.0f - z) * n + z * h0[j];
+                h1[j] = (1.0f - z) * a[2 * H + j] + z * h0[j];
             }
         }
     }
@@ -421,14 +371,12 @@ static void gru_backward(const rnnamp_layer *L, rnnamp_layer *g,
                          rnnamp_cell_ws *w, const float *x, int T, float *dx)
 {
     int b = w->b, H = w->H, gh = 3 * H;
-#if HAVE_TK_AVX2
-    if (w->simd) {
+    if (w->tk) {
         pack_backward(L, w);
-        rnnamp_tk_gru_backward_avx2(w, x, T);
+        w->tk->gru_backward(w, x, T);
         cell_weight_grads_fused(L, g, w, w->dAih, x, T, dx);
         return;
     }
-#endif
     for (int t = T - 1; t >= 0; t--) {
         const float *A = w->act + (size_t)t * b * gh;
         float *dA = w->dA + (size_t)t * b * gh;
@@ -473,13 +421,11 @@ static void rnn_forward(const rnnamp_layer *L, rnnamp_cell_ws *w,
                         const float *x, int T)
 {
     int b = w->b, H = w->H;
-#if HAVE_TK_AVX2
-    if (w->simd) {
+    if (w->tk) {
         pack_forward(L, w);
-        rnnamp_tk_rnn_forward_avx2(w, x, T);
+        w->tk->rnn_forward(w, x, T);
         return;
     }
-#endif
     input_projection(x, L->w_ih, L->b_ih, L->b_hh, w->act, T * b, w->n_in, H);
     for (int t = 0; t < T; t++) {
         float *A = w->act + (size_t)t * b * H;
@@ -487,10 +433,8 @@ static void rnn_forward(const rnnamp_layer *L, rnnamp_cell_ws *w,
         float *hn = w->h + (size_t)(t + 1) * b * H;
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, H, H, 1.0f, hp,
                     H, L->w_hh, H, 1.0f, A, H);
-        for (int k = 0; k < b * H; k++) {
-            A[k] = fast_tanh(A[k]);
-            hn[k] = A[k];
-        }
+        ref_act()->tanh(A, A, (size_t)b * H);
+        memcpy(hn, A, (size_t)b * H * sizeof(float));
     }
 }
 
@@ -498,14 +442,12 @@ static void rnn_backward(const rnnamp_layer *L, rnnamp_layer *g,
                          rnnamp_cell_ws *w, const float *x, int T, float *dx)
 {
     int b = w->b, H = w->H;
-#if HAVE_TK_AVX2
-    if (w->simd) {
+    if (w->tk) {
         pack_backward(L, w);
-        rnnamp_tk_rnn_backward_avx2(w, x, T);
+        w->tk->rnn_backward(w, x, T);
         cell_weight_grads_fused(L, g, w, w->dA, x, T, dx);
         return;
     }
-#endif
     for (int t = T - 1; t >= 0; t--) {
         const float *A = w->act + (size_t)t * b * H;
         float *dA = w->dA + (size_t)t * b * H;
@@ -549,17 +491,15 @@ void rnnamp_dense_forward(const rnnamp_layer *L, const float *x, float *y,
 {
     int no = L->n_out;
     input_projection(x, L->w_ih, L->b_ih, NULL, y, n, L->n_in, no);
-    if (L->act == RNNAMP_ACT_LINEAR)
-        return;
-    for (size_t k = 0; k < (size_t)n * (size_t)no; k++) {
-        float v = y[k];
-        switch (L->act) {
-        case RNNAMP_ACT_TANH: v = fast_tanh(v); break;
-        case RNNAMP_ACT_SIGMOID: v = fast_sigmoid(v); break;
-        case RNNAMP_ACT_RELU: v = v > 0.0f ? v : 0.0f; break;
-        default: break;
-        }
-        y[k] = v;
+    size_t cnt = (size_t)n * (size_t)no;
+    switch (L->act) {
+    case RNNAMP_ACT_TANH: rnnamp_tk_ops_best()->tanh(y, y, cnt); break;
+    case RNNAMP_ACT_SIGMOID: rnnamp_tk_ops_best()->sigmoid(y, y, cnt); break;
+    case RNNAMP_ACT_RELU:
+        for (size_t k = 0; k < cnt; k++)
+            y[k] = y[k] > 0.0f ? y[k] : 0.0f;
+        break;
+    default: break;
     }
 }
 

@@ -2,12 +2,12 @@
  * tanh-RNN, dense) over a chunk of T time steps for b sequences at once.
  *
  * Layout is time-major: a [T][b][n] array holds step t of sequence s at
- * ((t * b) + s) * n. The cells run the fused AVX2 kernels of
- * train_kernel.h when the CPU has them (ws->simd); otherwise the b
- * sequences' recurrent products are one sgemm per time step. Recurrent weight
- * gradients are ONE sgemm over the whole chunk. Weights and gradients use the
- * canonical layout of model.h (rnnamp_layer views), so the trained buffer is
- * the model.
+ * ((t * b) + s) * n. The cells run the fused kernels of train_kernel.h
+ * (ws->tk, the fastest the CPU has); with ws->tk NULL the b sequences'
+ * recurrent products are one sgemm per time step (the reference path).
+ * Recurrent weight gradients are ONE sgemm over the whole chunk. Weights and
+ * gradients use the canonical layout of model.h (rnnamp_layer views), so the
+ * trained buffer is the model.
  *
  * The workspace stores what the backward pass needs (gate activations,
  * hidden and cell states). State carries over between chunks: copy h[T]
@@ -25,6 +25,9 @@
 
 #include "model.h"
 
+typedef struct rnnamp_tk_ops rnnamp_tk_ops; /* train_kernel.h */
+
+/* All arrays point into one allocation owned by the workspace. */
 typedef struct {
     rnnamp_layer_type type;
     int n_in, H, G; /* input size, hidden size, gates */
@@ -39,10 +42,11 @@ typedef struct {
                        (equals dA for LSTM / RNN, then NULL) */
     float *dh;      /* [T][b][H] dL/dh[t+1], filled by the caller */
     float *scratch; /* [b][G*H] */
-    /* Fused SIMD kernels (train_kernel.h). simd is set to 1 by _ws_new when
-     * the CPU has AVX2 + FMA; set it to 0 before a forward pass to use the
-     * portable per-step sgemm path instead (same results up to rounding). */
-    int simd;
+    /* Fused kernels (train_kernel.h): _ws_new sets the fastest this CPU
+     * runs; set another table (rnnamp_tk_ops_for) or NULL before a forward
+     * pass. NULL is the reference path: one sgemm per time step (same
+     * results up to rounding). */
+    const rnnamp_tk_ops *tk;
     int Hp;        /* H rounded up to a multiple of 8 */
     float *pk_wx;  /* [n_in][G][Hp] W_ih^T, zero-padded; packed per pass */
     float *pk_wh;  /* [H][G][Hp] W_hh^T */

@@ -1,10 +1,11 @@
-/* The fused AVX2 LSTM / GRU / tanh-RNN kernels (train_kernel_avx2.c) against
- * the portable per-step sgemm path of train_cells.c: states, gate activations,
- * weight and bias gradients and dL/dx over several chunks, for hidden sizes
- * with and without a partial block of 8, odd sequence counts (single-row tiles)
- * and 1, 2 and 6 inputs (the last takes the sgemm branch for the input
- * weights). test_grad.c checks the gradients of whichever path the CPU selects
- * against finite differences. */
+/* The fused LSTM / GRU / tanh-RNN kernels of every instruction set this
+ * build and CPU have (train_kernel_body.h compiled as scalar, SSE2, AVX2 +
+ * FMA) against the reference per-step sgemm path of train_cells.c: states, gate
+ * activations, weight and bias gradients and dL/dx over several chunks, for
+ * hidden sizes with and without a partial block of 8, odd sequence counts
+ * (single-row tiles) and 1, 2 and 6 inputs (the last takes the sgemm branch for
+ * the input weights). test_grad.c checks the gradients of whichever path the
+ * CPU selects against finite differences. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "model.h"
 #include "train_cells.h"
+#include "train_kernel.h"
 
 static float rndf(unsigned *s, float a)
 {
@@ -39,13 +41,14 @@ typedef struct {
 
 /* Two chunks of T steps (state carried over), backward on each; gradients
  * accumulate over both chunks. */
-static run_out run(const rnnamp_model *m, const rnnamp_layer *L, int simd,
-                   const float *x, const float *dh, int T, int b)
+static run_out run(const rnnamp_model *m, const rnnamp_layer *L,
+                   const rnnamp_tk_ops *tk, const float *x, const float *dh,
+                   int T, int b)
 {
     run_out o;
     o.w = rnnamp_cell_ws_new(L->type, L->n_in, L->n_out, T, b);
     ck_assert_ptr_nonnull(o.w);
-    o.w->simd = simd;
+    o.w->tk = tk;
     o.grad = calloc(m->n_params, sizeof(float));
     o.dx = calloc((size_t)T * b * L->n_in, sizeof(float));
     rnnamp_layer g = rnnamp_layer_rebase(L, m->params, o.grad);
@@ -61,8 +64,14 @@ static run_out run(const rnnamp_model *m, const rnnamp_layer *L, int simd,
     return o;
 }
 
-static void compare(rnnamp_layer_type type, int H, int n_in, int b)
+static void compare(rnnamp_tk_isa isa, rnnamp_layer_type type, int H, int n_in,
+                    int b)
 {
+    const rnnamp_tk_ops *tk = rnnamp_tk_ops_for(isa);
+    if (!tk) { /* only AVX2 + FMA may be missing, on an x86-64 CPU */
+        ck_assert_int_eq(isa, RNNAMP_TK_AVX2);
+        return;
+    }
     const int T = 11;
     /* more inputs than a model has: test the second of two layers */
     int deep = n_in > RNNAMP_MAX_INPUTS;
@@ -87,11 +96,13 @@ static void compare(rnnamp_layer_type type, int H, int n_in, int b)
     for (size_t i = 0; i < nh; i++)
         dh[i] = rndf(&s, 0.1f);
 
-    run_out ref = run(m, L, 0, x, dh, T, b);
-    run_out fast = run(m, L, 1, x, dh, T, b);
-    ck_assert_int_eq(ref.w->simd, 0);
-    ck_assert_int_eq(fast.w->simd, 1);
-    const char *nm = rnnamp_layer_type_name(type);
+    run_out ref = run(m, L, NULL, x, dh, T, b);
+    run_out fast = run(m, L, tk, x, dh, T, b);
+    ck_assert_ptr_null(ref.w->tk);
+    ck_assert_ptr_eq(fast.w->tk, tk);
+    char nm[64];
+    snprintf(nm, sizeof nm, "%s %s", rnnamp_tk_isa_name(isa),
+             rnnamp_layer_type_name(type));
     size_t ns = ((size_t)T + 1) * b * H,
            na = (size_t)T * b * rnnamp_layer_gates(type) * H;
     double e;
@@ -134,36 +145,56 @@ static const int sizes[][3] = {
     {32, 1, 25}, {40, 2, 4}, {64, 6, 3}, {72, 1, 2},
 };
 
+#define N_SIZES ((int)(sizeof sizes / sizeof sizes[0]))
+
+/* _i runs over every instruction set x every size */
 START_TEST(lstm_fast_matches_portable)
 {
-    compare(RNNAMP_LSTM, sizes[_i][0], sizes[_i][1], sizes[_i][2]);
+    compare((rnnamp_tk_isa)(_i / N_SIZES), RNNAMP_LSTM, sizes[_i % N_SIZES][0],
+            sizes[_i % N_SIZES][1], sizes[_i % N_SIZES][2]);
 }
 END_TEST
 
 START_TEST(rnn_fast_matches_portable)
 {
-    compare(RNNAMP_RNN, sizes[_i][0], sizes[_i][1], sizes[_i][2]);
+    compare((rnnamp_tk_isa)(_i / N_SIZES), RNNAMP_RNN, sizes[_i % N_SIZES][0],
+            sizes[_i % N_SIZES][1], sizes[_i % N_SIZES][2]);
 }
 END_TEST
 
 START_TEST(gru_fast_matches_portable)
 {
-    compare(RNNAMP_GRU, sizes[_i][0], sizes[_i][1], sizes[_i][2]);
+    compare((rnnamp_tk_isa)(_i / N_SIZES), RNNAMP_GRU, sizes[_i % N_SIZES][0],
+            sizes[_i % N_SIZES][1], sizes[_i % N_SIZES][2]);
+}
+END_TEST
+
+/* The portable kernels always exist; on x86-64 SSE2 does too; the
+ * fastest table is what a new workspace gets. */
+START_TEST(kernels_available)
+{
+    ck_assert_ptr_nonnull(rnnamp_tk_ops_for(RNNAMP_TK_SCALAR));
+#if defined(__x86_64__)
+    ck_assert_ptr_nonnull(rnnamp_tk_ops_for(RNNAMP_TK_SSE2));
+#endif
+    rnnamp_cell_ws *w = rnnamp_cell_ws_new(RNNAMP_LSTM, 1, 8, 1, 1);
+    ck_assert_ptr_nonnull(w);
+    ck_assert_ptr_eq(w->tk, rnnamp_tk_ops_best());
+    rnnamp_cell_ws_free(w);
+    for (int k = 0; k < RNNAMP_TK_N_ISA; k++)
+        fprintf(stderr, "train kernels %s: %s\n",
+                rnnamp_tk_isa_name((rnnamp_tk_isa)k),
+                rnnamp_tk_ops_for((rnnamp_tk_isa)k) ? "tested"
+                                                    : "not on this CPU");
 }
 END_TEST
 
 int main(void)
 {
-    rnnamp_cell_ws *probe = rnnamp_cell_ws_new(RNNAMP_LSTM, 1, 8, 1, 1);
-    int simd = probe && probe->simd;
-    rnnamp_cell_ws_free(probe);
-    if (!simd) {
-        fprintf(stderr, "SKIP: this CPU or build has no AVX2 + FMA kernels\n");
-        return TEST_SKIP_CODE;
-    }
     Suite *s = suite_create("train_kernels");
     TCase *tc = tcase_create("kernels");
-    int n = (int)(sizeof sizes / sizeof sizes[0]);
+    int n = RNNAMP_TK_N_ISA * N_SIZES;
+    tcase_add_test(tc, kernels_available);
     tcase_add_loop_test(tc, lstm_fast_matches_portable, 0, n);
     tcase_add_loop_test(tc, gru_fast_matches_portable, 0, n);
     tcase_add_loop_test(tc, rnn_fast_matches_portable, 0, n);

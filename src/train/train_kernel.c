@@ -1,0 +1,48 @@
+/* rnnamp trainer: the one place that picks the kernels for this CPU. See
+ * train_kernel.h. */
+#include "train_kernel.h"
+
+extern const rnnamp_tk_ops rnnamp_tk_scalar;
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_TK_X86 1
+extern const rnnamp_tk_ops rnnamp_tk_sse2;
+extern const rnnamp_tk_ops rnnamp_tk_avx2;
+#else
+#define HAVE_TK_X86 0
+#endif
+
+const rnnamp_tk_ops *rnnamp_tk_ops_for(rnnamp_tk_isa isa)
+{
+    switch (isa) {
+    case RNNAMP_TK_SCALAR: return &rnnamp_tk_scalar;
+#if HAVE_TK_X86
+    case RNNAMP_TK_SSE2: return &rnnamp_tk_sse2;
+    case RNNAMP_TK_AVX2:
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+            return &rnnamp_tk_avx2;
+        return NULL;
+#endif
+    default: return NULL;
+    }
+}
+
+const rnnamp_tk_ops *rnnamp_tk_ops_best(void)
+{
+    for (int k = RNNAMP_TK_N_ISA - 1; k > 0; k--) {
+        const rnnamp_tk_ops *o = rnnamp_tk_ops_for((rnnamp_tk_isa)k);
+        if (o)
+            return o;
+    }
+    return &rnnamp_tk_scalar;
+}
+
+const char *rnnamp_tk_isa_name(rnnamp_tk_isa isa)
+{
+    switch (isa) {
+    case RNNAMP_TK_SCALAR: return "scalar";
+    case RNNAMP_TK_SSE2: return "sse2";
+    case RNNAMP_TK_AVX2: return "avx2+fma";
+    default: return "?";
+    }
+}

@@ -1,0 +1,493 @@
+/* rnnamp trainer: the fused LSTM / GRU / tanh-RNN step kernels, written
+ * once over the vector layer (vf, VW, vf_*) of the including file. Include
+ * it after one of vec_scalar.h / vec_sse2.h / vec_avx2.h with RNNAMP_TK_NAME
+ * defined (the name of the rnnamp_tk_ops table it defines). See
+ * train_kernel.h for what the kernels compute.
+ *
+ * Register tiling: a tile is RT (1 or 2) sequences x U (1..TK_U) blocks of
+ * VW hidden units, both compile-time constants at each tile (tk_sweep
+ * dispatches). LSTM / GRU forward: one block, all gates in registers (four
+ * accumulators per sequence). Backward, and the one-gate RNN forward: up to
+ * TK_U blocks per sequence. A partial last block (H not a multiple of VW)
+ * uses partial loads and stores; the packed weights are zero-padded to Hp
+ * columns (Hp a multiple of 8, so of every VW). */
+#include "train_kernel.h"
+
+#define TK_INLINE static inline __attribute__((always_inline))
+/* Loops over RT, U and gates are fully unrolled so that the accumulator
+ * arrays live in registers. */
+#define TK_UNROLL _Pragma("GCC unroll 4")
+#define TK_RT     2 /* sequences per tile */
+#define TK_U      4 /* blocks of VW units per backward / RNN tile */
+
+/* 1 - a*a (tanh') and a*(1-a) (sigmoid'), from the activation a */
+TK_INLINE vf tk_dtanh(vf a)
+{
+    return vf_fnmadd(a, a, vf_set1(1.0f));
+}
+
+TK_INLINE vf tk_dsig(vf a)
+{
+    return vf_fnmadd(a, a, a);
+}
+
+/* Load / store the block of units at p, of which `left` (>= 1) exist. */
+TK_INLINE vf ld(const float *p, int left)
+{
+    return left >= VW ? vf_load(p) : vf_load_part(p, left);
+}
+
+TK_INLINE void st(float *p, vf v, int left)
+{
+    if (left >= VW)
+        vf_store(p, v);
+    else
+        vf_store_part(p, v, left);
+}
+
+/* acc[r][gmap[g]] += x[r][k] * wt[k][g][Hp] over k (column block j0). */
+TK_INLINE void gemm_rows(vf acc[TK_RT][4], int RT, int G, const float *x,
+                         int ldx, int K, const float *wt, int Hp, int j0,
+                         const int *gmap)
+{
+    for (int k = 0; k < K; k++) {
+        const float *wk = wt + (size_t)k * G * Hp + j0;
+        vf bx[TK_RT];
+        TK_UNROLL
+        for (int r = 0; r < RT; r++)
+            bx[r] = vf_set1(x[(size_t)r * ldx + k]);
+        TK_UNROLL
+        for (int g = 0; g < G; g++) {
+            vf wv = vf_load(wk + (size_t)g * Hp);
+            TK_UNROLL
+            for (int r = 0; r < RT; r++)
+                acc[r][gmap[g]] = vf_fmadd(bx[r], wv, acc[r][gmap[g]]);
+        }
+    }
+}
+
+/* acc[r][u] += sum_k d[r][k] * wt[k][j0 + VW u] over k < K. */
+TK_INLINE void dh_rows(vf acc[TK_RT][TK_U], int RT, int U, const float *d,
+                       int ldd, int K, const float *wt, int Hp, int j0)
+{
+    for (int k = 0; k < K; k++) {
+        const float *wk = wt + (size_t)k * Hp + j0;
+        vf bd[TK_RT];
+        TK_UNROLL
+        for (int r = 0; r < RT; r++)
+            bd[r] = vf_set1(d[(size_t)r * ldd + k]);
+        TK_UNROLL
+        for (int u = 0; u < U; u++) {
+            vf wv = vf_load(wk + VW * u);
+            TK_UNROLL
+            for (int r = 0; r < RT; r++)
+                acc[r][u] = vf_fmadd(bd[r], wv, acc[r][u]);
+        }
+    }
+}
+
+/* acc[r][g] = the packed bias of gate g at block j0, for every row. */
+TK_INLINE void acc_bias(vf acc[TK_RT][4], int RT, int G, const float *pk_b,
+                        int Hp, int j0)
+{
+    TK_UNROLL
+    for (int r = 0; r < RT; r++)
+        TK_UNROLL
+    for (int g = 0; g < G; g++)
+        acc[r][g] = vf_load(pk_b + (size_t)g * Hp + j0);
+}
+
+/* acc[r][u] = dh of row `row + r` at block u (the gradient from above). */
+TK_INLINE void acc_dh(vf acc[TK_RT][TK_U], int RT, int U,
+                      const rnnamp_cell_ws *w, size_t row, int j0)
+{
+    TK_UNROLL
+    for (int r = 0; r < RT; r++)
+        TK_UNROLL
+    for (int u = 0; u < U; u++) {
+        int j = j0 + VW * u;
+        acc[r][u] = ld(w->dh + (row + r) * w->H + j, w->H - j);
+    }
+}
+
+/* Chunk sums of the gradients for the RT rows of a tile: bias[j..] +=
+ * sum_r d[r][gi], and for the nx inputs wx[k][j..] += sum_r x[r * ni + k]
+ * d[r][gi] (planes = G * Hp floats apart). */
+TK_INLINE void gsum_rows(float *bias, float *wx, size_t plane, vf d[TK_RT][4],
+                         int gi, int RT, const float *x, int ni, int nx)
+{
+    vf s = d[0][gi];
+    TK_UNROLL
+    for (int r = 1; r < RT; r++)
+        s = vf_add(s, d[r][gi]);
+    vf_store(bias, vf_add(vf_load(bias), s));
+    for (int k = 0; k < nx; k++) {
+        vf v = vf_mul(vf_set1(x[k]), d[0][gi]);
+        TK_UNROLL
+        for (int r = 1; r < RT; r++)
+            v = vf_fmadd(vf_set1(x[(size_t)r * ni + k]), d[r][gi], v);
+        float *q = wx + (size_t)k * plane;
+        vf_store(q, vf_add(vf_load(q), v));
+    }
+}
+
+static void gacc_zero(rnnamp_cell_ws *w)
+{
+    size_t n = (2 + (size_t)w->n_in) * (size_t)w->G * (size_t)w->Hp;
+    for (size_t k = 0; k < n; k++)
+        w->gacc[k] = 0.0f;
+}
+
+/* The input-side bias gradient equals the recurrent one (LSTM, RNN). */
+static void gacc_copy_bias(rnnamp_cell_ws *w)
+{
+    size_t plane = (size_t)w->G * (size_t)w->Hp;
+    for (size_t k = 0; k < plane; k++)
+        w->gacc[plane + k] = w->gacc[k];
+}
+
+/* Call tile(w, RT, U, x, t, T, s0, j0) with RT and U as constants. */
+#define TK_TILE(tile, RT, U, ...)                                              \
+    do {                                                                       \
+        switch (((RT)-1) * TK_U + (U)-1) {                                     \
+        case 0: tile(w, 1, 1, __VA_ARGS__); break;                             \
+        case 1: tile(w, 1, 2, __VA_ARGS__); break;                             \
+        case 2: tile(w, 1, 3, __VA_ARGS__); break;                             \
+        case 3: tile(w, 1, 4, __VA_ARGS__); break;                             \
+        case 4: tile(w, 2, 1, __VA_ARGS__); break;                             \
+        case 5: tile(w, 2, 2, __VA_ARGS__); break;                             \
+        case 6: tile(w, 2, 3, __VA_ARGS__); break;                             \
+        default: tile(w, 2, 4, __VA_ARGS__); break;                            \
+        }                                                                      \
+    } while (0)
+
+/* Define fn(w, x, T): every tile of the chunk, steps forward (dir 1) or
+ * backward (dir -1), in tiles of up to umax blocks. */
+#define TK_SWEEP(fn, tile, umax, dir)                                          \
+    static void fn(rnnamp_cell_ws *w, const float *x, int T)                   \
+    {                                                                          \
+        int nblk = (w->H + VW - 1) / VW;                                       \
+        for (int k = 0; k < T; k++) {                                          \
+            int t = (dir) > 0 ? k : T - 1 - k;                                 \
+            for (int s0 = 0; s0 < w->b; s0 += TK_RT)                           \
+                for (int u0 = 0; u0 < nblk; u0 += (umax)) {                    \
+                    int U = nblk - u0 < (umax) ? nblk - u0 : (umax);           \
+                    int RT = w->b - s0 < TK_RT ? w->b - s0 : TK_RT;            \
+                    TK_TILE(tile, RT, U, x, t, T, s0, VW *u0);                 \
+                }                                                              \
+        }                                                                      \
+    }
+
+/* ---- LSTM: gates i, f, g, o ---- */
+
+TK_INLINE void lstm_fwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
+                             int t, int T, int s0, int j0)
+{
+    (void)U, (void)T;
+    const int b = w->b, H = w->H, Hp = w->Hp, gh = 4 * H, ni = w->n_in;
+    static const int gid[4] = {0, 1, 2, 3};
+    vf acc[TK_RT][4];
+    acc_bias(acc, RT, 4, w->pk_b, Hp, j0);
+    size_t row = (size_t)t * b + s0;
+    gemm_rows(acc, RT, 4, x + row * ni, ni, ni, w->pk_wx, Hp, j0, gid);
+    gemm_rows(acc, RT, 4, w->h + row * H, H, H, w->pk_wh, Hp, j0, gid);
+    int left = H - j0;
+    TK_UNROLL
+    for (int r = 0; r < RT; r++) {
+        size_t q = row + (size_t)r, nq = q + (size_t)b; /* nq: step t + 1 */
+        vf i = vf_sigmoid(acc[r][0]), f = vf_sigmoid(acc[r][1]);
+        vf g = vf_tanh(acc[r][2]), o = vf_sigmoid(acc[r][3]);
+        vf c = vf_fmadd(f, ld(w->c + q * H + j0, left), vf_mul(i, g));
+        vf tc = vf_tanh(c);
+        float *a = w->act + q * gh + j0;
+        st(a, i, left);
+        st(a + H, f, left);
+        st(a + 2 * H, g, left);
+        st(a + 3 * H, o, left);
+        st(w->c + nq * H + j0, c, left);
+        st(w->tc + q * H + j0, tc, left);
+        st(w->h + nq * H + j0, vf_mul(o, tc), left);
+    }
+}
+
+TK_INLINE void lstm_bwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
+                             int t, int T, int s0, int j0)
+{
+    const int b = w->b, H = w->H, Hp = w->Hp, gh = 4 * H, ni = w->n_in;
+    const int nx = ni <= RNNAMP_TK_MAX_IN ? ni : 0;
+    const size_t plane = (size_t)4 * Hp;
+    size_t row = (size_t)t * b + s0;
+    vf acc[TK_RT][TK_U];
+    acc_dh(acc, RT, U, w, row, j0);
+    if (t + 1 < T)
+        dh_rows(acc, RT, U, w->dA + (row + (size_t)b) * gh, gh, gh, w->pk_whh,
+                Hp, j0);
+    TK_UNROLL
+    for (int u = 0; u < U; u++) {
+        int j = j0 + VW * u, left = H - j;
+        vf da[TK_RT][4];
+        TK_UNROLL
+        for (int r = 0; r < RT; r++) {
+            size_t q = row + (size_t)r;
+            const float *a = w->act + q * gh + j;
+            vf i = ld(a, left), f = ld(a + H, left);
+            vf g = ld(a + 2 * H, left), o = ld(a + 3 * H, left);
+            vf tc = ld(w->tc + q * H + j, left);
+            vf c0 = ld(w->c + q * H + j, left);
+            float *dcp = w->dc + (size_t)(s0 + r) * Hp + j;
+            vf dh = acc[r][u];
+            vf dct = vf_fmadd(vf_mul(dh, o), tk_dtanh(tc), vf_load(dcp));
+            da[r][0] = vf_mul(vf_mul(dct, g), tk_dsig(i));
+            da[r][1] = vf_mul(vf_mul(dct, c0), tk_dsig(f));
+            da[r][2] = vf_mul(vf_mul(dct, i), tk_dtanh(g));
+            da[r][3] = vf_mul(vf_mul(dh, tc), tk_dsig(o));
+            vf_store(dcp, vf_mul(dct, f));
+            float *d = w->dA + q * gh + j;
+            TK_UNROLL
+            for (int gi = 0; gi < 4; gi++)
+                st(d + gi * H, da[r][gi], left);
+        }
+        TK_UNROLL
+        for (int gi = 0; gi < 4; gi++) {
+            float *gp = w->gacc + (size_t)gi * Hp + j;
+            gsum_rows(gp, gp + 2 * plane, plane, da, gi, RT, x + row * ni, ni,
+                      nx);
+        }
+    }
+}
+
+TK_SWEEP(lstm_fwd_sweep, lstm_fwd_tile, 1, 1)
+TK_SWEEP(lstm_bwd_sweep, lstm_bwd_tile, TK_U, -1)
+
+static void lstm_forward(rnnamp_cell_ws *w, const float *x, int T)
+{
+    lstm_fwd_sweep(w, x, T);
+}
+
+static void lstm_backward(rnnamp_cell_ws *w, const float *x, int T)
+{
+    for (size_t k = 0; k < (size_t)w->b * (size_t)w->Hp; k++)
+        w->dc[k] = 0.0f;
+    gacc_zero(w);
+    lstm_bwd_sweep(w, x, T);
+    gacc_copy_bias(w);
+}
+
+/* ---- GRU: gates r, z, n; accumulators r, z, n_input, n_hidden ---- */
+
+TK_INLINE void gru_fwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
+                            int t, int T, int s0, int j0)
+{
+    (void)U, (void)T;
+    const int b = w->b, H = w->H, Hp = w->Hp, gh = 3 * H, ni = w->n_in;
+    static const int gx[3] = {0, 1, 2}, gr[3] = {0, 1, 3};
+    vf acc[TK_RT][4];
+    acc_bias(acc, RT, 4, w->pk_b, Hp, j0);
+    size_t row = (size_t)t * b + s0;
+    gemm_rows(acc, RT, 3, x + row * ni, ni, ni, w->pk_wx, Hp, j0, gx);
+    gemm_rows(acc, RT, 3, w->h + row * H, H, H, w->pk_wh, Hp, j0, gr);
+    int left = H - j0;
+    vf one = vf_set1(1.0f);
+    TK_UNROLL
+    for (int r = 0; r < RT; r++) {
+        size_t q = row + (size_t)r;
+        vf rg = vf_sigmoid(acc[r][0]), z = vf_sigmoid(acc[r][1]);
+        vf n = vf_tanh(vf_fmadd(rg, acc[r][3], acc[r][2]));
+        vf h0 = ld(w->h + q * H + j0, left);
+        float *a = w->act + q * gh + j0;
+        st(a, rg, left);
+        st(a + H, z, left);
+        st(a + 2 * H, n, left);
+        st(w->hn + q * H + j0, acc[r][3], left);
+        vf h1 = vf_fmadd(vf_sub(one, z), n, vf_mul(z, h0));
+        st(w->h + (q + (size_t)b) * H + j0, h1, left);
+    }
+}
+
+/* dh of the tile's rows: from above, plus the direct path h[t+1] -> h[t+2]
+ * through z and the recurrent product (when step t + 1 is in the chunk). */
+TK_INLINE void gru_bwd_dh(vf acc[TK_RT][TK_U], rnnamp_cell_ws *w, int RT, int U,
+                          int t, int T, size_t row, int j0)
+{
+    const int b = w->b, H = w->H, gh = 3 * H;
+    acc_dh(acc, RT, U, w, row, j0);
+    if (t + 1 >= T)
+        return;
+    TK_UNROLL
+    for (int r = 0; r < RT; r++)
+        TK_UNROLL
+    for (int u = 0; u < U; u++) {
+        int j = j0 + VW * u, left = H - j;
+        size_t nq = row + (size_t)r + (size_t)b;
+        acc[r][u] = vf_fmadd(ld(w->act + nq * gh + H + j, left),
+                             ld(w->dh + nq * H + j, left), acc[r][u]);
+    }
+    dh_rows(acc, RT, U, w->dA + (row + (size_t)b) * gh, gh, gh, w->pk_whh,
+            w->Hp, j0);
+}
+
+TK_INLINE void gru_bwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
+                            int t, int T, int s0, int j0)
+{
+    const int b = w->b, H = w->H, Hp = w->Hp, gh = 3 * H, ni = w->n_in;
+    const int nx = ni <= RNNAMP_TK_MAX_IN ? ni : 0;
+    const size_t plane = (size_t)3 * Hp;
+    size_t row = (size_t)t * b + s0;
+    vf acc[TK_RT][TK_U];
+    gru_bwd_dh(acc, w, RT, U, t, T, row, j0);
+    vf one = vf_set1(1.0f);
+    TK_UNROLL
+    for (int u = 0; u < U; u++) {
+        int j = j0 + VW * u, left = H - j;
+        vf dh3[TK_RT][4], di3[TK_RT][4]; /* [3] unused */
+        TK_UNROLL
+        for (int r = 0; r < RT; r++) {
+            size_t q = row + (size_t)r;
+            vf dh = acc[r][u];
+            st(w->dh + q * H + j, dh, left);
+            const float *a = w->act + q * gh + j;
+            vf rg = ld(a, left), z = ld(a + H, left), n = ld(a + 2 * H, left);
+            vf h0 = ld(w->h + q * H + j, left);
+            vf hn = ld(w->hn + q * H + j, left);
+            vf dn = vf_mul(dh, vf_sub(one, z));
+            vf dz = vf_mul(dh, vf_sub(h0, n));
+            vf dan = vf_mul(dn, tk_dtanh(n));
+            dh3[r][0] = di3[r][0] = vf_mul(vf_mul(dan, hn), tk_dsig(rg));
+            dh3[r][1] = di3[r][1] = vf_mul(dz, tk_dsig(z));
+            dh3[r][2] = vf_mul(dan, rg);
+            di3[r][2] = dan;
+            float *d = w->dA + q * gh + j, *di = w->dAih + q * gh + j;
+            TK_UNROLL
+            for (int gi = 0; gi < 3; gi++) {
+                st(d + gi * H, dh3[r][gi], left);
+                st(di + gi * H, di3[r][gi], left);
+            }
+        }
+        TK_UNROLL
+        for (int gi = 0; gi < 3; gi++) {
+            float *gp = w->gacc + (size_t)gi * Hp + j;
+            gsum_rows(gp, gp, plane, dh3, gi, RT, x + row * ni, ni, 0);
+            gsum_rows(gp + plane, gp + 2 * plane, plane, di3, gi, RT,
+                      x + row * ni, ni, nx);
+        }
+    }
+}
+
+TK_SWEEP(gru_fwd_sweep, gru_fwd_tile, 1, 1)
+TK_SWEEP(gru_bwd_sweep, gru_bwd_tile, TK_U, -1)
+
+static void gru_forward(rnnamp_cell_ws *w, const float *x, int T)
+{
+    gru_fwd_sweep(w, x, T);
+}
+
+static void gru_backward(rnnamp_cell_ws *w, const float *x, int T)
+{
+    gacc_zero(w);
+    gru_bwd_sweep(w, x, T);
+}
+
+/* ---- tanh-RNN: one gate ---- */
+
+TK_INLINE void rnn_fwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
+                            int t, int T, int s0, int j0)
+{
+    (void)T;
+    const int b = w->b, H = w->H, Hp = w->Hp, ni = w->n_in;
+    size_t row = (size_t)t * b + s0;
+    vf acc[TK_RT][TK_U];
+    TK_UNROLL
+    for (int r = 0; r < RT; r++)
+        TK_UNROLL
+    for (int u = 0; u < U; u++)
+        acc[r][u] = vf_load(w->pk_b + j0 + VW * u);
+    /* pk_wx [n_in][Hp] and pk_wh [H][Hp] have the layout dh_rows reads */
+    dh_rows(acc, RT, U, x + row * ni, ni, ni, w->pk_wx, Hp, j0);
+    dh_rows(acc, RT, U, w->h + row * H, H, H, w->pk_wh, Hp, j0);
+    TK_UNROLL
+    for (int r = 0; r < RT; r++)
+        TK_UNROLL
+    for (int u = 0; u < U; u++) {
+        int j = j0 + VW * u, left = H - j;
+        size_t q = row + (size_t)r;
+        vf h = vf_tanh(acc[r][u]);
+        st(w->act + q * H + j, h, left);
+        st(w->h + (q + (size_t)b) * H + j, h, left);
+    }
+}
+
+TK_INLINE void rnn_bwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
+                            int t, int T, int s0, int j0)
+{
+    const int b = w->b, H = w->H, Hp = w->Hp, ni = w->n_in;
+    const int nx = ni <= RNNAMP_TK_MAX_IN ? ni : 0;
+    size_t row = (size_t)t * b + s0;
+    vf acc[TK_RT][TK_U];
+    acc_dh(acc, RT, U, w, row, j0);
+    if (t + 1 < T)
+        dh_rows(acc, RT, U, w->dA + (row + (size_t)b) * H, H, H, w->pk_whh, Hp,
+                j0);
+    TK_UNROLL
+    for (int u = 0; u < U; u++) {
+        int j = j0 + VW * u, left = H - j;
+        vf da[TK_RT][4]; /* [r][0] used */
+        TK_UNROLL
+        for (int r = 0; r < RT; r++) {
+            size_t q = row + (size_t)r;
+            da[r][0] =
+                vf_mul(acc[r][u], tk_dtanh(ld(w->act + q * H + j, left)));
+            st(w->dA + q * H + j, da[r][0], left);
+        }
+        float *gp = w->gacc + j;
+        gsum_rows(gp, gp + 2 * (size_t)Hp, Hp, da, 0, RT, x + row * ni, ni, nx);
+    }
+}
+
+TK_SWEEP(rnn_fwd_sweep, rnn_fwd_tile, TK_U, 1)
+TK_SWEEP(rnn_bwd_sweep, rnn_bwd_tile, TK_U, -1)
+
+static void rnn_forward(rnnamp_cell_ws *w, const float *x, int T)
+{
+    rnn_fwd_sweep(w, x, T);
+}
+
+static void rnn_backward(rnnamp_cell_ws *w, const float *x, int T)
+{
+    gacc_zero(w);
+    rnn_bwd_sweep(w, x, T);
+    gacc_copy_bias(w);
+}
+
+/* ---- element-wise activations (dense layers, the reference path) ---- */
+
+static void act_tanh(const float *in, float *out, size_t n)
+{
+    size_t k = 0;
+    for (; k + VW <= n; k += VW)
+        vf_store(out + k, vf_tanh(vf_load(in + k)));
+    if (k < n)
+        vf_store_part(out + k, vf_tanh(vf_load_part(in + k, (int)(n - k))),
+                      (int)(n - k));
+}
+
+static void act_sigmoid(const float *in, float *out, size_t n)
+{
+    size_t k = 0;
+    for (; k + VW <= n; k += VW)
+        vf_store(out + k, vf_sigmoid(vf_load(in + k)));
+    if (k < n)
+        vf_store_part(out + k, vf_sigmoid(vf_load_part(in + k, (int)(n - k))),
+                      (int)(n - k));
+}
+
+extern const rnnamp_tk_ops RNNAMP_TK_NAME;
+const rnnamp_tk_ops RNNAMP_TK_NAME = {
+    .lstm_forward = lstm_forward,
+    .lstm_backward = lstm_backward,
+    .gru_forward = gru_forward,
+    .gru_backward = gru_backward,
+    .rnn_forward = rnn_forward,
+    .rnn_backward = rnn_backward,
+    .tanh = act_tanh,
+    .sigmoid = act_sigmoid,
+};
