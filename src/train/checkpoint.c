@@ -39,7 +39,7 @@ int rnnamp_checkpoint_write(const char *path, const rnnamp_checkpoint *c,
     FILE *f = fopen(a.tmp, "wb");
     if (!f) {
         rnnamp_seterr(err, errlen, "checkpoint %s: cannot write: %s", path,
-               strerror(errno));
+                      strerror(errno));
         rnnamp_atomic_abort(&a);
         return -1;
     }
@@ -61,7 +61,7 @@ int rnnamp_checkpoint_write(const char *path, const rnnamp_checkpoint *c,
         ok = 0;
     if (!ok) {
         rnnamp_seterr(err, errlen, "checkpoint %s: write failed: %s", path,
-               strerror(errno));
+                      strerror(errno));
         rnnamp_atomic_abort(&a);
         return -1;
     }
@@ -75,21 +75,23 @@ int rnnamp_checkpoint_read(const char *path, rnnamp_checkpoint *c, char *err,
     FILE *f = fopen(path, "rb");
     if (!f) {
         rnnamp_seterr(err, errlen, "checkpoint %s: cannot open: %s", path,
-               strerror(errno));
+                      strerror(errno));
         return -1;
     }
     char magic[8];
     uint32_t ver = 0;
     if (fread(magic, 1, 8, f) != 8 || memcmp(magic, CK_MAGIC, 8) != 0 ||
         fread(&ver, 4, 1, f) != 1) {
-        rnnamp_seterr(err, errlen, "checkpoint %s: not an rnnamp checkpoint", path);
+        rnnamp_seterr(err, errlen, "checkpoint %s: not an rnnamp checkpoint",
+                      path);
         fclose(f);
         return -1;
     }
     if (ver != CK_VERSION) {
-        rnnamp_seterr(err, errlen,
-               "checkpoint %s: version %u, this program reads version %u", path,
-               ver, CK_VERSION);
+        rnnamp_seterr(
+            err, errlen,
+            "checkpoint %s: version %u, this program reads version %u", path,
+            ver, CK_VERSION);
         fclose(f);
         return -1;
     }
@@ -99,7 +101,8 @@ int rnnamp_checkpoint_read(const char *path, rnnamp_checkpoint *c, char *err,
 #undef R
     if (!ok || c->n_params == 0 || c->n_params > (1u << 26) || c->n_hist < 0 ||
         c->n_hist > 1000000) {
-        rnnamp_seterr(err, errlen, "checkpoint %s: truncated or damaged header", path);
+        rnnamp_seterr(err, errlen, "checkpoint %s: truncated or damaged header",
+                      path);
         fclose(f);
         memset(c, 0, sizeof *c);
         return -1;

@@ -8,12 +8,12 @@
 int rnnamp_adam_init(rnnamp_adam *a, size_t n, double lr)
 {
     memset(a, 0, sizeof *a);
-    a->m = calloc(n ? n : 1, sizeof(float));
-    a->v = calloc(n ? n : 1, sizeof(float));
-    if (!a->m || !a->v) {
-        rnnamp_adam_free(a);
+    /* one allocation: m then v */
+    float *buf = calloc(2 * (n ? n : 1), sizeof(float));
+    if (!buf)
         return -1;
-    }
+    a->m = buf;
+    a->v = buf + (n ? n : 1);
     a->n = n;
     a->lr = lr;
     a->beta1 = 0.9;
@@ -24,8 +24,7 @@ int rnnamp_adam_init(rnnamp_adam *a, size_t n, double lr)
 
 void rnnamp_adam_free(rnnamp_adam *a)
 {
-    free(a->m);
-    free(a->v);
+    free(a->m); /* v lies in the same block */
     a->m = a->v = NULL;
 }
 

@@ -2,7 +2,9 @@
  * reduce-on-plateau learning-rate schedule.
  *
  * Threads: one thread at a time per object. Memory: rnnamp_adam_init
- * allocates the moment buffers, rnnamp_adam_free releases them.
+ * allocates the moment buffers (one block), rnnamp_adam_free releases them;
+ * after a failed init nothing is held, and _free of a zeroed or freed
+ * rnnamp_adam does nothing.
  */
 #ifndef RNNAMP_TRAIN_ADAM_H
 #define RNNAMP_TRAIN_ADAM_H
@@ -11,7 +13,7 @@
 
 typedef struct {
     size_t n;
-    float *m, *v; /* first and second moments, n each, owned */
+    float *m, *v; /* first and second moments, n each; one block at m */
     long step;
     double lr, beta1, beta2, eps, weight_decay;
 } rnnamp_adam;

@@ -7,7 +7,11 @@
  * phase 1 fills the inputs and runs the forward pass of every shard, the main
  * thread adds the loss normalisers in shard order, phase 2 runs loss + backward
  * per shard, then the main thread sums the shard gradients in order, clips and
- * steps Adam.
+ * steps Adam. The worker threads are a pool started once per run (and per
+ * rnnamp_train_eval_esr call), woken for each phase and joined at the end.
+ *
+ * A run is a sequence of steps on one `run` state: count_batches,
+ * run_setup, run_resume, run_epochs (run_batches, run_end_epoch), run_finish.
  */
 #include "trainer.h"
 #include "error.h"
@@ -96,21 +100,22 @@ int rnnamp_train_config_check(const rnnamp_train_config *c, char *err,
     }
     if (c->hidden < 1 || c->hidden > RNNAMP_MAX_HIDDEN) {
         rnnamp_seterr(err, errlen, "--hidden %d: must be 1 to %d", c->hidden,
-               RNNAMP_MAX_HIDDEN);
+                      RNNAMP_MAX_HIDDEN);
         return -1;
     }
     if (c->layers < 1 || c->layers > RNNAMP_MAX_LAYERS - 1) {
         rnnamp_seterr(err, errlen, "--layers %d: must be 1 to %d", c->layers,
-               RNNAMP_MAX_LAYERS - 1);
+                      RNNAMP_MAX_LAYERS - 1);
         return -1;
     }
     if (c->epochs < 1) {
-        rnnamp_seterr(err, errlen, "--epochs %d: must be at least 1", c->epochs);
+        rnnamp_seterr(err, errlen, "--epochs %d: must be at least 1",
+                      c->epochs);
         return -1;
     }
     if (!(c->minutes >= 0.0)) {
         rnnamp_seterr(err, errlen, "--minutes %g: must be 0 (no limit) or more",
-               c->minutes);
+                      c->minutes);
         return -1;
     }
     if (c->batch < 1 || c->batch > 4096) {
@@ -122,9 +127,10 @@ int rnnamp_train_config_check(const rnnamp_train_config *c, char *err,
         return -1;
     }
     if (c->segment < c->tbptt || c->segment % c->tbptt) {
-        rnnamp_seterr(err, errlen,
-               "--segment %d: must be a multiple of the TBPTT chunk (%d)",
-               c->segment, c->tbptt);
+        rnnamp_seterr(
+            err, errlen,
+            "--segment %d: must be a multiple of the TBPTT chunk (%d)",
+            c->segment, c->tbptt);
         return -1;
     }
     if (c->warmup < 0) {
@@ -141,9 +147,10 @@ int rnnamp_train_config_check(const rnnamp_train_config *c, char *err,
     }
     if (!(c->grad_clip >= 0.0) || !(c->pre_emph >= 0.0 && c->pre_emph < 1.0) ||
         !(c->dc_weight >= 0.0) || !(c->train_rms >= 0.0)) {
-        rnnamp_seterr(err, errlen,
-               "bad loss settings (grad clip >= 0, 0 <= pre-emphasis < 1, "
-               "DC weight >= 0, training RMS >= 0)");
+        rnnamp_seterr(
+            err, errlen,
+            "bad loss settings (grad clip >= 0, 0 <= pre-emphasis < 1, "
+            "DC weight >= 0, training RMS >= 0)");
         return -1;
     }
     return 0;
@@ -180,17 +187,21 @@ typedef struct {
     long valid1; /* eval: one past the last step that counts */
 } seq_src;
 
-/* Each shard on its own cache lines: threads write their shards' fields. */
+/* Each shard on its own cache lines: threads write their shards' fields.
+ * Its buffers are one allocation (mem), carved by shard_carve. */
 typedef struct {
     _Alignas(64) int b;
     seq_src *src;
     rnnamp_cell_ws *ws[RNNAMP_MAX_LAYERS];
+    void *mem;
     float *x, *tgt, *yh, *y, *dy;
     float *grad;
     rnnamp_loss_norm norm;
     double loss;
     double *err_acc, *tgt_acc; /* eval, per sequence */
 } shard;
+
+struct pool;
 
 typedef struct ctx {
     const rnnamp_model *m;
@@ -199,7 +210,7 @@ typedef struct ctx {
     int S;
     shard *sh;
     int T;
-    int threads;
+    struct pool *pool;         /* the threads that run the phases */
     float in_scale, out_scale; /* training level (see train_rms) */
     const rnnamp_loss *loss;
     rnnamp_loss_norm norm;
@@ -209,6 +220,45 @@ typedef struct ctx {
     int phase; /* 1 forward (+norm), 2 loss+backward, 3 forward+eval acc */
 } ctx;
 
+/* ---- one allocation, carved into 64-byte aligned arrays ---- */
+
+typedef struct {
+    char *base; /* NULL: only count */
+    size_t off;
+} carver;
+
+static void *carve(carver *k, size_t bytes)
+{
+    void *p = k->base && bytes ? k->base + k->off : NULL;
+    k->off += (bytes + 63) / 64 * 64;
+    return p;
+}
+
+/* Allocate (zeroed) what carving with a NULL base counted. */
+static void *carve_alloc(const carver *k)
+{
+    size_t n = k->off ? k->off : 64;
+    void *p = aligned_alloc(64, n);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+static size_t shard_carve(shard *s, char *base, int T, int n_in, size_t n_grad)
+{
+    carver k = {base, 0};
+    size_t tb = (size_t)T * (size_t)s->b, fl = sizeof(float);
+    s->x = carve(&k, tb * (size_t)n_in * fl);
+    s->tgt = carve(&k, tb * fl);
+    s->yh = carve(&k, tb * fl);
+    s->y = carve(&k, tb * fl);
+    s->dy = carve(&k, tb * fl);
+    s->grad = carve(&k, n_grad * fl);
+    s->err_acc = carve(&k, (size_t)s->b * sizeof(double));
+    s->tgt_acc = carve(&k, (size_t)s->b * sizeof(double));
+    return k.off;
+}
+
 static void ctx_free(ctx *c)
 {
     if (!c->sh)
@@ -217,14 +267,7 @@ static void ctx_free(ctx *c)
         shard *s = &c->sh[i];
         for (int l = 0; l < c->n_rec; l++)
             rnnamp_cell_ws_free(s->ws[l]);
-        free(s->x);
-        free(s->tgt);
-        free(s->yh);
-        free(s->y);
-        free(s->dy);
-        free(s->grad);
-        free(s->err_acc);
-        free(s->tgt_acc);
+        free(s->mem);
     }
     free(c->sh);
     c->sh = NULL;
@@ -232,7 +275,7 @@ static void ctx_free(ctx *c)
 
 /* Shards of sizes splitting B as evenly as possible; src has B entries. */
 static int ctx_init(ctx *c, const rnnamp_model *m, int B, int S, int T,
-                    int threads, int with_grad, seq_src *src)
+                    struct pool *pool, int with_grad, seq_src *src)
 {
     memset(c, 0, sizeof *c);
     c->m = m;
@@ -242,40 +285,30 @@ static int ctx_init(ctx *c, const rnnamp_model *m, int B, int S, int T,
         S = B;
     c->S = S;
     c->T = T;
-    c->threads = threads;
+    c->pool = pool;
     c->in_scale = c->out_scale = 1.0f;
     c->sh = aligned_alloc(_Alignof(shard), (size_t)S * sizeof *c->sh);
     if (!c->sh)
         return -1;
     memset(c->sh, 0, (size_t)S * sizeof *c->sh);
+    size_t n_grad = with_grad ? m->n_params : 0;
     int off = 0;
     for (int i = 0; i < S; i++) {
         shard *s = &c->sh[i];
         s->b = B / S + (i < B % S ? 1 : 0);
         s->src = src + off;
         off += s->b;
-        size_t tb = (size_t)T * (size_t)s->b;
         for (int l = 0; l < c->n_rec; l++) {
             const rnnamp_layer *L = &m->layers[l];
             s->ws[l] = rnnamp_cell_ws_new(L->type, L->n_in, L->n_out, T, s->b);
             if (!s->ws[l])
                 goto oom;
         }
-        s->x = malloc(tb * (size_t)c->n_in * sizeof(float));
-        s->tgt = malloc(tb * sizeof(float));
-        s->yh = malloc(tb * sizeof(float));
-        s->y = malloc(tb * sizeof(float));
-        s->dy = malloc(tb * sizeof(float));
-        s->err_acc = calloc((size_t)s->b, sizeof(double));
-        s->tgt_acc = calloc((size_t)s->b, sizeof(double));
-        if (!s->x || !s->tgt || !s->yh || !s->y || !s->dy || !s->err_acc ||
-            !s->tgt_acc)
+        carver k = {NULL, shard_carve(s, NULL, T, c->n_in, n_grad)};
+        s->mem = carve_alloc(&k);
+        if (!s->mem)
             goto oom;
-        if (with_grad) {
-            s->grad = malloc(m->n_params * sizeof(float));
-            if (!s->grad)
-                goto oom;
-        }
+        shard_carve(s, s->mem, T, c->n_in, n_grad);
     }
     return 0;
 oom:
@@ -400,38 +433,99 @@ static void shard_job(const ctx *c, shard *s)
     }
 }
 
-typedef struct {
-    const ctx *c;
-    atomic_int *next; /* next shard to claim */
-} worker_arg;
-
-static void *worker(void *arg)
+/* Claim and run shards until none is left. */
+static void run_shards(const ctx *c, atomic_int *next)
 {
-    worker_arg *w = arg;
-    for (int i; (i = atomic_fetch_add(w->next, 1)) < w->c->S;)
-        shard_job(w->c, &w->c->sh[i]);
+    for (int i; (i = atomic_fetch_add(next, 1)) < c->S;)
+        shard_job(c, &c->sh[i]);
+}
+
+/* ---- worker threads: started once, woken per phase ---- */
+
+#define POOL_MAX 64
+
+typedef struct pool {
+    pthread_mutex_t mu;
+    pthread_cond_t wake; /* a new job (gen changed) or quit */
+    pthread_cond_t idle; /* the last worker finished the job */
+    pthread_t th[POOL_MAX];
+    int threads; /* as asked: decides the shard count, not the results */
+    int n;       /* worker threads running; the caller is one more */
+    long gen;    /* job number */
+    int active;  /* workers still on job gen */
+    int quit;    /* 1: workers return */
+    const ctx *job;
+    atomic_int next; /* next shard of the job to claim */
+} pool;
+
+static void *pool_worker(void *arg)
+{
+    pool *p = arg;
+    long seen = 0;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->quit && p->gen == seen)
+            pthread_cond_wait(&p->wake, &p->mu);
+        if (p->quit)
+            break;
+        seen = p->gen;
+        const ctx *c = p->job;
+        pthread_mutex_unlock(&p->mu);
+        run_shards(c, &p->next);
+        pthread_mutex_lock(&p->mu);
+        if (--p->active == 0)
+            pthread_cond_signal(&p->idle);
+    }
+    pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
+/* Start threads - 1 workers (fewer if the system refuses some: the
+ * caller's thread then does more of the work; results do not change). */
+static void pool_start(pool *p, int threads)
+{
+    memset(p, 0, sizeof *p);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->wake, NULL);
+    pthread_cond_init(&p->idle, NULL);
+    atomic_init(&p->next, 0);
+    p->threads = threads;
+    int want = threads - 1 < POOL_MAX ? threads - 1 : POOL_MAX;
+    while (p->n < want &&
+           pthread_create(&p->th[p->n], NULL, pool_worker, p) == 0)
+        p->n++;
+}
+
+static void pool_stop(pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->quit = 1;
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->mu);
+    for (int k = 0; k < p->n; k++)
+        pthread_join(p->th[k], NULL);
+    pthread_cond_destroy(&p->idle);
+    pthread_cond_destroy(&p->wake);
+    pthread_mutex_destroy(&p->mu);
+}
+
+/* Run c's current phase on every shard: the workers and this thread claim
+ * shards; returns when all are done. */
 static void run_parallel(ctx *c)
 {
-    int nt = c->threads < c->S ? c->threads : c->S;
-    pthread_t th[64];
-    worker_arg wa[64];
-    int started[64] = {0};
-    atomic_int next;
-    atomic_init(&next, 0);
-    for (int k = 0; k < nt; k++)
-        wa[k] = (worker_arg){c, &next};
-    for (int k = 1; k < nt; k++)
-        started[k] = pthread_create(&th[k], NULL, worker, &wa[k]) == 0;
-    worker(&wa[0]);
-    for (int k = 1; k < nt; k++) {
-        if (started[k])
-            pthread_join(th[k], NULL);
-        else /* could not start a thread: do its share here */
-            worker(&wa[k]);
-    }
+    pool *p = c->pool;
+    pthread_mutex_lock(&p->mu);
+    p->job = c;
+    atomic_store(&p->next, 0);
+    p->active = p->n;
+    p->gen++;
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->mu);
+    run_shards(c, &p->next);
+    pthread_mutex_lock(&p->mu);
+    while (p->active > 0)
+        pthread_cond_wait(&p->idle, &p->mu);
+    pthread_mutex_unlock(&p->mu);
 }
 
 /* ---- evaluation ---- */
@@ -440,78 +534,91 @@ static void run_parallel(ctx *c)
 #define EVAL_PREROLL 4096
 #define EVAL_SEQS    32
 
-/* ESR with input and target scaled (a model trained at that level). */
-static double eval_esr_scaled(const rnnamp_model *m, const rnnamp_dataset *d,
-                              rnnamp_split split, int threads, float in_scale,
-                              float out_scale)
+/* Pieces of at most EVAL_PIECE samples of the split's spans, each with
+ * EVAL_PREROLL samples before it that do not count; src NULL: only count. */
+static size_t eval_pieces(const rnnamp_dataset *d, rnnamp_split split,
+                          seq_src *src)
 {
-    size_t n_pieces = 0;
-    for (int i = 0; i < d->n_pairs; i++)
-        for (int k = 0; k < d->pairs[i].n_spans[split]; k++) {
-            rnnamp_span sp = d->pairs[i].spans[split][k];
-            n_pieces += (sp.end - sp.start + EVAL_PIECE - 1) / EVAL_PIECE;
-        }
-    if (!n_pieces)
-        return NAN;
-    seq_src *src = calloc(n_pieces, sizeof *src);
-    double *e = calloc(n_pieces, sizeof *e), *t = calloc(n_pieces, sizeof *t);
-    if (!src || !e || !t) {
-        free(src);
-        free(e);
-        free(t);
-        return NAN;
-    }
     size_t np = 0;
     for (int i = 0; i < d->n_pairs; i++)
         for (int k = 0; k < d->pairs[i].n_spans[split]; k++) {
             rnnamp_span sp = d->pairs[i].spans[split][k];
-            for (size_t a = sp.start; a < sp.end; a += EVAL_PIECE) {
+            for (size_t a = sp.start; a < sp.end; a += EVAL_PIECE, np++) {
                 size_t b = a + EVAL_PIECE < sp.end ? a + EVAL_PIECE : sp.end;
-                src[np++] =
-                    (seq_src){&d->pairs[i], (long)a - EVAL_PREROLL,
-                              EVAL_PREROLL, EVAL_PREROLL + (long)(b - a)};
+                if (src)
+                    src[np] =
+                        (seq_src){&d->pairs[i], (long)a - EVAL_PREROLL,
+                                  EVAL_PREROLL, EVAL_PREROLL + (long)(b - a)};
             }
         }
+    return np;
+}
+
+/* Run the B pieces at src; their squared error and target sums go to e and
+ * t. Returns -1 when out of memory. */
+static int eval_group(const rnnamp_model *m, pool *p, float in_scale,
+                      float out_scale, seq_src *src, int B, double *e,
+                      double *t)
+{
     const int T = 2048;
     long total = EVAL_PREROLL + EVAL_PIECE;
-    int S = threads < SHARDS_MIN ? SHARDS_MIN : threads;
+    int S = p->threads < SHARDS_MIN ? SHARDS_MIN : p->threads;
     rnnamp_loss dummy;
     rnnamp_loss_init(&dummy, 0.0, 0, 0.0, 0.0);
-    double err = 0.0, tgt = 0.0;
+    ctx c;
+    if (ctx_init(&c, m, B, S, T, p, 0, src) != 0)
+        return -1;
+    c.loss = &dummy;
+    c.in_scale = in_scale;
+    c.out_scale = out_scale;
+    for (int i = 0; i < c.S; i++)
+        shard_reset_state(&c, &c.sh[i]);
+    for (long t0 = 0; t0 < total; t0 += T) {
+        c.t0 = t0;
+        c.Tc = (int)(total - t0 < T ? total - t0 : T);
+        c.phase = 3;
+        run_parallel(&c);
+    }
+    int k = 0;
+    for (int i = 0; i < c.S; i++)
+        for (int j = 0; j < c.sh[i].b; j++, k++) {
+            e[k] = c.sh[i].err_acc[j];
+            t[k] = c.sh[i].tgt_acc[j];
+        }
+    ctx_free(&c);
+    return 0;
+}
+
+/* ESR with input and target scaled (a model trained at that level). */
+static double eval_esr_scaled(const rnnamp_model *m, const rnnamp_dataset *d,
+                              rnnamp_split split, pool *p, float in_scale,
+                              float out_scale)
+{
+    size_t np = eval_pieces(d, split, NULL);
+    if (!np)
+        return NAN;
+    carver k = {NULL, 0};
+    carve(&k, np * sizeof(seq_src));
+    carve(&k, 2 * np * sizeof(double));
+    void *mem = carve_alloc(&k);
+    if (!mem)
+        return NAN;
+    k = (carver){mem, 0};
+    seq_src *src = carve(&k, np * sizeof(seq_src));
+    double *e = carve(&k, 2 * np * sizeof(double)), *t = e + np;
+    eval_pieces(d, split, src);
     int ok = 1;
     for (size_t g0 = 0; g0 < np && ok; g0 += EVAL_SEQS) {
         int B = (int)(np - g0 < EVAL_SEQS ? np - g0 : EVAL_SEQS);
-        ctx c;
-        if (ctx_init(&c, m, B, S, T, threads, 0, src + g0) != 0) {
-            ok = 0;
-            break;
-        }
-        c.loss = &dummy;
-        c.in_scale = in_scale;
-        c.out_scale = out_scale;
-        for (int i = 0; i < c.S; i++)
-            shard_reset_state(&c, &c.sh[i]);
-        for (long t0 = 0; t0 < total; t0 += T) {
-            c.t0 = t0;
-            c.Tc = (int)(total - t0 < T ? total - t0 : T);
-            c.phase = 3;
-            run_parallel(&c);
-        }
-        int k = 0;
-        for (int i = 0; i < c.S; i++)
-            for (int j = 0; j < c.sh[i].b; j++, k++) {
-                e[g0 + k] = c.sh[i].err_acc[j];
-                t[g0 + k] = c.sh[i].tgt_acc[j];
-            }
-        ctx_free(&c);
+        ok = eval_group(m, p, in_scale, out_scale, src + g0, B, e + g0,
+                        t + g0) == 0;
     }
+    double err = 0.0, tgt = 0.0;
     for (size_t i = 0; i < np; i++) {
         err += e[i];
         tgt += t[i];
     }
-    free(src);
-    free(e);
-    free(t);
+    free(mem);
     if (!ok)
         return NAN;
     return err / (tgt > 1e-20 ? tgt : 1e-20);
@@ -520,7 +627,11 @@ static double eval_esr_scaled(const rnnamp_model *m, const rnnamp_dataset *d,
 double rnnamp_train_eval_esr(const rnnamp_model *m, const rnnamp_dataset *d,
                              rnnamp_split split, int threads)
 {
-    return eval_esr_scaled(m, d, split, threads, 1.0f, 1.0f);
+    pool p;
+    pool_start(&p, threads);
+    double e = eval_esr_scaled(m, d, split, &p, 1.0f, 1.0f);
+    pool_stop(&p);
+    return e;
 }
 
 /* RMS of the input or the target over the training spans. */
@@ -742,19 +853,52 @@ typedef struct {
     epoch_acc acc;
 } loop_state;
 
-static int save_checkpoint(const rnnamp_train_config *cfg, uint64_t fp,
-                           const loop_state *st, const rnnamp_model *m,
-                           const rnnamp_adam *adam, const float *best,
-                           const rnnamp_train_result *r, double elapsed,
-                           char *err, size_t errlen)
+/* Everything one training run holds. Buffers: src, gsum and best are one
+ * allocation (mem); adam, the context and the thread pool their own. */
+typedef struct {
+    const rnnamp_train_config *cfg;
+    const rnnamp_dataset *d;
+    rnnamp_train_result *res;
+    rnnamp_train_progress_fn cb;
+    void *user;
+    char *err;
+    size_t errlen;
+    rnnamp_model *m;
+    rnnamp_loss loss;
+    rnnamp_adam adam;
+    ctx c;
+    pool pool;
+    int pool_on;
+    void *mem;
+    seq_src *src;
+    float *gsum, *best;
+    loop_state st;
+    uint64_t fp;
+    long seg_len; /* warm-up + segment */
+    int n_batches;
+    double t_start, t_ck, budget;
+    long samples;
+    double last_val;
+    rnnamp_stop_reason stop;
+    int stopping;
+} run;
+
+static double run_elapsed(const run *r)
 {
+    return r->st.elapsed0 + now_s() - r->t_start;
+}
+
+/* Write the checkpoint of st (the run's state, or a variant of it). */
+static int save_checkpoint(const run *r, const loop_state *st, double elapsed)
+{
+    const rnnamp_model *m = r->m;
     rnnamp_checkpoint ck;
     memset(&ck, 0, sizeof ck);
-    ck.fingerprint = fp;
+    ck.fingerprint = r->fp;
     ck.epoch = st->epoch;
     ck.batch = st->batch;
-    ck.adam_step = adam->step;
-    ck.lr = adam->lr;
+    ck.adam_step = r->adam.step;
+    ck.lr = r->adam.lr;
     ck.plateau_best = st->plateau.best;
     ck.plateau_bad = st->plateau.bad;
     ck.early_bad = st->early_bad;
@@ -765,13 +909,358 @@ static int save_checkpoint(const rnnamp_train_config *cfg, uint64_t fp,
     ck.epoch_loss_n = st->acc.train_n;
     ck.n_params = m->n_params;
     ck.params = m->params;
-    ck.adam_m = adam->m;
-    ck.adam_v = adam->v;
-    ck.best_params = (float *)best;
-    ck.n_hist = r->n_epochs;
-    ck.train_hist = r->train_loss;
-    ck.val_hist = r->val_hist;
-    return rnnamp_checkpoint_write(cfg->checkpoint_path, &ck, err, errlen);
+    ck.adam_m = r->adam.m;
+    ck.adam_v = r->adam.v;
+    ck.best_params = r->best;
+    ck.n_hist = r->res->n_epochs;
+    ck.train_hist = r->res->train_loss;
+    ck.val_hist = r->res->val_hist;
+    return rnnamp_checkpoint_write(r->cfg->checkpoint_path, &ck, r->err,
+                                   r->errlen);
+}
+
+/* Training samples in spans long enough for a segment (capped by
+ * max_train_seconds) -> batches per epoch; -1 if there are none. */
+static int count_batches(run *r)
+{
+    const rnnamp_train_config *cfg = r->cfg;
+    const rnnamp_dataset *d = r->d;
+    r->seg_len = (long)cfg->warmup + cfg->segment;
+    size_t usable = 0;
+    for (int i = 0; i < d->n_pairs; i++)
+        for (int k = 0; k < d->pairs[i].n_spans[RNNAMP_SPLIT_TRAIN]; k++) {
+            rnnamp_span sp = d->pairs[i].spans[RNNAMP_SPLIT_TRAIN][k];
+            if ((long)(sp.end - sp.start) >= r->seg_len)
+                usable += sp.end - sp.start;
+        }
+    if (!usable) {
+        rnnamp_seterr(r->err, r->errlen,
+                      "the training audio is too short: each training region "
+                      "needs at least %.2f s (warm-up + segment, --segment)",
+                      (double)r->seg_len / d->rate);
+        return -1;
+    }
+    if (cfg->max_train_seconds > 0 &&
+        usable > (size_t)cfg->max_train_seconds * (size_t)d->rate)
+        usable = (size_t)cfg->max_train_seconds * (size_t)d->rate;
+    r->n_batches = (int)(usable / ((size_t)cfg->segment * cfg->batch));
+    if (r->n_batches < 1)
+        r->n_batches = 1;
+    return 0;
+}
+
+/* Model, loss, optimiser, buffers, shards, threads, training level. */
+static int run_setup(run *r)
+{
+    const rnnamp_train_config *cfg = r->cfg;
+    r->m = build_model(cfg, 1 + r->d->n_knobs, r->err, r->errlen);
+    if (!r->m)
+        return -1;
+    size_t np = r->m->n_params;
+    openblas_set_num_threads(1);
+    rnnamp_loss_init(&r->loss, cfg->pre_emph, cfg->a_weighting, r->d->rate,
+                     cfg->dc_weight);
+    carver k = {NULL, 0};
+    carve(&k, (size_t)cfg->batch * sizeof(seq_src));
+    carve(&k, 2 * np * sizeof(float));
+    r->mem = carve_alloc(&k);
+    int S = cfg->threads < SHARDS_MIN ? SHARDS_MIN : cfg->threads;
+    pool_start(&r->pool, cfg->threads);
+    r->pool_on = 1;
+    if (!r->mem || rnnamp_adam_init(&r->adam, np, cfg->lr) != 0) {
+        rnnamp_seterr(r->err, r->errlen, "out of memory setting up training");
+        return -1;
+    }
+    k = (carver){r->mem, 0};
+    r->src = carve(&k, (size_t)cfg->batch * sizeof(seq_src));
+    r->gsum = carve(&k, 2 * np * sizeof(float));
+    r->best = r->gsum + np;
+    if (ctx_init(&r->c, r->m, cfg->batch, S, cfg->tbptt, &r->pool, 1, r->src) !=
+        0) {
+        rnnamp_seterr(r->err, r->errlen, "out of memory setting up training");
+        return -1;
+    }
+    r->adam.weight_decay = cfg->weight_decay;
+    r->c.loss = &r->loss;
+    r->c.in_scale = level_scale(cfg->train_rms, train_rms_of(r->d, 0));
+    r->c.out_scale = cfg->skip
+                         ? r->c.in_scale
+                         : level_scale(cfg->train_rms, train_rms_of(r->d, 1));
+    memcpy(r->best, r->m->params, np * sizeof(float));
+    rnnamp_plateau_init(&r->st.plateau, cfg->plateau_patience,
+                        cfg->plateau_factor, cfg->lr_min);
+    r->st.best_val = INFINITY;
+    r->st.best_epoch = -1;
+    r->fp = fingerprint(cfg, r->d, np);
+    return 0;
+}
+
+static void run_free(run *r)
+{
+    if (r->pool_on)
+        pool_stop(&r->pool);
+    rnnamp_adam_free(&r->adam);
+    ctx_free(&r->c);
+    free(r->mem);
+    rnnamp_model_free(r->m);
+}
+
+/* Take the state of ck (read from the checkpoint) into the run. */
+static int resume_state(run *r, const rnnamp_checkpoint *ck)
+{
+    size_t nb = r->m->n_params * sizeof(float);
+    memcpy(r->m->params, ck->params, nb);
+    memcpy(r->adam.m, ck->adam_m, nb);
+    memcpy(r->adam.v, ck->adam_v, nb);
+    memcpy(r->best, ck->best_params, nb);
+    r->adam.step = ck->adam_step;
+    r->adam.lr = ck->lr;
+    loop_state *st = &r->st;
+    st->epoch = ck->epoch;
+    st->batch = ck->batch;
+    st->plateau.best = ck->plateau_best;
+    st->plateau.bad = ck->plateau_bad;
+    st->early_bad = ck->early_bad;
+    st->best_val = ck->best_val;
+    st->best_epoch = ck->best_epoch;
+    st->elapsed0 = ck->elapsed;
+    st->acc.train_sum = ck->epoch_loss_sum;
+    st->acc.train_n = ck->epoch_loss_n;
+    if (ck->n_hist > 0) {
+        if (grow_hist(r->res, ck->n_hist) != 0) {
+            rnnamp_seterr(r->err, r->errlen, "out of memory");
+            return -1;
+        }
+        memcpy(r->res->train_loss, ck->train_hist,
+               (size_t)ck->n_hist * sizeof(double));
+        memcpy(r->res->val_hist, ck->val_hist,
+               (size_t)ck->n_hist * sizeof(double));
+        r->res->n_epochs = ck->n_hist;
+    }
+    return 0;
+}
+
+/* --resume: continue from the checkpoint, which must match the run. */
+static int run_resume(run *r)
+{
+    const rnnamp_train_config *cfg = r->cfg;
+    rnnamp_checkpoint ck;
+    if (rnnamp_checkpoint_read(cfg->checkpoint_path, &ck, r->err, r->errlen) !=
+        0)
+        return -1;
+    int rc = -1;
+    if (ck.fingerprint != r->fp || ck.n_params != r->m->n_params)
+        rnnamp_seterr(r->err, r->errlen,
+                      "--resume: checkpoint %s was made with other data or "
+                      "settings; start without --resume or use the same "
+                      "options",
+                      cfg->checkpoint_path);
+    else
+        rc = resume_state(r, &ck);
+    rnnamp_checkpoint_free(&ck);
+    return rc;
+}
+
+/* Report progress at epoch_frac of the current epoch (done: at its end,
+ * after validation). Returns non-zero when the callback asks to stop. */
+static int report(const run *r, double epoch_frac, int done, double train_loss,
+                  double val_esr)
+{
+    if (!r->cb)
+        return 0;
+    const rnnamp_train_config *cfg = r->cfg;
+    double el = run_elapsed(r), spent = now_s() - r->t_start;
+    rnnamp_train_progress p = {0};
+    p.epoch = r->st.epoch;
+    p.max_epochs = cfg->epochs;
+    p.epoch_frac = epoch_frac;
+    p.epoch_done = done;
+    p.train_loss = train_loss;
+    p.val_esr = val_esr;
+    p.best_val_esr = r->st.best_val;
+    p.best_epoch = r->st.best_epoch;
+    p.lr = r->adam.lr;
+    p.elapsed = el;
+    double per_epoch =
+        spent / ((double)r->samples /
+                 ((double)r->n_batches * cfg->batch * (double)r->seg_len));
+    p.eta = fmin(per_epoch * ((cfg->epochs - r->st.epoch) - epoch_frac),
+                 r->budget - el);
+    p.samples_per_sec = (double)r->samples / spent;
+    return r->cb(&p, r->user);
+}
+
+/* The remaining batches of the epoch; stops early on the callback, the
+ * stop flag or the time budget. Returns -1 on a checkpoint error. */
+static int run_batches(run *r)
+{
+    const rnnamp_train_config *cfg = r->cfg;
+    loop_state *st = &r->st;
+    for (; st->batch < r->n_batches; st->batch++) {
+        pick_segments(cfg, r->d, st->epoch, st->batch, r->seg_len, r->src);
+        double l = train_batch(&r->c, cfg, r->m, &r->adam, r->gsum);
+        r->samples += (long)cfg->batch * r->seg_len;
+        st->acc.train_sum += l;
+        st->acc.train_n++;
+        if (report(r, (double)(st->batch + 1) / r->n_batches, 0,
+                   st->acc.train_sum / (double)st->acc.train_n, r->last_val))
+            r->stopping = 1;
+        if (cfg->stop && *cfg->stop)
+            r->stopping = 1;
+        double el = run_elapsed(r);
+        if (el >= r->budget) {
+            r->stopping = 1;
+            r->stop = RNNAMP_STOP_TIME;
+        }
+        if (r->stopping) {
+            if (r->stop != RNNAMP_STOP_TIME)
+                r->stop = RNNAMP_STOP_INTERRUPTED;
+            st->batch++;
+            return 0;
+        }
+        if (cfg->checkpoint_path && cfg->checkpoint_every > 0 &&
+            now_s() - r->t_ck >= cfg->checkpoint_every) {
+            loop_state s2 = *st;
+            s2.batch = st->batch + 1;
+            if (save_checkpoint(r, &s2, el) != 0)
+                return -1;
+            r->t_ck = now_s();
+        }
+    }
+    return 0;
+}
+
+static double run_eval_val(run *r)
+{
+    return eval_esr_scaled(r->m, r->d, RNNAMP_SPLIT_VAL, &r->pool,
+                           r->c.in_scale, r->c.out_scale);
+}
+
+/* Stopped mid-epoch: save where we are and keep the weights if they
+ * validate better. */
+static int run_stop_mid_epoch(run *r)
+{
+    if (r->cfg->checkpoint_path &&
+        save_checkpoint(r, &r->st, run_elapsed(r)) != 0)
+        return -1;
+    double v = run_eval_val(r);
+    if (v < r->st.best_val) {
+        r->st.best_val = v;
+        r->st.best_epoch = r->st.epoch;
+        memcpy(r->best, r->m->params, r->m->n_params * sizeof(float));
+    }
+    return 0;
+}
+
+/* Validate, record the epoch, keep the best weights, adapt the step. */
+static int run_validate(run *r)
+{
+    loop_state *st = &r->st;
+    rnnamp_train_result *res = r->res;
+    size_t nb = r->m->n_params * sizeof(float);
+    double v = run_eval_val(r);
+    r->last_val = v;
+    if (grow_hist(res, res->n_epochs + 1) != 0) {
+        rnnamp_seterr(r->err, r->errlen, "out of memory");
+        return -1;
+    }
+    res->train_loss[res->n_epochs] =
+        st->acc.train_n ? st->acc.train_sum / (double)st->acc.train_n : NAN;
+    res->val_hist[res->n_epochs] = v;
+    res->n_epochs++;
+    if (isfinite(v) && v < st->best_val) {
+        st->best_val = v;
+        st->best_epoch = st->epoch;
+        st->early_bad = 0;
+        memcpy(r->best, r->m->params, nb);
+    } else {
+        st->early_bad++;
+    }
+    if (!isfinite(v)) {
+        /* diverged: go back to the best weights with a smaller step */
+        memcpy(r->m->params, r->best, nb);
+        r->adam.lr = fmax(r->adam.lr * 0.5, r->cfg->lr_min);
+    } else {
+        rnnamp_plateau_update(&st->plateau, v, &r->adam.lr);
+    }
+    return 0;
+}
+
+/* End of an epoch: validate, report, decide whether to stop. */
+static int run_end_epoch(run *r)
+{
+    const rnnamp_train_config *cfg = r->cfg;
+    loop_state *st = &r->st;
+    if (run_validate(r) != 0)
+        return -1;
+    double el = run_elapsed(r);
+    if (report(r, 1.0, 1, r->res->train_loss[r->res->n_epochs - 1],
+               r->last_val))
+        r->stopping = 1;
+    st->epoch++;
+    st->batch = 0;
+    st->acc.train_sum = 0;
+    st->acc.train_n = 0;
+    if (cfg->stop && *cfg->stop)
+        r->stopping = 1;
+    if (r->stopping)
+        r->stop = RNNAMP_STOP_INTERRUPTED;
+    if (st->early_bad >= cfg->early_stop) {
+        r->stopping = 1;
+        r->stop = RNNAMP_STOP_EARLY;
+    }
+    if (el >= r->budget) {
+        r->stopping = 1;
+        r->stop = RNNAMP_STOP_TIME;
+    }
+    if (r->stopping && cfg->checkpoint_path && save_checkpoint(r, st, el) != 0)
+        return -1;
+    return 0;
+}
+
+/* Epochs until done or stopped. */
+static int run_epochs(run *r)
+{
+    r->t_start = now_s();
+    r->t_ck = r->t_start;
+    r->budget = r->cfg->minutes > 0 ? r->cfg->minutes * 60.0 : INFINITY;
+    r->stop = RNNAMP_STOP_EPOCHS;
+    r->last_val =
+        r->res->n_epochs ? r->res->val_hist[r->res->n_epochs - 1] : NAN;
+    while (r->st.epoch < r->cfg->epochs && !r->stopping) {
+        if (run_batches(r) != 0)
+            return -1;
+        if (r->st.batch < r->n_batches && r->stopping)
+            return run_stop_mid_epoch(r);
+        if (run_end_epoch(r) != 0)
+            return -1;
+    }
+    if (r->cfg->checkpoint_path && !r->stopping &&
+        save_checkpoint(r, &r->st, run_elapsed(r)) != 0)
+        return -1;
+    return 0;
+}
+
+/* The best weights at the original level, the result, the test ESR. */
+static rnnamp_model *run_finish(run *r)
+{
+    rnnamp_model *m = r->m;
+    rnnamp_train_result *res = r->res;
+    memcpy(m->params, r->best, m->n_params * sizeof(float));
+    fold_scales(m, r->c.in_scale, r->c.out_scale);
+    res->val_esr = r->st.best_val;
+    res->best_epoch = r->st.best_epoch;
+    res->epochs_run = r->st.epoch;
+    res->seconds = run_elapsed(r);
+    res->stop = r->stop;
+    double te =
+        eval_esr_scaled(m, r->d, RNNAMP_SPLIT_TEST, &r->pool, 1.0f, 1.0f);
+    res->test_esr = isfinite(te) ? te : r->st.best_val;
+    m->meta.sample_rate = r->d->rate;
+    m->meta.has_esr = 1;
+    m->meta.esr = res->test_esr;
+    r->m = NULL; /* the caller's now */
+    return m;
 }
 
 int rnnamp_train_run(const rnnamp_train_config *cfg, const rnnamp_dataset *d,
@@ -787,278 +1276,23 @@ int rnnamp_train_run(const rnnamp_train_config *cfg, const rnnamp_dataset *d,
         rnnamp_seterr(err, errlen, "no training data");
         return -1;
     }
-    long seg_len = (long)cfg->warmup + cfg->segment;
-    size_t usable = 0;
-    for (int i = 0; i < d->n_pairs; i++)
-        for (int k = 0; k < d->pairs[i].n_spans[RNNAMP_SPLIT_TRAIN]; k++) {
-            rnnamp_span sp = d->pairs[i].spans[RNNAMP_SPLIT_TRAIN][k];
-            if ((long)(sp.end - sp.start) >= seg_len)
-                usable += sp.end - sp.start;
-        }
-    if (!usable) {
-        rnnamp_seterr(err, errlen,
-               "the training audio is too short: each training region needs "
-               "at least %.2f s (warm-up + segment, --segment)",
-               (double)seg_len / d->rate);
-        return -1;
-    }
-    if (cfg->max_train_seconds > 0 &&
-        usable > (size_t)cfg->max_train_seconds * (size_t)d->rate)
-        usable = (size_t)cfg->max_train_seconds * (size_t)d->rate;
-    int n_batches = (int)(usable / ((size_t)cfg->segment * cfg->batch));
-    if (n_batches < 1)
-        n_batches = 1;
-
-    rnnamp_model *m = build_model(cfg, 1 + d->n_knobs, err, errlen);
-    if (!m)
-        return -1;
-    openblas_set_num_threads(1);
-    rnnamp_loss loss;
-    rnnamp_loss_init(&loss, cfg->pre_emph, cfg->a_weighting, d->rate,
-                     cfg->dc_weight);
-    rnnamp_adam adam;
-    seq_src *src = calloc((size_t)cfg->batch, sizeof *src);
-    float *gsum = malloc(m->n_params * sizeof(float));
-    float *best = malloc(m->n_params * sizeof(float));
-    ctx c;
-    memset(&c, 0, sizeof c);
-    int S = cfg->threads < SHARDS_MIN ? SHARDS_MIN : cfg->threads;
+    run r;
+    memset(&r, 0, sizeof r);
+    r.cfg = cfg;
+    r.d = d;
+    r.res = res;
+    r.cb = cb;
+    r.user = user;
+    r.err = err;
+    r.errlen = errlen;
     int rc = -1;
-    if (rnnamp_adam_init(&adam, m->n_params, cfg->lr) != 0 || !src || !gsum ||
-        !best ||
-        ctx_init(&c, m, cfg->batch, S, cfg->tbptt, cfg->threads, 1, src) != 0) {
-        rnnamp_seterr(err, errlen, "out of memory setting up training");
-        goto done_noadam;
+    if (count_batches(&r) == 0 && run_setup(&r) == 0 &&
+        (!cfg->resume || !cfg->checkpoint_path || run_resume(&r) == 0) &&
+        run_epochs(&r) == 0) {
+        *out = run_finish(&r);
+        rc = 0;
     }
-    adam.weight_decay = cfg->weight_decay;
-    c.loss = &loss;
-    c.in_scale = level_scale(cfg->train_rms, train_rms_of(d, 0));
-    c.out_scale = cfg->skip ? c.in_scale
-                            : level_scale(cfg->train_rms, train_rms_of(d, 1));
-    memcpy(best, m->params, m->n_params * sizeof(float));
-
-    loop_state st;
-    memset(&st, 0, sizeof st);
-    rnnamp_plateau_init(&st.plateau, cfg->plateau_patience, cfg->plateau_factor,
-                        cfg->lr_min);
-    st.best_val = INFINITY;
-    st.best_epoch = -1;
-    uint64_t fp = fingerprint(cfg, d, m->n_params);
-    if (cfg->resume && cfg->checkpoint_path) {
-        rnnamp_checkpoint ck;
-        if (rnnamp_checkpoint_read(cfg->checkpoint_path, &ck, err, errlen) != 0)
-            goto done;
-        if (ck.fingerprint != fp || ck.n_params != m->n_params) {
-            rnnamp_seterr(err, errlen,
-                   "--resume: checkpoint %s was made with other data or "
-                   "settings; start without --resume or use the same options",
-                   cfg->checkpoint_path);
-            rnnamp_checkpoint_free(&ck);
-            goto done;
-        }
-        memcpy(m->params, ck.params, m->n_params * sizeof(float));
-        memcpy(adam.m, ck.adam_m, m->n_params * sizeof(float));
-        memcpy(adam.v, ck.adam_v, m->n_params * sizeof(float));
-        memcpy(best, ck.best_params, m->n_params * sizeof(float));
-        adam.step = ck.adam_step;
-        adam.lr = ck.lr;
-        st.epoch = ck.epoch;
-        st.batch = ck.batch;
-        st.plateau.best = ck.plateau_best;
-        st.plateau.bad = ck.plateau_bad;
-        st.early_bad = ck.early_bad;
-        st.best_val = ck.best_val;
-        st.best_epoch = ck.best_epoch;
-        st.elapsed0 = ck.elapsed;
-        st.acc.train_sum = ck.epoch_loss_sum;
-        st.acc.train_n = ck.epoch_loss_n;
-        if (ck.n_hist > 0) {
-            if (grow_hist(res, ck.n_hist) != 0) {
-                rnnamp_checkpoint_free(&ck);
-                rnnamp_seterr(err, errlen, "out of memory");
-                goto done;
-            }
-            memcpy(res->train_loss, ck.train_hist,
-                   (size_t)ck.n_hist * sizeof(double));
-            memcpy(res->val_hist, ck.val_hist,
-                   (size_t)ck.n_hist * sizeof(double));
-            res->n_epochs = ck.n_hist;
-        }
-        rnnamp_checkpoint_free(&ck);
-    }
-
-    double t_start = now_s(), t_ck = t_start;
-    double budget = cfg->minutes > 0 ? cfg->minutes * 60.0 : INFINITY;
-    rnnamp_stop_reason stop = RNNAMP_STOP_EPOCHS;
-    int stopping = 0;
-    long samples = 0;
-    double last_val = res->n_epochs ? res->val_hist[res->n_epochs - 1] : NAN;
-    while (st.epoch < cfg->epochs && !stopping) {
-        for (; st.batch < n_batches; st.batch++) {
-            pick_segments(cfg, d, st.epoch, st.batch, seg_len, src);
-            double l = train_batch(&c, cfg, m, &adam, gsum);
-            samples += (long)cfg->batch * seg_len;
-            st.acc.train_sum += l;
-            st.acc.train_n++;
-            double el = st.elapsed0 + now_s() - t_start;
-            if (cb) {
-                rnnamp_train_progress p = {0};
-                p.epoch = st.epoch;
-                p.max_epochs = cfg->epochs;
-                p.epoch_frac = (double)(st.batch + 1) / n_batches;
-                p.train_loss = st.acc.train_sum / (double)st.acc.train_n;
-                p.val_esr = last_val;
-                p.best_val_esr = st.best_val;
-                p.best_epoch = st.best_epoch;
-                p.lr = adam.lr;
-                p.elapsed = el;
-                double per_epoch =
-                    (now_s() - t_start) /
-                    ((double)samples /
-                     ((double)n_batches * cfg->batch * (double)seg_len));
-                double eta =
-                    per_epoch * ((cfg->epochs - st.epoch) - p.epoch_frac);
-                p.eta = fmin(eta, budget - el);
-                p.samples_per_sec = (double)samples / (now_s() - t_start);
-                if (cb(&p, user))
-                    stopping = 1;
-            }
-            if (cfg->stop && *cfg->stop)
-                stopping = 1;
-            if (el >= budget) {
-                stopping = 1;
-                stop = RNNAMP_STOP_TIME;
-            }
-            if (stopping) {
-                if (stop != RNNAMP_STOP_TIME)
-                    stop = RNNAMP_STOP_INTERRUPTED;
-                st.batch++;
-                break;
-            }
-            if (cfg->checkpoint_path && cfg->checkpoint_every > 0 &&
-                now_s() - t_ck >= cfg->checkpoint_every) {
-                loop_state s2 = st;
-                s2.batch = st.batch + 1;
-                if (save_checkpoint(cfg, fp, &s2, m, &adam, best, res, el, err,
-                                    errlen) != 0)
-                    goto done;
-                t_ck = now_s();
-            }
-        }
-        if (st.batch < n_batches && stopping) {
-            /* stopped mid-epoch: save where we are, finish below */
-            if (cfg->checkpoint_path &&
-                save_checkpoint(cfg, fp, &st, m, &adam, best, res,
-                                st.elapsed0 + now_s() - t_start, err,
-                                errlen) != 0)
-                goto done;
-            double v = eval_esr_scaled(m, d, RNNAMP_SPLIT_VAL, cfg->threads,
-                                       c.in_scale, c.out_scale);
-            if (v < st.best_val) {
-                st.best_val = v;
-                st.best_epoch = st.epoch;
-                memcpy(best, m->params, m->n_params * sizeof(float));
-            }
-            break;
-        }
-        /* end of epoch */
-        double v = eval_esr_scaled(m, d, RNNAMP_SPLIT_VAL, cfg->threads,
-                                   c.in_scale, c.out_scale);
-        last_val = v;
-        if (grow_hist(res, res->n_epochs + 1) != 0) {
-            rnnamp_seterr(err, errlen, "out of memory");
-            goto done;
-        }
-        res->train_loss[res->n_epochs] =
-            st.acc.train_n ? st.acc.train_sum / (double)st.acc.train_n : NAN;
-        res->val_hist[res->n_epochs] = v;
-        res->n_epochs++;
-        if (isfinite(v) && v < st.best_val) {
-            st.best_val = v;
-            st.best_epoch = st.epoch;
-            st.early_bad = 0;
-            memcpy(best, m->params, m->n_params * sizeof(float));
-        } else {
-            st.early_bad++;
-        }
-        if (!isfinite(v)) {
-            /* diverged: go back to the best weights with a smaller step */
-            memcpy(m->params, best, m->n_params * sizeof(float));
-            adam.lr = fmax(adam.lr * 0.5, cfg->lr_min);
-        } else {
-            rnnamp_plateau_update(&st.plateau, v, &adam.lr);
-        }
-        double el = st.elapsed0 + now_s() - t_start;
-        if (cb) {
-            rnnamp_train_progress p = {0};
-            p.epoch = st.epoch;
-            p.max_epochs = cfg->epochs;
-            p.epoch_frac = 1.0;
-            p.epoch_done = 1;
-            p.train_loss = res->train_loss[res->n_epochs - 1];
-            p.val_esr = v;
-            p.best_val_esr = st.best_val;
-            p.best_epoch = st.best_epoch;
-            p.lr = adam.lr;
-            p.elapsed = el;
-            double per_epoch =
-                (now_s() - t_start) /
-                ((double)samples /
-                 ((double)n_batches * cfg->batch * (double)seg_len));
-            p.eta = fmin(per_epoch * (cfg->epochs - st.epoch - 1), budget - el);
-            p.samples_per_sec = (double)samples / (now_s() - t_start);
-            if (cb(&p, user))
-                stopping = 1;
-        }
-        st.epoch++;
-        st.batch = 0;
-        st.acc.train_sum = 0;
-        st.acc.train_n = 0;
-        if (cfg->stop && *cfg->stop)
-            stopping = 1;
-        if (stopping)
-            stop = RNNAMP_STOP_INTERRUPTED;
-        if (st.early_bad >= cfg->early_stop) {
-            stopping = 1;
-            stop = RNNAMP_STOP_EARLY;
-        }
-        if (el >= budget) {
-            stopping = 1;
-            stop = RNNAMP_STOP_TIME;
-        }
-        if (stopping && cfg->checkpoint_path &&
-            save_checkpoint(cfg, fp, &st, m, &adam, best, res, el, err,
-                            errlen) != 0)
-            goto done;
-    }
-    if (cfg->checkpoint_path && !stopping &&
-        save_checkpoint(cfg, fp, &st, m, &adam, best, res,
-                        st.elapsed0 + now_s() - t_start, err, errlen) != 0)
-        goto done;
-
-    memcpy(m->params, best, m->n_params * sizeof(float));
-    fold_scales(m, c.in_scale, c.out_scale);
-    res->val_esr = st.best_val;
-    res->best_epoch = st.best_epoch;
-    res->epochs_run = st.epoch;
-    res->seconds = st.elapsed0 + now_s() - t_start;
-    res->stop = stop;
-    double te = rnnamp_train_eval_esr(m, d, RNNAMP_SPLIT_TEST, cfg->threads);
-    res->test_esr = isfinite(te) ? te : st.best_val;
-    m->meta.sample_rate = d->rate;
-    m->meta.has_esr = 1;
-    m->meta.esr = res->test_esr;
-    *out = m;
-    m = NULL;
-    rc = 0;
-done:
-    rnnamp_adam_free(&adam);
-done_noadam:
-    ctx_free(&c);
-    free(src);
-    free(gsum);
-    free(best);
-    rnnamp_model_free(m);
+    run_free(&r);
     if (rc != 0)
         rnnamp_train_result_free(res);
     return rc;

@@ -13,7 +13,8 @@
  * shards; threads only decide who computes which shard).
  *
  * Threads: call from any non-real-time thread; it starts its own worker
- * threads (cfg->threads). The progress callback runs on the calling thread.
+ * threads (cfg->threads - 1, once per call, woken for each phase, joined
+ * before it returns). The progress callback runs on the calling thread.
  * Memory: *out is a new model owned by the caller (rnnamp_model_free);
  * result histories are freed with rnnamp_train_result_free().
  */
