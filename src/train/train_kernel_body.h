@@ -131,16 +131,24 @@ TK_INLINE void gsum_rows(float *bias, float *wx, size_t plane, vf d[TK_RT][4],
     }
 }
 
-static void gacc_zero(rnnamp_cell_ws *w)
+/* Before a backward sweep: the chunk sums (gacc) and, for the LSTM, the
+ * running dL/dc start at zero. */
+static void bwd_begin(rnnamp_cell_ws *w)
 {
     size_t n = (2 + (size_t)w->n_in) * (size_t)w->G * (size_t)w->Hp;
     for (size_t k = 0; k < n; k++)
         w->gacc[k] = 0.0f;
+    if (w->type == RNNAMP_LSTM)
+        for (size_t k = 0; k < (size_t)w->b * (size_t)w->Hp; k++)
+            w->dc[k] = 0.0f;
 }
 
-/* The input-side bias gradient equals the recurrent one (LSTM, RNN). */
-static void gacc_copy_bias(rnnamp_cell_ws *w)
+/* After it: the input-side bias gradient equals the recurrent one (LSTM,
+ * RNN; the GRU's backward tiles sum both). */
+static void bwd_end(rnnamp_cell_ws *w)
 {
+    if (w->type == RNNAMP_GRU)
+        return;
     size_t plane = (size_t)w->G * (size_t)w->Hp;
     for (size_t k = 0; k < plane; k++)
         w->gacc[plane + k] = w->gacc[k];
@@ -162,11 +170,14 @@ static void gacc_copy_bias(rnnamp_cell_ws *w)
     } while (0)
 
 /* Define fn(w, x, T): every tile of the chunk, steps forward (dir 1) or
- * backward (dir -1), in tiles of up to umax blocks. */
+ * backward (dir -1, between bwd_begin and bwd_end), in tiles of up to umax
+ * blocks. */
 #define TK_SWEEP(fn, tile, umax, dir)                                          \
     static void fn(rnnamp_cell_ws *w, const float *x, int T)                   \
     {                                                                          \
         int nblk = (w->H + VW - 1) / VW;                                       \
+        if ((dir) < 0)                                                         \
+            bwd_begin(w);                                                      \
         for (int k = 0; k < T; k++) {                                          \
             int t = (dir) > 0 ? k : T - 1 - k;                                 \
             for (int s0 = 0; s0 < w->b; s0 += TK_RT)                           \
@@ -176,6 +187,8 @@ static void gacc_copy_bias(rnnamp_cell_ws *w)
                     TK_TILE(tile, RT, U, x, t, T, s0, VW *u0);                 \
                 }                                                              \
         }                                                                      \
+        if ((dir) < 0)                                                         \
+            bwd_end(w);                                                        \
     }
 
 /* ---- LSTM: gates i, f, g, o ---- */
@@ -256,22 +269,8 @@ TK_INLINE void lstm_bwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
     }
 }
 
-TK_SWEEP(lstm_fwd_sweep, lstm_fwd_tile, 1, 1)
-TK_SWEEP(lstm_bwd_sweep, lstm_bwd_tile, TK_U, -1)
-
-static void lstm_forward(rnnamp_cell_ws *w, const float *x, int T)
-{
-    lstm_fwd_sweep(w, x, T);
-}
-
-static void lstm_backward(rnnamp_cell_ws *w, const float *x, int T)
-{
-    for (size_t k = 0; k < (size_t)w->b * (size_t)w->Hp; k++)
-        w->dc[k] = 0.0f;
-    gacc_zero(w);
-    lstm_bwd_sweep(w, x, T);
-    gacc_copy_bias(w);
-}
+TK_SWEEP(lstm_forward, lstm_fwd_tile, 1, 1)
+TK_SWEEP(lstm_backward, lstm_bwd_tile, TK_U, -1)
 
 /* ---- GRU: gates r, z, n; accumulators r, z, n_input, n_hidden ---- */
 
@@ -373,19 +372,8 @@ TK_INLINE void gru_bwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
     }
 }
 
-TK_SWEEP(gru_fwd_sweep, gru_fwd_tile, 1, 1)
-TK_SWEEP(gru_bwd_sweep, gru_bwd_tile, TK_U, -1)
-
-static void gru_forward(rnnamp_cell_ws *w, const float *x, int T)
-{
-    gru_fwd_sweep(w, x, T);
-}
-
-static void gru_backward(rnnamp_cell_ws *w, const float *x, int T)
-{
-    gacc_zero(w);
-    gru_bwd_sweep(w, x, T);
-}
+TK_SWEEP(gru_forward, gru_fwd_tile, 1, 1)
+TK_SWEEP(gru_backward, gru_bwd_tile, TK_U, -1)
 
 /* ---- tanh-RNN: one gate ---- */
 
@@ -443,20 +431,8 @@ TK_INLINE void rnn_bwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
     }
 }
 
-TK_SWEEP(rnn_fwd_sweep, rnn_fwd_tile, TK_U, 1)
-TK_SWEEP(rnn_bwd_sweep, rnn_bwd_tile, TK_U, -1)
-
-static void rnn_forward(rnnamp_cell_ws *w, const float *x, int T)
-{
-    rnn_fwd_sweep(w, x, T);
-}
-
-static void rnn_backward(rnnamp_cell_ws *w, const float *x, int T)
-{
-    gacc_zero(w);
-    rnn_bwd_sweep(w, x, T);
-    gacc_copy_bias(w);
-}
+TK_SWEEP(rnn_forward, rnn_fwd_tile, TK_U, 1)
+TK_SWEEP(rnn_backward, rnn_bwd_tile, TK_U, -1)
 
 /* ---- element-wise activations (dense layers, the reference path) ---- */
 
