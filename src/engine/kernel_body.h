@@ -10,34 +10,15 @@
 
 #define KB_INLINE static inline __attribute__((always_inline))
 
-/* Rational minimax approximation of tanh on [-7.9, 7.9] (odd degree-13
- * over even degree-6 polynomial); max abs error about 1e-7 in float. */
-KB_INLINE vf kb_tanh(vf x)
-{
-    const vf lim = vf_set1(7.90531110763549805f);
-    x = vf_min(vf_max(x, vf_sub(vf_set1(0.f), lim)), lim);
-    vf x2 = vf_mul(x, x);
-    vf p = vf_fmadd(x2, vf_set1(-2.76076847742355e-16f),
-                    vf_set1(2.00018790482477e-13f));
-    p = vf_fmadd(x2, p, vf_set1(-8.60467152213735e-11f));
-    p = vf_fmadd(x2, p, vf_set1(5.12229709037114e-08f));
-    p = vf_fmadd(x2, p, vf_set1(1.48572235717979e-05f));
-    p = vf_fmadd(x2, p, vf_set1(6.37261928875436e-04f));
-    p = vf_fmadd(x2, p, vf_set1(4.89352455891786e-03f));
-    p = vf_mul(x, p);
-    vf q = vf_fmadd(x2, vf_set1(1.19825839466702e-06f),
-                    vf_set1(1.18534705686654e-04f));
-    q = vf_fmadd(x2, q, vf_set1(2.26843463243900e-03f));
-    q = vf_fmadd(x2, q, vf_set1(4.89352518554385e-03f));
-    return vf_div(p, q);
-}
+/* The gates use the project's one float tanh, vf_tanh (vec_math.h, included
+ * by every vec_*.h). */
 
 /* sigmoid(2y) = (1 + tanh(y)) / 2: the packed weights of every row that
  * feeds a sigmoid are pre-scaled by 0.5 (engine.c, gate_scale). */
 KB_INLINE vf kb_sigmoid_half(vf y)
 {
     const vf h = vf_set1(0.5f);
-    return vf_fmadd(kb_tanh(y), h, h);
+    return vf_fmadd(vf_tanh(y), h, h);
 }
 
 /* y[so .. so+NV*VW) = b + W v for one sub-block of rows of a packed block
@@ -101,11 +82,11 @@ KB_INLINE void kb_lstm_update_inl(const float *g, float *c, float *h, int Hp)
     for (int k = 0; k < Hp; k += VW) {
         vf i = kb_sigmoid_half(vf_load(g + k));
         vf f = kb_sigmoid_half(vf_load(g + Hp + k));
-        vf gg = kb_tanh(vf_load(g + 2 * Hp + k));
+        vf gg = vf_tanh(vf_load(g + 2 * Hp + k));
         vf o = kb_sigmoid_half(vf_load(g + 3 * Hp + k));
         vf cn = vf_fmadd(f, vf_load(c + k), vf_mul(i, gg));
         vf_store(c + k, cn);
-        vf_store(h + k, vf_mul(o, kb_tanh(cn)));
+        vf_store(h + k, vf_mul(o, vf_tanh(cn)));
     }
 }
 
@@ -116,7 +97,7 @@ KB_INLINE void kb_gru_update_inl(const float *g, float *h, int Hp)
     for (int k = 0; k < Hp; k += VW) {
         vf r = kb_sigmoid_half(vf_load(g + k));
         vf z = kb_sigmoid_half(vf_load(g + Hp + k));
-        vf nn = kb_tanh(
+        vf nn = vf_tanh(
             vf_fmadd(r, vf_load(g + 2 * Hp + k), vf_load(g + 3 * Hp + k)));
         vf hp = vf_load(h + k);
         vf_store(h + k, vf_fmadd(z, vf_sub(hp, nn), nn));
@@ -140,7 +121,7 @@ static void kb_activate(const float *g, float *y, int n, int act)
     for (int k = 0; k < n; k += VW) {
         vf v = vf_load(g + k);
         switch (act) {
-        case RNNAMP_ACT_TANH: v = kb_tanh(v); break;
+        case RNNAMP_ACT_TANH: v = vf_tanh(v); break;
         case RNNAMP_ACT_SIGMOID: v = kb_sigmoid_half(v); break;
         case RNNAMP_ACT_RELU: v = vf_max(v, vf_set1(0.f)); break;
         default: break;

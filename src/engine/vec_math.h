@@ -2,8 +2,9 @@
  * the including vec_scalar.h / vec_sse2.h / vec_avx2.h. Included at the end
  * of each of them; do not include it directly.
  *
- * This is THE float tanh approximation of the project (the engine's
- * kernel_body.h kb_tanh is the same function) and the sigmoid built on it.
+ * This is THE float tanh approximation of the project, used by the engine's
+ * kernels (kernel_body.h) and the trainer's (train_kernel_body.h), and the
+ * sigmoid built on it.
  * Pure functions: no memory, no state; safe on the real-time path. */
 #ifndef RNNAMP_VEC_MATH_H
 #define RNNAMP_VEC_MATH_H
