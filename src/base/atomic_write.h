@@ -12,6 +12,7 @@
 #define RNNAMP_ATOMIC_WRITE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct {
     char dest[4096];
@@ -26,6 +27,17 @@ int rnnamp_atomic_begin(rnnamp_atomic *a, const char *dest, char *err,
 int rnnamp_atomic_commit(rnnamp_atomic *a, char *err, size_t errlen);
 /* Remove the temporary file. */
 void rnnamp_atomic_abort(rnnamp_atomic *a);
+
+/* The stdio form of the pattern: begin, and open the temporary file for
+ * writing ("wb"). Returns the stream, or NULL with err naming dest (nothing
+ * is left behind). Finish with rnnamp_atomic_fclose(). */
+FILE *rnnamp_atomic_fopen(rnnamp_atomic *a, const char *dest, char *err,
+                          size_t errlen);
+/* Flush and close f; if that worked and ok is non-zero (the caller's
+ * writes all succeeded), commit. Otherwise remove the temporary file, keep
+ * the old dest and return -1 with err naming dest and the cause. */
+int rnnamp_atomic_fclose(rnnamp_atomic *a, FILE *f, int ok, char *err,
+                         size_t errlen);
 
 /* Write a whole buffer to path atomically. */
 int rnnamp_write_file_atomic(const char *path, const void *data, size_t len,

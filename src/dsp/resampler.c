@@ -1,5 +1,6 @@
 /* rnnamp: run a mono processor at another sample rate (see resampler.h). */
 #include "resampler.h"
+#include "error.h"
 
 #include <math.h>
 #include <samplerate.h>
@@ -104,10 +105,10 @@ rnnamp_resampler *rnnamp_resampler_new(double outer_rate, double inner_rate,
     if (!(outer_rate > 0.0) || !(inner_rate > 0.0) ||
         inner_rate / outer_rate > 8.0 || outer_rate / inner_rate > 8.0) {
         if (err)
-            snprintf(err, errlen,
-                     "resampler: cannot convert between %g Hz and %g Hz "
-                     "(ratio must be within 1/8..8)",
-                     outer_rate, inner_rate);
+            rnnamp_seterr(err, errlen,
+                          "resampler: cannot convert between %g Hz and %g Hz "
+                          "(ratio must be within 1/8..8)",
+                          outer_rate, inner_rate);
         return NULL;
     }
     rnnamp_resampler *r = calloc(1, sizeof *r);
@@ -125,8 +126,8 @@ rnnamp_resampler *rnnamp_resampler_new(double outer_rate, double inner_rate,
         goto oom;
     if (!r->up || !r->down) {
         if (err)
-            snprintf(err, errlen, "resampler: libsamplerate: %s",
-                     src_strerror(e1 ? e1 : e2));
+            rnnamp_seterr(err, errlen, "resampler: libsamplerate: %s",
+                          src_strerror(e1 ? e1 : e2));
         rnnamp_resampler_free(r);
         return NULL;
     }
@@ -142,7 +143,7 @@ rnnamp_resampler *rnnamp_resampler_new(double outer_rate, double inner_rate,
     return r;
 oom:
     if (err)
-        snprintf(err, errlen, "resampler: out of memory");
+        rnnamp_seterr(err, errlen, "resampler: out of memory");
     rnnamp_resampler_free(r);
     return NULL;
 }

@@ -1,5 +1,6 @@
 /* rnnamp: audio file I/O through libsndfile. See audio_io.h. */
 #include "audio_io.h"
+#include "error.h"
 
 #include <math.h>
 #include <sndfile.h>
@@ -17,25 +18,25 @@ int rnnamp_audio_read(const char *path, rnnamp_audio *a, char *err,
     memset(&info, 0, sizeof info);
     SNDFILE *sf = sf_open(path, SFM_READ, &info);
     if (!sf) {
-        snprintf(err, errlen, "%s: cannot read audio: %s", path,
-                 sf_strerror(NULL));
+        rnnamp_seterr(err, errlen, "%s: cannot read audio: %s", path,
+                      sf_strerror(NULL));
         return -1;
     }
     if (info.frames <= 0 || info.channels <= 0) {
-        snprintf(err, errlen, "%s: the file holds no audio", path);
+        rnnamp_seterr(err, errlen, "%s: the file holds no audio", path);
         sf_close(sf);
         return -1;
     }
     if (info.frames > (sf_count_t)(1u << 30) / info.channels) {
-        snprintf(err, errlen, "%s: too long (%lld frames)", path,
-                 (long long)info.frames);
+        rnnamp_seterr(err, errlen, "%s: too long (%lld frames)", path,
+                      (long long)info.frames);
         sf_close(sf);
         return -1;
     }
     size_t n = (size_t)info.frames * (size_t)info.channels;
     float *d = malloc(n * sizeof(float));
     if (!d) {
-        snprintf(err, errlen, "%s: out of memory", path);
+        rnnamp_seterr(err, errlen, "%s: out of memory", path);
         sf_close(sf);
         return -1;
     }
@@ -43,16 +44,17 @@ int rnnamp_audio_read(const char *path, rnnamp_audio *a, char *err,
     sf_count_t got = sf_readf_float(sf, d, info.frames);
     sf_close(sf);
     if (got != info.frames) {
-        snprintf(err, errlen, "%s: read %lld of %lld frames (truncated file?)",
-                 path, (long long)got, (long long)info.frames);
+        rnnamp_seterr(err, errlen,
+                      "%s: read %lld of %lld frames (truncated file?)", path,
+                      (long long)got, (long long)info.frames);
         free(d);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(d[i])) {
-            snprintf(err, errlen,
-                     "%s: sample %zu (channel %zu) is NaN or infinite", path,
-                     i / (size_t)info.channels, i % (size_t)info.channels);
+            rnnamp_seterr(
+                err, errlen, "%s: sample %zu (channel %zu) is NaN or infinite",
+                path, i / (size_t)info.channels, i % (size_t)info.channels);
             free(d);
             return -1;
         }
@@ -95,8 +97,8 @@ int rnnamp_audio_write(const char *path, const float *data, size_t frames,
     info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
     SNDFILE *sf = sf_open(at.tmp, SFM_WRITE, &info);
     if (!sf) {
-        snprintf(err, errlen, "%s: cannot write audio: %s", path,
-                 sf_strerror(NULL));
+        rnnamp_seterr(err, errlen, "%s: cannot write audio: %s", path,
+                      sf_strerror(NULL));
         rnnamp_atomic_abort(&at);
         return -1;
     }
@@ -105,8 +107,8 @@ int rnnamp_audio_write(const char *path, const float *data, size_t frames,
     if (sf_close(sf) != 0)
         bad = 1;
     if (bad) {
-        snprintf(err, errlen, "%s: write failed (disk full?); nothing replaced",
-                 path);
+        rnnamp_seterr(err, errlen,
+                      "%s: write failed (disk full?); nothing replaced", path);
         rnnamp_atomic_abort(&at);
         return -1;
     }

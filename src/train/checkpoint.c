@@ -34,15 +34,9 @@ int rnnamp_checkpoint_write(const char *path, const rnnamp_checkpoint *c,
                             char *err, size_t errlen)
 {
     rnnamp_atomic a;
-    if (rnnamp_atomic_begin(&a, path, err, errlen) != 0)
+    FILE *f = rnnamp_atomic_fopen(&a, path, err, errlen);
+    if (!f)
         return -1;
-    FILE *f = fopen(a.tmp, "wb");
-    if (!f) {
-        rnnamp_seterr(err, errlen, "checkpoint %s: cannot write: %s", path,
-                      strerror(errno));
-        rnnamp_atomic_abort(&a);
-        return -1;
-    }
     uint32_t ver = CK_VERSION;
     int ok = fwrite(CK_MAGIC, 1, 8, f) == 8 && fwrite(&ver, 4, 1, f) == 1;
 #define W(field) ok = ok && fwrite(&c->field, sizeof c->field, 1, f) == 1;
@@ -57,15 +51,7 @@ int rnnamp_checkpoint_write(const char *path, const rnnamp_checkpoint *c,
         ok = ok && fwrite(c->train_hist, sizeof(double), nh, f) == nh &&
              fwrite(c->val_hist, sizeof(double), nh, f) == nh;
     ok = ok && fwrite(CK_MAGIC, 1, 8, f) == 8;
-    if (fclose(f) != 0)
-        ok = 0;
-    if (!ok) {
-        rnnamp_seterr(err, errlen, "checkpoint %s: write failed: %s", path,
-                      strerror(errno));
-        rnnamp_atomic_abort(&a);
-        return -1;
-    }
-    return rnnamp_atomic_commit(&a, err, errlen);
+    return rnnamp_atomic_fclose(&a, f, ok, err, errlen);
 }
 
 int rnnamp_checkpoint_read(const char *path, rnnamp_checkpoint *c, char *err,
