@@ -26,10 +26,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE__) || defined(__x86_64__)
-#include <xmmintrin.h>
-#define RNNAMP_HAVE_MXCSR 1
-#endif
 
 #include <lv2/atom/forge.h>
 #include <lv2/atom/util.h>
@@ -40,6 +36,7 @@
 #include <lv2/worker/worker.h>
 
 #include "dc_blocker.h"
+#include "denormals.h"
 #include "model_slot.h"
 #include "smoother.h"
 #include "strcopy.h"
@@ -58,9 +55,6 @@
 /* input_gain and output_gain range (dB), as ttl/rnnamp.ttl states it */
 #define GAIN_DB_MIN (-24.0f)
 #define GAIN_DB_MAX 24.0f
-/* MXCSR bits set while run() works: denormals are flushed to zero */
-#define MXCSR_DAZ 0x0040u /* denormals-are-zero (inputs) */
-#define MXCSR_FTZ 0x8000u /* flush-to-zero (results) */
 
 /* Largest message run() writes on notify: the sequence header and three
  * patch:Set events (model path, name, status), each at most 128 bytes of
@@ -588,10 +582,7 @@ static void handle_event(Plugin *self, const LV2_Atom_Event *ev)
 static void run(LV2_Handle instance, uint32_t n_samples)
 {
     Plugin *self = instance;
-#ifdef RNNAMP_HAVE_MXCSR
-    const unsigned csr = _mm_getcsr();
-    _mm_setcsr(csr | MXCSR_FTZ | MXCSR_DAZ);
-#endif
+    const rnnamp_fpmode fpmode = rnnamp_denormals_off();
     if (self->notify) {
         const uint32_t cap = self->notify->atom.size;
         lv2_atom_forge_set_buffer(&self->forge, (uint8_t *)self->notify, cap);
@@ -634,9 +625,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
         self->send_state = 0;
     }
     flush_garbage(self);
-#ifdef RNNAMP_HAVE_MXCSR
-    _mm_setcsr(csr);
-#endif
+    rnnamp_denormals_restore(fpmode);
 }
 
 /* ---- worker thread ---------------------------------------------------- */

@@ -11,16 +11,10 @@
 
 #include "engine_internal.h"
 
+#include "denormals.h"
+
 #if defined(__x86_64__) || defined(_M_X64)
-#include <xmmintrin.h>
 #define RNNAMP_X86 1
-/* MXCSR bits (Intel SDM vol. 1, 10.2.3): flush results that would be
- * denormal to zero, and treat denormal inputs as zero. */
-#define RNNAMP_MXCSR_FTZ 0x8000u /* bit 15, flush to zero */
-#define RNNAMP_MXCSR_DAZ 0x0040u /* bit 6, denormals are zero */
-#endif
-#if defined(__aarch64__)
-#define RNNAMP_FPCR_FZ (1ul << 24) /* FPCR.FZ: flush denormals to zero */
 #endif
 
 static int pad8(int n)
@@ -50,38 +44,6 @@ const char *rnnamp_kernel_name(rnnamp_kernel k)
     case RNNAMP_KERNEL_SCALAR: return "scalar";
     default: return "auto";
     }
-}
-
-typedef struct {
-    unsigned v;
-} fpmode;
-
-static fpmode denormals_off(void)
-{
-    fpmode m = {0};
-#ifdef RNNAMP_X86
-    m.v = _mm_getcsr();
-    _mm_setcsr(m.v | RNNAMP_MXCSR_FTZ | RNNAMP_MXCSR_DAZ);
-#elif defined(__aarch64__)
-    unsigned long r;
-    __asm__ __volatile__("mrs %0, fpcr" : "=r"(r));
-    m.v = (unsigned)r;
-    r |= RNNAMP_FPCR_FZ;
-    __asm__ __volatile__("msr fpcr, %0" : : "r"(r));
-#endif
-    return m;
-}
-
-static void denormals_restore(fpmode m)
-{
-#ifdef RNNAMP_X86
-    _mm_setcsr(m.v);
-#elif defined(__aarch64__)
-    unsigned long r = m.v;
-    __asm__ __volatile__("msr fpcr, %0" : : "r"(r));
-#else
-    (void)m;
-#endif
 }
 
 /* ---- building (non-real-time) ---- */
@@ -430,7 +392,7 @@ unsigned rnnamp_engine_process(rnnamp_engine *e, const float *in, float *out,
     if (!n)
         return 0;
     set_knobs(e, knobs);
-    fpmode fm = denormals_off();
+    rnnamp_fpmode fm = rnnamp_denormals_off();
     e->run(e, in, out, n);
     float acc = 0.f;
     for (uint32_t i = 0; i < n; i++)
@@ -442,7 +404,7 @@ unsigned rnnamp_engine_process(rnnamp_engine *e, const float *in, float *out,
         fl = RNNAMP_FLAG_RESET;
         e->flags |= fl;
     }
-    denormals_restore(fm);
+    rnnamp_denormals_restore(fm);
     return fl;
 }
 
