@@ -27,9 +27,10 @@
 
 START_TEST(capture_overdrive)
 {
-    char dir[] = "/tmp/rnnamp-capture-train-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    char cmd[4096], model_path[256], err[RNNAMP_ERR_LEN];
+    char dir[256];
+    ck_assert_ptr_nonnull(
+        test_tmpdir_make(dir, sizeof dir, "rnnamp-capture-train"));
+    char cmd[4096], model_path[300], err[RNNAMP_ERR_LEN];
     snprintf(model_path, sizeof model_path, "%s/od.json", dir);
     snprintf(cmd, sizeof cmd,
              "'%s' --plugin %s --set drive=0.2 --hidden 8 "
@@ -85,8 +86,7 @@ START_TEST(capture_overdrive)
     capture_lv2_free(h);
     capture_signal_free(&s);
     rnnamp_model_free(m);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(test_tmpdir_remove(dir), 0);
 }
 END_TEST
 
@@ -97,10 +97,5 @@ int main(void)
     tcase_set_timeout(tc, 400);
     tcase_add_test(tc, capture_overdrive);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite_nofork(s);
 }

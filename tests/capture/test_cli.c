@@ -17,18 +17,7 @@
 #define TOOL RNNAMP_BUILD_DIR "/tools/rnnamp-capture"
 #define TS9  "'http://guitarix.sourceforge.net/plugins/gxts9#ts9sim'"
 
-static char tmpdir[256];
-
-static void setup(void)
-{
-    ck_assert_ptr_nonnull(
-        test_tmpdir_make(tmpdir, sizeof tmpdir, "rnnamp-capture-cli"));
-}
-
-static void teardown(void)
-{
-    ck_assert_int_eq(test_tmpdir_remove(tmpdir), 0);
-}
+TEST_TMPDIR_FIXTURE(tmpdir, "rnnamp-capture-cli")
 
 /* Run TOOL with args; returns the exit status, stderr text in out. */
 static int run(const char *args, char *out, size_t len)
@@ -158,7 +147,7 @@ int main(void)
 {
     Suite *s = suite_create("capture-cli");
     TCase *tc = tcase_create("cli");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, unknown_uri);
     tcase_add_test(tc, no_mono_audio_path);
@@ -167,9 +156,5 @@ int main(void)
     tcase_add_test(tc, bad_options);
     tcase_add_test(tc, write_signal);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

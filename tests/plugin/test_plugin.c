@@ -130,8 +130,7 @@ static void make_model(const char *path, rnnamp_layer_type t, int H, int n_in,
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/rnnamp-test-plugin-XXXXXX");
-    ck_assert(mkdtemp(dir));
+    ck_assert(test_tmpdir_make(dir, sizeof dir, "rnnamp-test-plugin"));
     snprintf(model_a, sizeof model_a, "%s/a.json", dir);
     snprintf(model_b, sizeof model_b, "%s/b.json", dir);
     snprintf(model_knob, sizeof model_knob, "%s/knob.json", dir);
@@ -150,9 +149,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(test_tmpdir_remove(dir), 0);
 }
 
 /* Test signal: two sines under a fade-in envelope, like the shared refs. */
@@ -455,8 +452,7 @@ START_TEST(t_too_heavy)
         rnnamp_model_new_stack(1, RNNAMP_LSTM, 2, 128, 1, err, sizeof err);
     ck_assert_msg(m, "%s", err);
     m->meta.sample_rate = 48000.0;
-    ck_assert_msg(rnnamp_model_save_aidax(m, heavy, NULL, err, sizeof err) ==
-                      0,
+    ck_assert_msg(rnnamp_model_save_aidax(m, heavy, NULL, err, sizeof err) == 0,
                   "%s", err);
     rnnamp_model_free(m);
     float *x = test_signal(n, rate, 0.5);
@@ -1205,9 +1201,5 @@ int main(void)
     tcase_add_test(parts, t_dc_blocker);
     tcase_add_test(parts, t_resampler);
     suite_add_tcase(s, parts);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return test_run_suite(s);
 }

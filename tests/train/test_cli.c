@@ -48,8 +48,10 @@ static void write_wav(const char *name, const float *x, size_t n, int rate)
 
 static void make_files(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/rnnamp-cli-%d", (int)getpid());
-    mkdir(dir, 0777);
+    if (!test_tmpdir_make(dir, sizeof dir, "rnnamp-cli")) {
+        fprintf(stderr, "cannot make a temporary folder\n");
+        exit(EXIT_FAILURE);
+    }
     size_t n = 4 * 8000;
     float *x = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float));
     uint32_t s = 3;
@@ -252,16 +254,11 @@ int main(void)
     tcase_add_test(tc, bad_inputs);
     tcase_add_test(tc, good_run_and_full_disk);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = test_run_suite_nofork(s);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "%s/full", dir);
     umount(cmd); /* in case a failed check left it mounted */
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (dir[0] && system(cmd) != 0)
+    if (dir[0] && test_tmpdir_remove(dir) != 0)
         fprintf(stderr, "could not remove %s\n", dir);
-    return nf ? 1 : 0;
+    return rc;
 }

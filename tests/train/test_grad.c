@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ref_forward.h"
 #include "test_util.h"
 
 #include "model.h"
@@ -18,11 +19,6 @@
 #define NIN     2
 #define HID     5
 
-static double sig(double x)
-{
-    return 1.0 / (1.0 + exp(-x));
-}
-
 /* Deterministic pseudo-random numbers in [-a, a]. */
 static double rnd(unsigned *s, double a)
 {
@@ -30,9 +26,12 @@ static double rnd(unsigned *s, double a)
     return a * (((*s >> 8) & 0xffffff) / (double)0x800000 - 1.0);
 }
 
-/* Reference recurrent step in double: h, c updated in place. */
-static void ref_step(const rnnamp_layer *L, const double *p, const float *base,
-                     const double *x, double *h, double *c)
+/* Reference recurrent step in double over the perturbed parameters p:
+ * the products here, the gates from tests/ref_forward.h. h, c updated in
+ * place. */
+static void grad_ref_step(const rnnamp_layer *L, const double *p,
+                          const float *base, const double *x, double *h,
+                          double *c)
 {
     int H = L->n_out, ni = L->n_in, G = rnnamp_layer_gates(L->type);
     const double *wi = p + (L->w_ih - base), *wh = p + (L->w_hh - base);
@@ -46,31 +45,7 @@ static void ref_step(const rnnamp_layer *L, const double *p, const float *base,
         for (int k = 0; k < H; k++)
             ah[r] += wh[r * H + k] * h[k];
     }
-    for (int j = 0; j < H; j++) {
-        if (L->type == RNNAMP_LSTM) {
-            double i = sig(ai[j] + ah[j]), f = sig(ai[H + j] + ah[H + j]);
-            double g = tanh(ai[2 * H + j] + ah[2 * H + j]);
-            double o = sig(ai[3 * H + j] + ah[3 * H + j]);
-            c[j] = f * c[j] + i * g;
-            h[j] = o * tanh(c[j]);
-        } else if (L->type == RNNAMP_GRU) {
-            double r = sig(ai[j] + ah[j]), z = sig(ai[H + j] + ah[H + j]);
-            double n = tanh(ai[2 * H + j] + r * ah[2 * H + j]);
-            h[j] = (1 - z) * n + z * h[j];
-        } else {
-            h[j] = tanh(ai[j] + ah[j]);
-        }
-    }
-}
-
-static double ref_act(rnnamp_act a, double v)
-{
-    switch (a) {
-    case RNNAMP_ACT_TANH: return tanh(v);
-    case RNNAMP_ACT_SIGMOID: return sig(v);
-    case RNNAMP_ACT_RELU: return v > 0 ? v : 0;
-    default: return v;
-    }
+    ref_cell_finish(L->type, H, ai, ah, h, c);
 }
 
 /* Reference loss of the whole model (recurrent layer 0, then dense layers)
@@ -90,7 +65,7 @@ static double ref_loss(const rnnamp_model *m, const double *p,
             c[j] = R->c0 ? p[R->c0 - m->params + j] : 0;
         }
         for (int t = 0; t < T_STEPS; t++) {
-            ref_step(R, p, m->params, xin + (t * NSEQ + s) * NIN, h, c);
+            grad_ref_step(R, p, m->params, xin + (t * NSEQ + s) * NIN, h, c);
             double v[128], u[128];
             int nv = H;
             memcpy(v, h, sizeof(double) * H);
@@ -452,9 +427,5 @@ int main(void)
     tcase_add_test(tc, torch_gru);
     tcase_add_test(tc, torch_rnn);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf ? 1 : 0;
+    return test_run_suite(s);
 }

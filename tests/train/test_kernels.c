@@ -199,9 +199,5 @@ int main(void)
     tcase_add_loop_test(tc, gru_fast_matches_portable, 0, n);
     tcase_add_loop_test(tc, rnn_fast_matches_portable, 0, n);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf ? 1 : 0;
+    return test_run_suite(s);
 }

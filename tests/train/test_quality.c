@@ -155,9 +155,5 @@ int main(void)
     tcase_add_test(tc, smooth_zero_latency_target_is_not_advanced);
     tcase_add_test(tc, default_recipe_learns_di_level_clipper);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf ? 1 : 0;
+    return test_run_suite(s);
 }

@@ -275,9 +275,5 @@ int main(void)
     tcase_add_test(tc, resume_is_exact);
     tcase_add_test(tc, converges_on_iir);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf ? 1 : 0;
+    return test_run_suite(s);
 }
