@@ -119,7 +119,10 @@ test_all() {
 
   say "building with ASan + UBSan"
   build build-asan -Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
+  # CK_TIMEOUT_MULTIPLIER stretches Check's own per-test timeouts like
+  # --timeout-multiplier stretches meson's.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  CK_TIMEOUT_MULTIPLIER=4 \
     run_suite "unit, plugin, train and capture suites under ASan+UBSan" build-asan \
       --timeout-multiplier 4 --suite unit --suite plugin --suite train --suite capture
 
@@ -128,11 +131,14 @@ test_all() {
   # not instrumented, so nothing else runs here.
   say "building with ThreadSanitizer"
   build build-tsan -Dbuildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false
-  TSAN_OPTIONS=halt_on_error=1 \
+  TSAN_OPTIONS=halt_on_error=1 CK_TIMEOUT_MULTIPLIER=4 \
     run_suite "plugin threading tests under ThreadSanitizer" build-tsan \
       --timeout-multiplier 4 --suite tsan
 
   if command -v valgrind >/dev/null; then
+    # Test cases tagged "heavy" (a 7 x LSTM-128 self-test replay) run in the
+    # release and ASan builds only: under valgrind they take many minutes.
+    CK_TIMEOUT_MULTIPLIER=20 CK_EXCLUDE_TAGS=heavy \
     run_suite "engine + formats under valgrind memcheck" build --no-rebuild \
       --wrapper 'valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite -q' \
       --timeout-multiplier 20 --suite engine --suite formats
