@@ -20,6 +20,7 @@
 #include "model.h"
 #include "model_io.h"
 #include "plot.h"
+#include "train_kernel.h"
 #include "trainer.h"
 
 #define PROG "rnnamp-train"
@@ -40,6 +41,7 @@ static void usage(FILE *f)
         "[options]\n"
         "       rnnamp-train --pair DI.wav:AMP.wav:K1[,K2] ... -o MODEL.json\n"
         "       rnnamp-train --bench [--arch A --hidden H --batch B]\n"
+        "                    [--kernel auto|scalar|sse2|avx2]\n"
         "\n"
         "data:\n"
         "  --input FILE, --target FILE  DI recording and the amp's output\n"
@@ -356,12 +358,15 @@ static int bench(rnnamp_train_config *cfg, int secs)
     long nb3 = (long)(0.8 * 180 * 48000) / ((long)cfg->segment * cfg->batch);
     double epoch3 = (double)(nb3 < 1 ? 1 : nb3) * cfg->batch *
                     (cfg->segment + cfg->warmup) / train_sps;
-    printf("bench: %s-%d batch %d, %d thread(s): training %.0f samples/s "
-           "(fwd+bwd), %.2f s per epoch of 3 min audio at 48 kHz "
+    const char *kname = cfg->kernel >= 0
+                            ? rnnamp_tk_isa_name((rnnamp_tk_isa)cfg->kernel)
+                            : rnnamp_tk_isa_name(rnnamp_tk_isa_best());
+    printf("bench: %s-%d batch %d, %d thread(s), %s kernels: training %.0f "
+           "samples/s (fwd+bwd), %.2f s per epoch of 3 min audio at 48 kHz "
            "(training only); with validation and test passes %.0f "
            "samples/s (%.0f samples in %.2f s)\n",
            rnnamp_layer_type_name(cfg->arch), cfg->hidden, cfg->batch,
-           cfg->threads, train_sps, epoch3, samples / t, samples, t);
+           cfg->threads, kname, train_sps, epoch3, samples / t, samples, t);
     rnnamp_train_result_free(&r);
     rnnamp_model_free(m);
     rnnamp_dataset_free(&d);
@@ -406,6 +411,7 @@ static const cli_option option_table[] = {
     {"channel", 0, CLI_INT, 1, 64, OFF(channel), GIVEN(channel_set)},
     {"regions", 0, CLI_STRING, 0, 0, OFF(dopt.regions), 0},
     {"threads", 0, CLI_INT, 1, 64, OFF(cfg.threads), 0},
+    {"kernel", 0, CLI_CALL, 0, 0, 0, 0},
     {"batch", 0, CLI_INT, 1, 4096, OFF(cfg.batch), 0},
     {"segment", 0, CLI_INT, 1, 1 << 22, OFF(cfg.segment), GIVEN(segment_set)},
     {"lr", 0, CLI_DOUBLE, 1e-7, 0.5, OFF(cfg.lr), 0},
@@ -425,7 +431,28 @@ static const cli_option option_table[] = {
     {NULL, 0, CLI_FLAG, 0, 0, 0, 0},
 };
 
-/* --epochs (also ends the time budget), --pair and --knob-pairs. */
+/* --kernel auto|scalar|sse2|avx2: the trainer kernels (auto: the fastest
+ * this CPU runs; availability is checked with the rest of the config). */
+static int parse_train_kernel(const char *arg, int *kernel)
+{
+    if (!strcmp(arg, "auto")) {
+        *kernel = -1;
+        return 0;
+    }
+    for (int k = 0; k < RNNAMP_TK_N_ISA; k++) {
+        const char *name = rnnamp_tk_isa_name((rnnamp_tk_isa)k);
+        if (!strcmp(arg, name) ||
+            (k == RNNAMP_TK_AVX2 && !strcmp(arg, "avx2"))) {
+            *kernel = k;
+            return 0;
+        }
+    }
+    fprintf(stderr, PROG ": --kernel %s: must be auto, scalar, sse2 or avx2\n",
+            arg);
+    return -1;
+}
+
+/* --epochs (also ends the time budget), --kernel, --pair and --knob-pairs. */
 static int on_option(void *dst, const cli_option *opt, const char *arg,
                      int argc, char **argv)
 {
@@ -438,6 +465,8 @@ static int on_option(void *dst, const cli_option *opt, const char *arg,
         a->cfg.minutes = 0;
         return 0;
     }
+    if (!strcmp(opt->name, "kernel"))
+        return parse_train_kernel(arg, &a->cfg.kernel);
     if (!strcmp(opt->name, "knob-pairs"))
         return read_pair_list(arg, a->pairs, &a->n_pairs);
     if (a->n_pairs == RNNAMP_MAX_PAIRS) {

@@ -27,14 +27,17 @@ const rnnamp_tk_ops *rnnamp_tk_ops_for(rnnamp_tk_isa isa)
     }
 }
 
+rnnamp_tk_isa rnnamp_tk_isa_best(void)
+{
+    for (int k = RNNAMP_TK_N_ISA - 1; k > 0; k--)
+        if (rnnamp_tk_ops_for((rnnamp_tk_isa)k))
+            return (rnnamp_tk_isa)k;
+    return RNNAMP_TK_SCALAR;
+}
+
 const rnnamp_tk_ops *rnnamp_tk_ops_best(void)
 {
-    for (int k = RNNAMP_TK_N_ISA - 1; k > 0; k--) {
-        const rnnamp_tk_ops *o = rnnamp_tk_ops_for((rnnamp_tk_isa)k);
-        if (o)
-            return o;
-    }
-    return &rnnamp_tk_scalar;
+    return rnnamp_tk_ops_for(rnnamp_tk_isa_best());
 }
 
 const char *rnnamp_tk_isa_name(rnnamp_tk_isa isa)

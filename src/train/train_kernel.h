@@ -68,8 +68,10 @@ typedef enum {
 /* The kernels for isa, or NULL when this build or CPU lacks it. */
 const rnnamp_tk_ops *rnnamp_tk_ops_for(rnnamp_tk_isa isa);
 
-/* The fastest kernels this build and CPU run (never NULL). */
+/* The fastest kernels this build and CPU run (never NULL), and which
+ * instruction set they are. */
 const rnnamp_tk_ops *rnnamp_tk_ops_best(void);
+rnnamp_tk_isa rnnamp_tk_isa_best(void);
 
 /* "scalar", "sse2", "avx2+fma". */
 const char *rnnamp_tk_isa_name(rnnamp_tk_isa isa);

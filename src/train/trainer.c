@@ -28,6 +28,7 @@
 #include "checkpoint.h"
 #include "train_adam.h"
 #include "train_cells.h"
+#include "train_kernel.h"
 #include "train_loss.h"
 
 /* Shards per batch at least (more than threads: dynamic load balance). */
@@ -87,6 +88,7 @@ void rnnamp_train_config_default(rnnamp_train_config *c, int rate)
     c->train_rms = 0.25;
     c->seed = 1;
     c->threads = 2;
+    c->kernel = -1;
     c->checkpoint_every = 60.0;
 }
 
@@ -96,6 +98,14 @@ int rnnamp_train_config_check(const rnnamp_train_config *c, char *err,
     if (c->arch != RNNAMP_LSTM && c->arch != RNNAMP_GRU &&
         c->arch != RNNAMP_RNN) {
         rnnamp_seterr(err, errlen, "--arch: must be lstm, gru or rnn");
+        return -1;
+    }
+    if (c->kernel < -1 || c->kernel >= RNNAMP_TK_N_ISA ||
+        (c->kernel >= 0 && !rnnamp_tk_ops_for((rnnamp_tk_isa)c->kernel))) {
+        rnnamp_seterr(err, errlen, "--kernel %s: not available on this CPU",
+                      c->kernel >= 0 && c->kernel < RNNAMP_TK_N_ISA
+                          ? rnnamp_tk_isa_name((rnnamp_tk_isa)c->kernel)
+                          : "?");
         return -1;
     }
     if (c->hidden < 1 || c->hidden > RNNAMP_MAX_HIDDEN) {
@@ -273,9 +283,18 @@ static void ctx_free(ctx *c)
     c->sh = NULL;
 }
 
+/* The trainer kernels cfg asks for; NULL = the workspace's own choice (the
+ * fastest this CPU runs). */
+static const rnnamp_tk_ops *run_kernels(const rnnamp_train_config *cfg)
+{
+    return cfg->kernel >= 0 ? rnnamp_tk_ops_for((rnnamp_tk_isa)cfg->kernel)
+                            : NULL;
+}
+
 /* Shards of sizes splitting B as evenly as possible; src has B entries. */
 static int ctx_init(ctx *c, const rnnamp_model *m, int B, int S, int T,
-                    struct pool *pool, int with_grad, seq_src *src)
+                    struct pool *pool, int with_grad, seq_src *src,
+                    const rnnamp_tk_ops *tk)
 {
     memset(c, 0, sizeof *c);
     c->m = m;
@@ -303,6 +322,8 @@ static int ctx_init(ctx *c, const rnnamp_model *m, int B, int S, int T,
             s->ws[l] = rnnamp_cell_ws_new(L->type, L->n_in, L->n_out, T, s->b);
             if (!s->ws[l])
                 goto oom;
+            if (tk)
+                s->ws[l]->tk = tk;
         }
         carver k = {NULL, shard_carve(s, NULL, T, c->n_in, n_grad)};
         s->mem = carve_alloc(&k);
@@ -566,7 +587,7 @@ static int eval_group(const rnnamp_model *m, pool *p, float in_scale,
     rnnamp_loss dummy;
     rnnamp_loss_init(&dummy, 0.0, 0, 0.0, 0.0);
     ctx c;
-    if (ctx_init(&c, m, B, S, T, p, 0, src) != 0)
+    if (ctx_init(&c, m, B, S, T, p, 0, src, NULL) != 0)
         return -1;
     c.loss = &dummy;
     c.in_scale = in_scale;
@@ -975,8 +996,8 @@ static int run_setup(run *r)
     r->src = carve(&k, (size_t)cfg->batch * sizeof(seq_src));
     r->gsum = carve(&k, 2 * np * sizeof(float));
     r->best = r->gsum + np;
-    if (ctx_init(&r->c, r->m, cfg->batch, S, cfg->tbptt, &r->pool, 1, r->src) !=
-        0) {
+    if (ctx_init(&r->c, r->m, cfg->batch, S, cfg->tbptt, &r->pool, 1, r->src,
+                 run_kernels(cfg)) != 0) {
         rnnamp_seterr(r->err, r->errlen, "out of memory setting up training");
         return -1;
     }

@@ -61,8 +61,11 @@ typedef struct {
      * default 0.25 */
     double train_rms;
     /* misc */
-    uint64_t seed;         /* default 1 */
-    int threads;           /* default 2 */
+    uint64_t seed; /* default 1 */
+    int threads;   /* default 2 */
+    int kernel;    /* trainer kernels: -1 = the fastest this CPU runs (default),
+                      else an rnnamp_tk_isa (train_kernel.h), for tests and
+                      benchmarks of the slower paths */
     int max_train_seconds; /* use at most this much training audio per
                               epoch (random segments), 0 = all */
     /* checkpoints (NULL = none): written every checkpoint_every seconds

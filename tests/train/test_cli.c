@@ -126,6 +126,8 @@ START_TEST(bad_inputs)
                  "--hidden", NULL);
     expect_error("--input di.wav --target amp.wav -o bad.json --arch xyz", 2,
                  "--arch", NULL);
+    expect_error("--input di.wav --target amp.wav -o bad.json --kernel mmx", 2,
+                 "--kernel mmx", "auto, scalar, sse2 or avx2");
     expect_error("--pair di.wav:amp.wav:1.5 -o bad.json", 2, "--pair", NULL);
     expect_error("--input di.wav -o bad.json", 2, "--target", NULL);
     expect_error("--input di.wav --target amp.wav -o bad.json "
