@@ -15,19 +15,7 @@
 
 #include "audio_io.h"
 #include "cli.h"
-
-static const char *grade(double esr)
-{
-    if (esr < 0.01)
-        return "Great";
-    if (esr < 0.035)
-        return "Not bad";
-    if (esr < 0.1)
-        return "...This *might* sound ok!";
-    if (esr < 0.3)
-        return "This doesn't look good";
-    return "Something seems wrong";
-}
+#include "trainer.h"
 
 #define PROG "rnnamp-esr"
 
@@ -108,7 +96,7 @@ int main(int argc, char **argv)
             printf("ESR %.3g (%.3g%%), pre-emphasised ESR %.3g, over %zu "
                    "samples: %s\n",
                    esr, 100 * esr, pden > 0 ? pnum / pden : 0.0,
-                   n - (size_t)skip, grade(esr));
+                   n - (size_t)skip, rnnamp_esr_grade(esr));
         }
     }
     rnnamp_audio_free(&a);
