@@ -21,7 +21,7 @@ cd "$here"
 PACKAGES=(
   build-essential pkg-config meson ninja-build git
   lv2-dev liblilv-dev lilv-utils sordi libopenblas-dev check libsndfile1-dev
-  libjansson-dev libsamplerate0-dev libcairo2-dev
+  libjansson-dev libsamplerate0-dev libcairo2-dev libfftw3-dev
   jalv jackd2 libjack-jackd2-dev ardour
   clang libclang-rt-14-dev valgrind
   sox fluidsynth fluid-soundfont-gm guitarix-lv2 mda-lv2
