@@ -41,9 +41,9 @@ typedef struct rnnamp_convolver rnnamp_convolver;
 
 /* How the IR is cut. Zeros mean the defaults. */
 typedef struct {
-    uint32_t head;     /* taps run direct; power of two, 1..8192 (64) */
-    uint32_t max_part; /* largest FFT partition; power of two >= head
-                        * (16384) */
+    uint32_t head;        /* taps run direct; power of two, 1..8192 (64) */
+    uint32_t max_part;    /* largest FFT partition; power of two >= head
+                           * (16384) */
     rnnamp_kernel kernel; /* direct-form kernel (RNNAMP_KERNEL_AUTO) */
 } rnnamp_conv_layout;
 
@@ -61,8 +61,8 @@ void rnnamp_convolver_free(rnnamp_convolver *c);
 /* Convolve n samples (any n). in and out may be the same buffer. Output
  * is clamped finite (a non-finite input clears the state). Real-time
  * safe. */
-void rnnamp_convolver_process(rnnamp_convolver *c, const float *in,
-                              float *out, size_t n);
+void rnnamp_convolver_process(rnnamp_convolver *c, const float *in, float *out,
+                              size_t n);
 
 /* Forget all past input (the next output is as from a new convolver).
  * Real-time safe; costs one pass over the buffers. */
