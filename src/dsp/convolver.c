@@ -9,6 +9,13 @@
  * valid samples into the output ring at the times they are due (from t on,
  * since the stage starts at tap off >= B). The direct head is added as
  * each sample goes out, and the output ring is cleared behind the reader.
+ *
+ * Flat cost: partitions 1..P-1 of the next block use spectra that are
+ * already known, so they are multiplied in a few at a time at each tick
+ * (every `head` samples) between two firings; a firing itself does one
+ * forward FFT, one partition and one inverse FFT. The worst block is then
+ * bounded by the FFTs of the stages that fire together, not by the IR
+ * length.
  */
 #include "convolver.h"
 
@@ -22,7 +29,7 @@
 #include "error.h"
 
 #define DEFAULT_HEAD     64u
-#define DEFAULT_MAX_PART 16384u
+#define DEFAULT_MAX_PART 4096u
 #define MAX_HEAD         8192u
 #define PER_STAGE        3u /* partitions of a stage before the size grows */
 #define GROWTH           4u /* a stage's partitions are 4x the previous */
@@ -30,15 +37,17 @@
 #define SPECTRUM_ALIGN   8u /* complex values: 64 bytes */
 
 typedef struct {
-    uint32_t B;       /* partition size; FFT size 2B */
-    uint32_t P;       /* partitions */
-    uint32_t off;     /* first tap (>= B) */
-    uint32_t stride;  /* complex values per spectrum (B + 1, padded) */
-    uint32_t newest;  /* X slot of the newest spectrum */
-    fftwf_complex *H; /* P partition spectra, scaled by 1/(2B) */
-    fftwf_complex *X; /* P input spectra (ring) */
-    fftwf_complex *acc;
-    float *tbuf; /* 2B: FFT input, then IFFT output */
+    uint32_t B;         /* partition size; FFT size 2B */
+    uint32_t P;         /* partitions */
+    uint32_t off;       /* first tap (>= B) */
+    uint32_t stride;    /* complex values per spectrum (B + 1, padded) */
+    uint32_t newest;    /* X slot of the newest spectrum */
+    uint32_t next_p;    /* next partition to add into acc (1..P) */
+    uint32_t quota;     /* partitions to add per tick */
+    fftwf_complex *H;   /* P partition spectra, scaled by 1/(2B) */
+    fftwf_complex *X;   /* P input spectra (ring) */
+    fftwf_complex *acc; /* next block's spectrum: partitions so far */
+    float *tbuf;        /* 2B: FFT input, then IFFT output */
     fftwf_plan fwd, inv;
 } conv_stage;
 
@@ -149,6 +158,9 @@ static int stage_build(rnnamp_convolver *c, conv_stage *s, const float *ir)
     if (!s->fwd || !s->inv)
         return -1;
     stage_spectra(s, ir, c->taps);
+    const uint32_t ticks = s->B / c->tick; /* between two firings */
+    s->quota = (s->P - 1 + ticks - 1) / ticks;
+    s->next_p = 1;
     return 0;
 }
 
@@ -284,30 +296,44 @@ void rnnamp_convolver_reset(rnnamp_convolver *c)
     for (int i = 0; i < c->n_stages; i++) {
         conv_stage *s = &c->st[i];
         memset(s->X, 0, (size_t)s->P * s->stride * sizeof *s->X);
+        memset(s->acc, 0, s->stride * sizeof *s->acc);
         s->newest = 0;
+        s->next_p = 1;
     }
     c->t = 0;
 }
 
+/* Add up to q more partitions (p >= 1) of the next block into acc. Partition
+ * p of the next block meets the spectrum p blocks older than the one the
+ * next firing makes, all of which are known. */
+static void stage_work(rnnamp_convolver *c, conv_stage *s, uint32_t q)
+{
+    for (; q && s->next_p < s->P; q--, s->next_p++) {
+        const uint32_t slot = (s->newest + 1 + s->P - s->next_p) % s->P;
+        c->k.cmac((float *)s->acc,
+                  (const float *)(s->H + (size_t)s->next_p * s->stride),
+                  (const float *)(s->X + (size_t)slot * s->stride),
+                  (int)s->B + 1);
+    }
+}
+
 /* One stage at a multiple of its partition size: the block of the last B
- * input samples, through all partitions, into the output ring. */
+ * input samples, through partition 0 (the rest is in acc), into the output
+ * ring. */
 static void stage_fire(rnnamp_convolver *c, conv_stage *s)
 {
+    stage_work(c, s, s->P); /* whatever the ticks left (none normally) */
     const uint32_t B = s->B, mask = c->rin - 1;
     const uint32_t start = (uint32_t)((c->t - 2u * B) & mask);
     memcpy(s->tbuf, c->xin + start, 2u * B * sizeof *s->tbuf);
     s->newest = s->newest + 1 == s->P ? 0 : s->newest + 1;
-    fftwf_execute_dft_r2c(s->fwd, s->tbuf,
-                          s->X + (size_t)s->newest * s->stride);
+    fftwf_complex *x = s->X + (size_t)s->newest * s->stride;
+    fftwf_execute_dft_r2c(s->fwd, s->tbuf, x);
+    c->k.cmac((float *)s->acc, (const float *)s->H, (const float *)x,
+              (int)B + 1);
+    fftwf_execute_dft_c2r(s->inv, s->acc, s->tbuf); /* destroys acc */
     memset(s->acc, 0, (B + 1) * sizeof *s->acc);
-    uint32_t slot = s->newest;
-    for (uint32_t p = 0; p < s->P; p++) {
-        c->k.cmac((float *)s->acc,
-                  (const float *)(s->H + (size_t)p * s->stride),
-                  (const float *)(s->X + (size_t)slot * s->stride), (int)B + 1);
-        slot = slot ? slot - 1 : s->P - 1;
-    }
-    fftwf_execute_dft_c2r(s->inv, s->acc, s->tbuf);
+    s->next_p = 1;
     /* tbuf[B + i] is the stage's output for input time t - B + i, due at
      * t - B + i + off */
     const uint32_t omask = c->ro - 1;
@@ -339,9 +365,11 @@ static void conv_span(rnnamp_convolver *c, const float *in, float *out,
     c->t += n;
     if (c->t % c->tick)
         return;
-    for (int i = 0; i < c->n_stages; i++)
+    for (int i = 0; i < c->n_stages; i++) {
         if (c->t % c->st[i].B == 0)
             stage_fire(c, &c->st[i]);
+        stage_work(c, &c->st[i], c->st[i].quota);
+    }
 }
 
 void rnnamp_convolver_process(rnnamp_convolver *c, const float *in, float *out,

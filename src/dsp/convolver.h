@@ -14,6 +14,10 @@
  * A stage of partition size B starts at tap B, so the block it computes
  * once B new samples are in is first needed B samples later: nothing
  * waits, and the sum equals the direct convolution sample for sample.
+ * The multiply-adds of a stage's older partitions are spread over the
+ * ticks between its FFTs, so the worst block costs about the FFTs of the
+ * stages that fire together (all stages fire together every max_part
+ * samples) whatever the IR length.
  * IRs of at most `head` taps (64 by default) run direct only.
  * docs/architecture.md ("Convolution") draws the layout and its costs.
  *
@@ -43,7 +47,7 @@ typedef struct rnnamp_convolver rnnamp_convolver;
 typedef struct {
     uint32_t head;        /* taps run direct; power of two, 1..8192 (64) */
     uint32_t max_part;    /* largest FFT partition; power of two >= head
-                           * (16384) */
+                           * (4096) */
     rnnamp_kernel kernel; /* direct-form kernel (RNNAMP_KERNEL_AUTO) */
 } rnnamp_conv_layout;
 
