@@ -8,7 +8,7 @@
 #ifndef RNNAMP_CONV_KERNEL_H
 #define RNNAMP_CONV_KERNEL_H
 
-#include "engine.h" /* rnnamp_kernel */
+#include "cpu.h" /* rnnamp_kernel */
 
 /* Direct-form FIR: y[i] = sum_{k < taps} h[k] x[i - k] for 0 <= i < n;
  * x[-(taps - 1)] .. x[n - 1] must be readable. */

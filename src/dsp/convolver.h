@@ -36,7 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine.h" /* rnnamp_kernel */
+#include "cpu.h" /* rnnamp_kernel */
 
 /* Longest IR accepted: 2^22 taps (87 s at 48 kHz). */
 #define RNNAMP_CONV_MAX_TAPS (1u << 22)

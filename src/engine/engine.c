@@ -22,30 +22,6 @@ static int pad8(int n)
     return (n + RNNAMP_PAD - 1) / RNNAMP_PAD * RNNAMP_PAD;
 }
 
-/* ---- CPU features and denormals (audio thread safe) ---- */
-
-rnnamp_kernel rnnamp_kernel_best(void)
-{
-#ifdef RNNAMP_X86
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return RNNAMP_KERNEL_AVX2;
-    return RNNAMP_KERNEL_SSE2;
-#else
-    return RNNAMP_KERNEL_SCALAR;
-#endif
-}
-
-const char *rnnamp_kernel_name(rnnamp_kernel k)
-{
-    switch (k) {
-    case RNNAMP_KERNEL_AVX2: return "avx2+fma";
-    case RNNAMP_KERNEL_SSE2: return "sse2";
-    case RNNAMP_KERNEL_SCALAR: return "scalar";
-    default: return "auto";
-    }
-}
-
 /* ---- building (non-real-time) ---- */
 
 /* Logical (unpacked) weight of a hidden layer's main product at row r,

@@ -22,16 +22,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpu.h" /* rnnamp_kernel, rnnamp_kernel_best, rnnamp_kernel_name */
 #include "model.h"
 
 typedef struct rnnamp_engine rnnamp_engine;
-
-typedef enum {
-    RNNAMP_KERNEL_AUTO = 0, /* best the CPU supports (runtime dispatch) */
-    RNNAMP_KERNEL_SCALAR,   /* portable C */
-    RNNAMP_KERNEL_SSE2,     /* x86-64 baseline */
-    RNNAMP_KERNEL_AVX2      /* AVX2 + FMA */
-} rnnamp_kernel;
 
 typedef struct {
     rnnamp_kernel kernel; /* RNNAMP_KERNEL_AUTO unless testing */
@@ -82,10 +76,6 @@ const rnnamp_meta *rnnamp_engine_meta(const rnnamp_engine *e);
 const char *rnnamp_engine_kernel_name(const rnnamp_engine *e);
 /* Bytes in the engine's single allocation. */
 size_t rnnamp_engine_bytes(const rnnamp_engine *e);
-
-/* Best kernel this CPU supports. */
-rnnamp_kernel rnnamp_kernel_best(void);
-const char *rnnamp_kernel_name(rnnamp_kernel k);
 
 /* ---- compute and memory budget ----
  *

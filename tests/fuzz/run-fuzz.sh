@@ -19,7 +19,7 @@ trap 'rm -rf "$work"' EXIT INT TERM
 
 common="-std=c11 -D_GNU_SOURCE -fno-math-errno -O1 -g -fno-omit-frame-pointer
  -fsanitize=address,undefined -fno-sanitize-recover=undefined
- -I$src/src/base -I$src/src/model -I$src/src/engine"
+ -I$src/src/base -I$src/src/simd -I$src/src/model -I$src/src/engine"
 
 objs=""
 build() { # build <source> [extra flags]
@@ -33,7 +33,7 @@ build() { # build <source> [extra flags]
 
 for f in model/model model/model_io model/format_aidax model/format_guitarml \
          model/format_nam model/json_util engine/engine engine/kernel_scalar \
-         base/atomic_write base/error; do
+         base/atomic_write base/error simd/cpu; do
     build "$src/src/$f.c"
 done
 case "$(uname -m)" in
