@@ -124,17 +124,49 @@ static inline double ref_step(const rnnamp_model *m, ref_state *s,
     return in[0] + (m->skip ? x[0] : 0.0);
 }
 
+/* y = h (taps) convolved with x, n samples (y may not be x). */
+static inline void ref_fir(const float *h, int taps, const double *x, double *y,
+                           size_t n)
+{
+    for (size_t t = 0; t < n; t++) {
+        double a = 0.0;
+        for (int k = 0; k < taps && (size_t)k <= t; k++)
+            a += (double)h[k] * x[t - (size_t)k];
+        y[t] = a;
+    }
+}
+
 /* Run n frames (in: n * n_inputs values) from the model's initial state;
- * out gets n values. */
+ * out gets n values. A hybrid model's pre-FIR filters the audio input
+ * before the network and its post-FIR the network's output (model.h). */
 static inline void ref_forward(const rnnamp_model *m, const double *in,
                                double *out, size_t n)
 {
+    const size_t ni = (size_t)m->n_inputs;
     ref_state *s = malloc(sizeof *s);
-    if (!s)
+    double *fr = malloc((n ? n : 1) * ni * sizeof *fr);
+    double *a = malloc((n ? n : 1) * sizeof *a);
+    double *b = malloc((n ? n : 1) * sizeof *b);
+    if (!s || !fr || !a || !b)
         abort();
+    memcpy(fr, in, n * ni * sizeof *fr);
+    if (m->pre_taps) {
+        for (size_t t = 0; t < n; t++)
+            a[t] = in[t * ni];
+        ref_fir(m->pre_fir, m->pre_taps, a, b, n);
+        for (size_t t = 0; t < n; t++)
+            fr[t * ni] = b[t];
+    }
     ref_reset(m, s);
     for (size_t t = 0; t < n; t++)
-        out[t] = ref_step(m, s, in + t * (size_t)m->n_inputs);
+        out[t] = ref_step(m, s, fr + t * ni);
+    if (m->post_taps) {
+        memcpy(a, out, n * sizeof *a);
+        ref_fir(m->post_fir, m->post_taps, a, out, n);
+    }
+    free(b);
+    free(a);
+    free(fr);
     free(s);
 }
 

@@ -35,11 +35,18 @@ static int cmp_d(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static rnnamp_model *make_model(rnnamp_layer_type t, int H, int layers)
+/* layers x (t, H), a linear head, skip, and FIR stages of pre and post
+ * taps (0: none); random weights. */
+static rnnamp_model *make_model(rnnamp_layer_type t, int H, int layers, int pre,
+                                int post)
 {
     char err[RNNAMP_ERR_LEN];
+    rnnamp_layer_spec sp[RNNAMP_MAX_LAYERS];
+    for (int i = 0; i < layers; i++)
+        sp[i] = (rnnamp_layer_spec){t, H, RNNAMP_ACT_LINEAR};
+    sp[layers] = (rnnamp_layer_spec){RNNAMP_DENSE, 1, RNNAMP_ACT_LINEAR};
     rnnamp_model *m =
-        rnnamp_model_new_stack(1, t, layers, H, 1, err, sizeof err);
+        rnnamp_model_new_fir(1, layers + 1, sp, 1, pre, post, err, sizeof err);
     if (!m) {
         fprintf(stderr, "rnnamp-bench: %s\n", err);
         return NULL;
@@ -106,14 +113,15 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: rnnamp-bench [--arch lstm|gru|rnn --hidden H [--layers L]"
-            " | --model FILE]\n"
+            " [--pre-fir N] [--post-fir N]\n"
+            "                    | --model FILE]\n"
             "                    [--samples N] [--repeats R]"
             " [--kernel auto|scalar|sse2|avx2]\n");
 }
 
 typedef struct {
     const char *arch, *file, *kernel;
-    int hidden, layers, repeats, samples;
+    int hidden, layers, repeats, samples, pre_fir, post_fir;
 } bench_args;
 
 #define OFF(f) offsetof(bench_args, f)
@@ -126,6 +134,8 @@ static const cli_option option_table[] = {
     {"layers", 0, CLI_INT, 1, RNNAMP_MAX_LAYERS - 1, OFF(layers), 0},
     {"samples", 0, CLI_INT, 1, 100000000, OFF(samples), 0},
     {"repeats", 0, CLI_INT, 1, 100000000, OFF(repeats), 0},
+    {"pre-fir", 0, CLI_INT, 0, RNNAMP_MAX_FIR, OFF(pre_fir), 0},
+    {"post-fir", 0, CLI_INT, 0, RNNAMP_MAX_FIR, OFF(post_fir), 0},
     {NULL, 0, CLI_FLAG, 0, 0, 0, 0},
 };
 
@@ -173,12 +183,16 @@ static int bench_arch(const bench_args *a, rnnamp_kernel k)
                 RNNAMP_MAX_HIDDEN);
         return 2;
     }
-    rnnamp_model *m = make_model(t, a->hidden, a->layers);
+    rnnamp_model *m =
+        make_model(t, a->hidden, a->layers, a->pre_fir, a->post_fir);
     if (!m)
         return 1;
-    char label[32];
+    char label[64];
     snprintf(label, sizeof label, "%s-%d%s", a->arch, a->hidden,
              a->layers > 1 ? (a->layers == 2 ? "x2" : "xN") : "");
+    if (a->pre_fir || a->post_fir)
+        snprintf(label + strlen(label), sizeof label - strlen(label),
+                 " +FIR %d/%d", a->pre_fir, a->post_fir);
     row(label, m, k, a->samples, a->repeats);
     rnnamp_model_free(m);
     return 0;
@@ -192,15 +206,25 @@ static int bench_table(const bench_args *a, rnnamp_kernel k)
     rnnamp_layer_type types[] = {RNNAMP_LSTM, RNNAMP_GRU};
     for (int ti = 0; ti < 2; ti++)
         for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
-            rnnamp_model *m = make_model(types[ti], sizes[s], 1);
+            rnnamp_model *m = make_model(types[ti], sizes[s], 1, 0, 0);
             char label[32];
             snprintf(label, sizeof label, "%s-%d", names[ti], sizes[s]);
             row(label, m, k, a->samples, a->repeats);
             rnnamp_model_free(m);
         }
-    rnnamp_model *m = make_model(RNNAMP_LSTM, 8, 2);
+    rnnamp_model *m = make_model(RNNAMP_LSTM, 8, 2, 0, 0);
     row("LSTM-2x8", m, k, a->samples, a->repeats);
     rnnamp_model_free(m);
+    /* hybrids: the network of a capture with its FIR stages */
+    static const int hyb[][3] = {{16, 32, 512}, {16, 64, 2048}};
+    for (size_t i = 0; i < sizeof hyb / sizeof *hyb; i++) {
+        m = make_model(RNNAMP_LSTM, hyb[i][0], 1, hyb[i][1], hyb[i][2]);
+        char label[48];
+        snprintf(label, sizeof label, "LSTM-%d +FIR %d/%d", hyb[i][0],
+                 hyb[i][1], hyb[i][2]);
+        row(label, m, k, a->samples, a->repeats);
+        rnnamp_model_free(m);
+    }
     return 0;
 }
 

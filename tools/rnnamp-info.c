@@ -62,6 +62,12 @@ static int info(const char *path)
                L->type == RNNAMP_DENSE ? "  " : "",
                L->type == RNNAMP_DENSE ? act_name(L->act) : "");
     }
+    if (m->pre_taps)
+        printf("  pre-FIR: %d taps before the network%s\n", m->pre_taps,
+               m->pre_taps > 64 ? " (FFT convolution)" : " (direct form)");
+    if (m->post_taps)
+        printf("  post-FIR: %d taps after the network%s\n", m->post_taps,
+               m->post_taps > 64 ? " (FFT convolution)" : " (direct form)");
     printf("  parameters: %zu\n", m->n_params);
     const rnnamp_meta *mt = &m->meta;
     if (mt->sample_rate > 0)

@@ -19,8 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "convolver.h"
 #include "engine.h"
 #include "model.h"
+
+#define RNNAMP_FIR_CHUNK 256 /* samples a hybrid model runs at a time */
 
 #define RNNAMP_BLOCK_ROWS 64
 #define RNNAMP_PAD        8
@@ -68,6 +71,10 @@ struct rnnamp_engine {
     unsigned flags;
     rnnamp_meta meta;
     size_t bytes;
+    /* hybrid models: the FIR stages around the network (NULL: none),
+     * allocated apart from the single block, and the pre-FIR's output */
+    rnnamp_convolver *pre, *post;
+    float fbuf[RNNAMP_FIR_CHUNK];
 };
 
 void rnnamp_run_scalar(rnnamp_engine *e, const float *in, float *out,

@@ -76,10 +76,17 @@ static int parse_type(const json_t *L, int i, layer_desc *d,
     else if (!strcmp(s, "time-distributed-dense")) {
         d->spec.type = RNNAMP_DENSE;
         d->keras_type_tdd = 1;
+    } else if (!strcmp(s, "fir")) {
+        rnnamp_jerr(c,
+                    "layer %d: a fir layer must be the first or the last "
+                    "layer",
+                    i);
+        return -1;
     } else {
         rnnamp_jerr(c,
                     "layer %d: layer type '%.40s' is not supported (rnnamp "
-                    "reads lstm, gru, rnn, dense, time-distributed-dense)",
+                    "reads lstm, gru, rnn, dense, time-distributed-dense, "
+                    "fir)",
                     i, s);
         return -1;
     }
@@ -358,6 +365,66 @@ static int read_meta(rnnamp_model *m, const json_t *root, const rnnamp_jctx *c)
     return rnnamp_json_get_levels(md, mt, c);
 }
 
+/* rnnamp extension: {"type": "fir", "weights": [[h0, h1, ...]]}, only as
+ * the first layer (pre-FIR) or the last (post-FIR). */
+static int is_fir(const json_t *L)
+{
+    const json_t *t = json_is_object(L) ? json_object_get(L, "type") : NULL;
+    return json_is_string(t) && !strcmp(json_string_value(t), "fir");
+}
+
+/* Number of taps of fir layer idx (its weights' one array), or -1. */
+static int fir_taps(const json_t *L, int idx, const rnnamp_jctx *c)
+{
+    const json_t *w = json_object_get(L, "weights");
+    const json_t *h = json_is_array(w) && json_array_size(w) == 1
+                          ? json_array_get(w, 0)
+                          : NULL;
+    if (!json_is_array(h) || json_array_size(h) < 1 ||
+        json_array_size(h) > RNNAMP_MAX_FIR) {
+        char sh[64];
+        rnnamp_json_shape(w, sh, sizeof sh);
+        rnnamp_jerr(c,
+                    "layer %d (fir): 'weights' must be a list of one array "
+                    "of 1 to %d taps, got %s",
+                    idx, RNNAMP_MAX_FIR, sh);
+        return -1;
+    }
+    return (int)json_array_size(h);
+}
+
+static int read_fir(const json_t *L, int idx, float *taps, int n,
+                    const rnnamp_jctx *c)
+{
+    char what[64];
+    snprintf(what, sizeof what, "layer %d (fir) weights[0] (taps)", idx);
+    const int dims[1] = {n};
+    return rnnamp_json_floats(json_array_get(json_object_get(L, "weights"), 0),
+                              dims, 1, taps, what, c);
+}
+
+/* The FIR layers at the ends of 'layers': sets *first and *end to the
+ * network's layers and the tap counts (0 = none). */
+static int find_firs(const json_t *layers, size_t *first, size_t *end, int *pre,
+                     int *post, const rnnamp_jctx *c)
+{
+    *first = 0;
+    *end = json_array_size(layers);
+    *pre = *post = 0;
+    if (*end && is_fir(json_array_get(layers, 0))) {
+        if ((*pre = fir_taps(json_array_get(layers, 0), 0, c)) < 0)
+            return -1;
+        *first = 1;
+    }
+    if (*end > *first && is_fir(json_array_get(layers, *end - 1))) {
+        *post = fir_taps(json_array_get(layers, *end - 1), (int)*end - 1, c);
+        if (*post < 0)
+            return -1;
+        (*end)--;
+    }
+    return 0;
+}
+
 rnnamp_model *rnnamp_aidax_from_json(const json_t *root, const rnnamp_jctx *c)
 {
     if (!json_is_object(root)) {
@@ -373,25 +440,32 @@ rnnamp_model *rnnamp_aidax_from_json(const json_t *root, const rnnamp_jctx *c)
     if (shape_last(json_object_get(root, "in_shape"), 1, RNNAMP_MAX_INPUTS,
                    "top level", "in_shape", &n_in, c))
         return NULL;
-    size_t nl = json_array_size(layers);
+    size_t first, end;
+    int pre, post;
+    if (find_firs(layers, &first, &end, &pre, &post, c))
+        return NULL;
+    const size_t nl = end - first;
     if (nl < 1 || nl > RNNAMP_MAX_LAYERS) {
-        rnnamp_jerr(c, "'layers' has %zu layers: must be 1 to %d", nl,
-                    RNNAMP_MAX_LAYERS);
+        rnnamp_jerr(c,
+                    "'layers' has %zu layers besides fir layers: must be "
+                    "1 to %d",
+                    nl, RNNAMP_MAX_LAYERS);
         return NULL;
     }
     layer_desc d[RNNAMP_MAX_LAYERS];
     memset(d, 0, sizeof d);
     int prev = (int)n_in, max_w = 1;
     for (size_t i = 0; i < nl; i++) {
-        const json_t *L = json_array_get(layers, i);
+        const json_t *L = json_array_get(layers, first + i);
         char what[32];
-        snprintf(what, sizeof what, "layer %zu", i);
+        snprintf(what, sizeof what, "layer %zu", first + i);
         if (!json_is_object(L)) {
             rnnamp_jerr(c, "%s: must be an object", what);
             return NULL;
         }
         d[i].obj = L;
-        if (parse_type(L, (int)i, &d[i], c) || parse_act(L, (int)i, &d[i], c))
+        if (parse_type(L, (int)(first + i), &d[i], c) ||
+            parse_act(L, (int)(first + i), &d[i], c))
             return NULL;
         long n_out;
         if (shape_last(json_object_get(L, "shape"), 1, RNNAMP_MAX_HIDDEN, what,
@@ -409,8 +483,8 @@ rnnamp_model *rnnamp_aidax_from_json(const json_t *root, const rnnamp_jctx *c)
     for (size_t i = 0; i < nl; i++)
         specs[i] = d[i].spec;
     char merr[RNNAMP_ERR_LEN];
-    rnnamp_model *m =
-        rnnamp_model_new((int)n_in, (int)nl, specs, 0, merr, sizeof merr);
+    rnnamp_model *m = rnnamp_model_new_fir((int)n_in, (int)nl, specs, 0, pre,
+                                           post, merr, sizeof merr);
     if (!m) {
         rnnamp_jerr(c, "%s", merr);
         return NULL;
@@ -426,14 +500,20 @@ rnnamp_model *rnnamp_aidax_from_json(const json_t *root, const rnnamp_jctx *c)
     for (size_t i = 0; i < nl && !bad; i++) {
         rnnamp_layer *L = &m->layers[i];
         const json_t *w = json_object_get(d[i].obj, "weights");
+        const int idx = (int)(first + i);
         if (L->type == RNNAMP_DENSE)
-            bad = read_dense(L, w, (int)i, tmp, c);
+            bad = read_dense(L, w, idx, tmp, c);
         else
-            bad = read_recurrent(L, w, (int)i, tmp, c);
+            bad = read_recurrent(L, w, idx, tmp, c);
         if (!bad)
-            bad = read_initial_state(L, d[i].obj, (int)i, c);
+            bad = read_initial_state(L, d[i].obj, idx, c);
     }
     free(tmp);
+    if (!bad && pre)
+        bad = read_fir(json_array_get(layers, 0), 0, m->pre_fir, pre, c);
+    if (!bad && post)
+        bad = read_fir(json_array_get(layers, end), (int)end, m->post_fir, post,
+                       c);
     if (bad || read_meta(m, root, c) || read_batches(m, root, c)) {
         rnnamp_model_free(m);
         return NULL;
@@ -576,6 +656,18 @@ static json_t *layer_json(const rnnamp_layer *L)
     return o;
 }
 
+static json_t *fir_json(const float *taps, int n)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string("fir"));
+    json_object_set_new(o, "activation", json_string(""));
+    json_object_set_new(o, "shape", shape3(1));
+    json_t *w = json_array();
+    json_array_append_new(w, vector(n, taps));
+    json_object_set_new(o, "weights", w);
+    return o;
+}
+
 static json_t *meta_json_obj(const rnnamp_model *m, const char *extra,
                              const rnnamp_jctx *c)
 {
@@ -637,8 +729,12 @@ json_t *rnnamp_aidax_to_json(const rnnamp_model *m, const char *meta_json,
     json_object_set_new(root, "in_gain", json_real(m->meta.in_gain_db));
     json_object_set_new(root, "out_gain", json_real(m->meta.out_gain_db));
     json_t *layers = json_array();
+    if (m->pre_taps)
+        json_array_append_new(layers, fir_json(m->pre_fir, m->pre_taps));
     for (int i = 0; i < m->n_layers; i++)
         json_array_append_new(layers, layer_json(&m->layers[i]));
+    if (m->post_taps)
+        json_array_append_new(layers, fir_json(m->post_fir, m->post_taps));
     json_object_set_new(root, "layers", layers);
     if (m->n_batch && m->input_batch && m->output_batch) {
         json_t *ib;

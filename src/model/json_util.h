@@ -35,15 +35,17 @@
  *   h0, c0        7 * 2*128 (AIDA-X extension, NAM)
  *                                              =     1 792
  *   head          128 + 1                      =       129
- *                                       weights  =   863 105
+ *   FIR stages    2 * RNNAMP_MAX_FIR (AIDA-X extension, hybrid models)
+ *                                              =    32 768
+ *                                       weights  =   895 873
  * Arrays around them: at most one per matrix row (GuitarML [512][128]
  * rows) + a few per layer: 7 * (512 + 512 + 8) + 16 = 7 240, bounded by
  *                                                      8 192
  * Self-test batch (model_io.h RNNAMP_SELFTEST_MAX_SAMPLES): 16384 frames of
  * 4 inputs in one array each + 16384 outputs: 16384 * (4 + 1 + 1)
  *                                              =    98 304
- *                                        total  =   969 601
- * Rounded up to 2^20 = 1 048 576, which leaves 78 975 values for the
+ *                                        total  = 1 002 369
+ * Rounded up to 2^20 = 1 048 576, which leaves 46 207 values for the
  * metadata, keys and layer objects (a real file has < 100 of those). A
  * file with a longer reference batch than this allows is refused. */
 #define RNNAMP_JSON_MAX_VALUES (1024u * 1024u)

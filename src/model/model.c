@@ -71,12 +71,38 @@ static void model_bind(rnnamp_model *m)
     float *p = m->params;
     for (int i = 0; i < m->n_layers; i++)
         p = layer_bind(&m->layers[i], p);
+    m->pre_fir = m->pre_taps ? p : NULL;
+    p += m->pre_taps;
+    m->post_fir = m->post_taps ? p : NULL;
 }
 
 rnnamp_model *rnnamp_model_new(int n_inputs, int n_layers,
                                const rnnamp_layer_spec *specs, int skip,
                                char *err, size_t errlen)
 {
+    return rnnamp_model_new_fir(n_inputs, n_layers, specs, skip, 0, 0, err,
+                                errlen);
+}
+
+static int check_fir_taps(int pre_taps, int post_taps, char *err, size_t errlen)
+{
+    if (pre_taps < 0 || pre_taps > RNNAMP_MAX_FIR || post_taps < 0 ||
+        post_taps > RNNAMP_MAX_FIR) {
+        rnnamp_seterr(err, errlen,
+                      "FIR stages of %d and %d taps: each must be 0 to %d",
+                      pre_taps, post_taps, RNNAMP_MAX_FIR);
+        return -1;
+    }
+    return 0;
+}
+
+rnnamp_model *rnnamp_model_new_fir(int n_inputs, int n_layers,
+                                   const rnnamp_layer_spec *specs, int skip,
+                                   int pre_taps, int post_taps, char *err,
+                                   size_t errlen)
+{
+    if (check_fir_taps(pre_taps, post_taps, err, errlen))
+        return NULL;
     if (n_inputs < 1 || n_inputs > RNNAMP_MAX_INPUTS) {
         rnnamp_seterr(err, errlen, "%d inputs: must be 1 to %d", n_inputs,
                       RNNAMP_MAX_INPUTS);
@@ -116,6 +142,7 @@ rnnamp_model *rnnamp_model_new(int n_inputs, int n_layers,
                       rnnamp_layer_type_name(last->type), last->n_out);
         return NULL;
     }
+    total += (size_t)pre_taps + (size_t)post_taps;
     rnnamp_model *m = calloc(1, sizeof *m);
     if (!m) {
         rnnamp_seterr(err, errlen, "out of memory");
@@ -131,6 +158,8 @@ rnnamp_model *rnnamp_model_new(int n_inputs, int n_layers,
     m->n_inputs = n_inputs;
     m->n_layers = n_layers;
     m->skip = skip ? 1 : 0;
+    m->pre_taps = pre_taps;
+    m->post_taps = post_taps;
     n_in = n_inputs;
     for (int i = 0; i < n_layers; i++) {
         m->layers[i].type = specs[i].type;
@@ -179,7 +208,8 @@ rnnamp_model *rnnamp_model_clone(const rnnamp_model *m)
         specs[i].act = m->layers[i].act;
     }
     rnnamp_model *c =
-        rnnamp_model_new(m->n_inputs, m->n_layers, specs, m->skip, NULL, 0);
+        rnnamp_model_new_fir(m->n_inputs, m->n_layers, specs, m->skip,
+                             m->pre_taps, m->post_taps, NULL, 0);
     if (!c)
         return NULL;
     memcpy(c->params, m->params, m->n_params * sizeof(float));
@@ -222,6 +252,9 @@ int rnnamp_model_validate(const rnnamp_model *m, char *err, size_t errlen)
                       "the last layer must be dense with one output");
         return -1;
     }
+    if (check_fir_taps(m->pre_taps, m->post_taps, err, errlen))
+        return -1;
+    total += (size_t)m->pre_taps + (size_t)m->post_taps;
     if (total != m->n_params) {
         rnnamp_seterr(err, errlen,
                       "weight count %zu does not match layers (%zu)",
@@ -285,5 +318,10 @@ void rnnamp_model_describe(const rnnamp_model *m, char *buf, size_t len)
         off += (size_t)snprintf(buf + off, len - off, ", %d knob%s",
                                 m->n_inputs - 1, m->n_inputs > 2 ? "s" : "");
     if (off < len && m->skip)
-        snprintf(buf + off, len - off, ", skip");
+        off += (size_t)snprintf(buf + off, len - off, ", skip");
+    if (off < len && m->pre_taps)
+        off +=
+            (size_t)snprintf(buf + off, len - off, ", pre-FIR %d", m->pre_taps);
+    if (off < len && m->post_taps)
+        snprintf(buf + off, len - off, ", post-FIR %d", m->post_taps);
 }

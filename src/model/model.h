@@ -18,10 +18,11 @@
 
 #include <stddef.h>
 
-#define RNNAMP_MAX_LAYERS 8   /* recurrent + dense layers, head included */
-#define RNNAMP_MAX_INPUTS 4   /* audio + up to 3 knobs */
-#define RNNAMP_MAX_HIDDEN 128 /* recurrent hidden size and dense width */
-#define RNNAMP_ERR_LEN    512 /* size of the error buffers used everywhere */
+#define RNNAMP_MAX_LAYERS 8     /* recurrent + dense layers, head included */
+#define RNNAMP_MAX_INPUTS 4     /* audio + up to 3 knobs */
+#define RNNAMP_MAX_HIDDEN 128   /* recurrent hidden size and dense width */
+#define RNNAMP_ERR_LEN    512   /* size of the error buffers used everywhere */
+#define RNNAMP_MAX_FIR    16384 /* taps of a pre- or post-FIR stage */
 
 typedef enum {
     RNNAMP_LSTM = 0, /* gates i, f, g, o (PyTorch order) */
@@ -80,11 +81,19 @@ typedef struct {
     double selftest_max_err; /* max |error| of that replay */
 } rnnamp_meta;
 
+/* A hybrid (Wiener-Hammerstein) model wraps the network in two linear
+ * filters on the audio:
+ *   u[n] = sum_k pre_fir[k] x0[n - k]        (x0 itself if pre_taps = 0)
+ *   r[n] = net(u[n], knobs[n]) + (skip ? u[n] : 0)
+ *   y[n] = sum_k post_fir[k] r[n - k]        (r itself if post_taps = 0)
+ * The taps are views into params, after the layers' weights (pre first). */
 typedef struct rnnamp_model {
     int n_inputs; /* 1..RNNAMP_MAX_INPUTS: x[0] audio, x[1..] knobs 0..1 */
     int n_layers; /* including the head (last layer: dense, n_out 1) */
     int skip;     /* 1: y = x[0] + net(x) */
     rnnamp_layer layers[RNNAMP_MAX_LAYERS];
+    int pre_taps, post_taps;   /* 0..RNNAMP_MAX_FIR; 0 = no stage */
+    float *pre_fir, *post_fir; /* views into params; NULL without a stage */
     rnnamp_meta meta;
     float *params; /* all weights, contiguous, owned */
     size_t n_params;
@@ -110,6 +119,13 @@ size_t rnnamp_layer_param_count(rnnamp_layer_type t, int n_in, int n_out);
 rnnamp_model *rnnamp_model_new(int n_inputs, int n_layers,
                                const rnnamp_layer_spec *specs, int skip,
                                char *err, size_t errlen);
+
+/* The same with a pre-FIR of pre_taps and a post-FIR of post_taps taps
+ * (0..RNNAMP_MAX_FIR each; 0 = no stage). All weights and taps zero. */
+rnnamp_model *rnnamp_model_new_fir(int n_inputs, int n_layers,
+                                   const rnnamp_layer_spec *specs, int skip,
+                                   int pre_taps, int post_taps, char *err,
+                                   size_t errlen);
 
 /* The usual shape: n_rec recurrent layers of one type and hidden size
  * (0..RNNAMP_MAX_LAYERS-1), then a linear dense head with one output;

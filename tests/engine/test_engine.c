@@ -120,6 +120,62 @@ START_TEST(cells_match_reference)
 }
 END_TEST
 
+/* Hybrid models: pre-FIR -> network (with and without skip) -> post-FIR,
+ * short (direct) and long (FFT) stages, against the float64 reference,
+ * in blocks of several sizes. */
+START_TEST(hybrid_fir_models_match_reference)
+{
+    static const int taps[][2] = {{0, 1},    {7, 0},    {32, 64},
+                                  {64, 700}, {0, 2048}, {129, 5000}};
+    static float x[N_SIG], y[N_SIG];
+    static double xd[N_SIG], ref[N_SIG];
+    test_signal(x, N_SIG, 5);
+    for (int i = 0; i < N_SIG; i++)
+        xd[i] = x[i];
+    for (size_t c = 0; c < sizeof taps / sizeof *taps; c++) {
+        rnnamp_layer_spec sp[2] = {{RNNAMP_LSTM, 12, RNNAMP_ACT_LINEAR},
+                                   {RNNAMP_DENSE, 1, RNNAMP_ACT_LINEAR}};
+        char err[RNNAMP_ERR_LEN];
+        rnnamp_model *m = rnnamp_model_new_fir(
+            1, 2, sp, (int)(c & 1), taps[c][0], taps[c][1], err, sizeof err);
+        ck_assert_msg(m != NULL, "%s", err);
+        uint64_t s = 77 + c;
+        for (size_t i = 0; i < m->n_params; i++)
+            m->params[i] = urand(&s, 0.5f);
+        for (int k = 0; k < m->pre_taps; k++) /* a decaying filter */
+            m->pre_fir[k] = urand(&s, 1.0f) * expf(-0.1f * (float)k);
+        for (int k = 0; k < m->post_taps; k++)
+            m->post_fir[k] = urand(&s, 0.3f) * expf(-0.003f * (float)k);
+        ref_forward(m, xd, ref, N_SIG);
+        rnnamp_engine *e = rnnamp_engine_new(m, NULL, err, sizeof err);
+        ck_assert_msg(e != NULL, "%s", err);
+        for (int done = 0, blk = 1; done < N_SIG; blk = blk * 3 % 1000 + 1) {
+            const int k = N_SIG - done < blk ? N_SIG - done : blk;
+            memcpy(y + done, x + done, (size_t)k * sizeof *y);
+            rnnamp_engine_process(e, y + done, y + done, (uint32_t)k, NULL);
+            done += k;
+        }
+        double worst = 0, peak = 0;
+        for (int i = 0; i < N_SIG; i++) {
+            worst = fmax(worst, fabs(ref[i] - (double)y[i]));
+            peak = fmax(peak, fabs(ref[i]));
+        }
+        ck_assert_msg(worst < 1e-5 * fmax(1.0, peak),
+                      "pre %d post %d: max err %g (peak %g)", taps[c][0],
+                      taps[c][1], worst, peak);
+        /* cost: the network's, plus each stage's (direct taps up to 64,
+         * else 64 + 40 log2 taps) */
+        double want = 4.0 * 12 * (1 + 12) + 12;
+        for (int j = 0; j < 2; j++)
+            want += taps[c][j] <= 64 ? taps[c][j]
+                                     : 64.0 + 40.0 * log2((double)taps[c][j]);
+        ck_assert_double_eq_tol(rnnamp_engine_cost_macs(m), want, 1e-9);
+        rnnamp_engine_free(e);
+        rnnamp_model_free(m);
+    }
+}
+END_TEST
+
 START_TEST(stacks_knobs_dense_match_reference)
 {
     rnnamp_layer_type types[] = {RNNAMP_LSTM, RNNAMP_GRU, RNNAMP_RNN};
@@ -444,6 +500,7 @@ int main(void)
     tcase_add_test(tc, stacks_knobs_dense_match_reference);
     tcase_add_test(tc, dense_only_model);
     tcase_add_test(tc, block_sizes_bit_identical_and_in_place);
+    tcase_add_test(tc, hybrid_fir_models_match_reference);
     tcase_add_test(tc, reset_and_prewarm);
     tcase_add_test(tc, non_finite_input_recovers);
     tcase_add_test(tc, rate_correction_integer_ratio);

@@ -267,6 +267,35 @@ START_TEST(bad_structure)
 }
 END_TEST
 
+/* Hybrid models: fir layers only at the ends, one array of 1..16384
+ * finite taps. */
+START_TEST(bad_fir_layers)
+{
+    const char *pre = "{\"type\": \"fir\", \"weights\": [[1.0, 0.5]]},\n";
+    char *ok = replace(AIDAX, "\"layers\": [\n", "\"layers\": [\n");
+    char *with = malloc(strlen(ok) + 200);
+    const char *at = strstr(ok, "\"layers\": [\n") + strlen("\"layers\": [\n");
+    snprintf(with, strlen(ok) + 200, "%.*s%s%s", (int)(at - ok), ok, pre, at);
+    expect_ok("fir_pre.json", with);
+    expect_fail_repl("fir_taps0.json", with, "[[1.0, 0.5]]", "[[]]",
+                     "1 to 16384 taps");
+    expect_fail_repl("fir_two.json", with, "[[1.0, 0.5]]", "[[1.0], [0.5]]",
+                     "list of one array");
+    expect_fail_repl("fir_nan.json", with, "[[1.0, 0.5]]", "[[1.0, NaN]]",
+                     "JSON");
+    expect_fail_repl("fir_str.json", with, "[[1.0, 0.5]]", "[[1.0, \"x\"]]",
+                     "taps");
+    /* a fir between the recurrent layer and the head */
+    char *mid = replace(AIDAX, "  {\"type\": \"dense\"",
+                        "  {\"type\": \"fir\", \"weights\": [[1]]},\n"
+                        "  {\"type\": \"dense\"");
+    expect_fail("fir_mid.json", mid, strlen(mid), "first or the last");
+    free(mid);
+    free(with);
+    free(ok);
+}
+END_TEST
+
 START_TEST(fifty_layers)
 {
     /* 50 dense layers: refused by count before any weight is read. */
@@ -402,6 +431,7 @@ int main(void)
     tcase_add_test(tc, wrong_sizes);
     tcase_add_test(tc, gru_reset_before);
     tcase_add_test(tc, bad_structure);
+    tcase_add_test(tc, bad_fir_layers);
     tcase_add_test(tc, fifty_layers);
     tcase_add_test(tc, files);
     tcase_add_test(tc, too_many_values);

@@ -174,6 +174,53 @@ START_TEST(write_read_bit_exact)
 }
 END_TEST
 
+/* A hybrid model (pre-FIR 24 taps, post-FIR 300) comes back bit-exact,
+ * its fir layers first and last, and its self-test replays through both
+ * stages. */
+START_TEST(hybrid_model_round_trip)
+{
+    rnnamp_layer_spec sp[2] = {{RNNAMP_GRU, 6, RNNAMP_ACT_LINEAR},
+                               {RNNAMP_DENSE, 1, RNNAMP_ACT_LINEAR}};
+    char err[RNNAMP_ERR_LEN], path[512];
+    rnnamp_model *m =
+        rnnamp_model_new_fir(1, 2, sp, 1, 24, 300, err, sizeof err);
+    ck_assert_msg(m != NULL, "%s", err);
+    uint32_t s = 99;
+    for (size_t i = 0; i < m->n_params; i++)
+        m->params[i] = val(&s) * 0.5f;
+    add_batch(m, 2000);
+    snprintf(path, sizeof path, "%s/hybrid.json", tmpdir);
+    ck_assert_msg(rnnamp_model_save_aidax(m, path, NULL, err, sizeof err) == 0,
+                  "%s", err);
+    rnnamp_model *r = rnnamp_model_load(path, err, sizeof err);
+    ck_assert_msg(r != NULL, "%s", err);
+    ck_assert_int_eq(r->pre_taps, 24);
+    ck_assert_int_eq(r->post_taps, 300);
+    ck_assert_int_eq(r->n_layers, 2);
+    ck_assert_uint_eq(r->n_params, m->n_params);
+    ck_assert_int_eq(memcmp(r->params, m->params, m->n_params * sizeof(float)),
+                     0);
+    ck_assert_int_eq(memcmp(r->pre_fir, m->pre_fir, 24 * sizeof(float)), 0);
+    ck_assert_int_eq(memcmp(r->post_fir, m->post_fir, 300 * sizeof(float)), 0);
+    ck_assert_int_eq(r->meta.has_selftest, 1);
+    ck_assert_double_lt(r->meta.selftest_max_err, 1e-6);
+    char *txt = slurp(path);
+    const char *first = strstr(txt, "\"type\"");
+    ck_assert_ptr_nonnull(first);
+    ck_assert_int_eq(strncmp(first, "\"type\": \"fir\"", 13), 0);
+    const char *last = first, *p;
+    while ((p = strstr(last + 1, "\"type\"")))
+        last = p;
+    ck_assert_int_eq(strncmp(last, "\"type\": \"fir\"", 13), 0);
+    char desc[128];
+    rnnamp_model_describe(r, desc, sizeof desc);
+    ck_assert_str_eq(desc, "gru-6, skip, pre-FIR 24, post-FIR 300");
+    free(txt);
+    rnnamp_model_free(r);
+    rnnamp_model_free(m);
+}
+END_TEST
+
 START_TEST(lstm_biases_are_summed)
 {
     /* With b_hh != 0 the Keras file holds b_ih + b_hh; the output is the
@@ -367,6 +414,7 @@ int main(void)
     tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, write_read_bit_exact);
+    tcase_add_test(tc, hybrid_model_round_trip);
     tcase_add_test(tc, lstm_biases_are_summed);
     tcase_add_test(tc, selftest_refuses_wrong_batch);
     tcase_add_test(tc, selftest_replays_first_16384_samples);
