@@ -32,7 +32,7 @@ static const char *knob_use(int n_knobs)
 }
 
 /* Build the engine (and the resampler when the host runs slower than the
- * model) into s. Returns 0, or -1 with the error in s->status. */
+ * model) into s. Returns 0, or -1 with the error in s->item.status. */
 static int slot_build(rnnamp_slot *s, const rnnamp_model *m, double host_rate,
                       double model_rate, rnnamp_engine_opts *opts,
                       int *resample)
@@ -44,15 +44,15 @@ static int slot_build(rnnamp_slot *s, const rnnamp_model *m, double host_rate,
         opts->rate_ratio = ratio;
     s->engine = rnnamp_engine_new(m, opts, err, sizeof err);
     if (!s->engine) {
-        rnnamp_seterr(s->status, sizeof s->status, "error: %s: %s", s->path,
-                      err);
+        rnnamp_seterr(s->item.status, sizeof s->item.status, "error: %s: %s",
+                      s->item.path, err);
         return -1;
     }
     if (*resample) {
         s->rs = rnnamp_resampler_new(host_rate, model_rate, err, sizeof err);
         if (!s->rs) {
-            rnnamp_seterr(s->status, sizeof s->status, "error: %s: %s", s->path,
-                          err);
+            rnnamp_seterr(s->item.status, sizeof s->item.status,
+                          "error: %s: %s", s->item.path, err);
             rnnamp_engine_free(s->engine);
             s->engine = NULL;
             return -1;
@@ -75,8 +75,8 @@ static void slot_facts(rnnamp_slot *s, const rnnamp_model *m)
     if (meta->name[0])
         rnnamp_strcopy(s->name, sizeof s->name, meta->name);
     else {
-        const char *base = strrchr(s->path, '/');
-        rnnamp_strcopy(s->name, sizeof s->name, base ? base + 1 : s->path);
+        const char *base = strrchr(s->item.path, '/');
+        rnnamp_strcopy(s->name, sizeof s->name, base ? base + 1 : s->item.path);
     }
 }
 
@@ -97,8 +97,8 @@ static void slot_describe(rnnamp_slot *s, const rnnamp_model *m,
                  host_rate);
     else
         snprintf(rate, sizeof rate, "%s", mr);
-    snprintf(s->status, sizeof s->status, "loaded %s: %s, %s, %s, %s", s->name,
-             desc, rate, rnnamp_engine_kernel_name(s->engine),
+    snprintf(s->item.status, sizeof s->item.status, "loaded %s: %s, %s, %s, %s",
+             s->name, desc, rate, rnnamp_engine_kernel_name(s->engine),
              knob_use(s->n_knobs));
 }
 
@@ -108,25 +108,26 @@ rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
     rnnamp_slot *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    s->seq = seq;
+    s->item.seq = seq;
+    s->item.kind = RNNAMP_ITEM_MODEL;
     s->pre_lin = s->post_lin = s->norm_lin = 1.0f;
-    rnnamp_strcopy(s->path, sizeof s->path, path ? path : "");
-    if (!s->path[0]) {
-        s->ok = 1;
-        rnnamp_strcopy(s->status, sizeof s->status, "no model (dry)");
+    rnnamp_strcopy(s->item.path, sizeof s->item.path, path ? path : "");
+    if (!s->item.path[0]) {
+        s->item.ok = 1;
+        rnnamp_strcopy(s->item.status, sizeof s->item.status, "no model (dry)");
         return s;
     }
-    if (path && strlen(path) >= sizeof s->path) {
-        rnnamp_seterr(s->status, sizeof s->status,
+    if (path && strlen(path) >= sizeof s->item.path) {
+        rnnamp_seterr(s->item.status, sizeof s->item.status,
                       "model path is too long (%zu bytes, at most %d)",
                       strlen(path), RNNAMP_SLOT_PATH_MAX - 1);
         return s;
     }
 
     char err[RNNAMP_ERR_LEN] = "";
-    rnnamp_model *m = rnnamp_model_load(s->path, err, sizeof err);
+    rnnamp_model *m = rnnamp_model_load(s->item.path, err, sizeof err);
     if (!m || rnnamp_model_validate(m, err, sizeof err) != 0) {
-        rnnamp_seterr(s->status, sizeof s->status, "error: %s", err);
+        rnnamp_seterr(s->item.status, sizeof s->item.status, "error: %s", err);
         rnnamp_model_free(m);
         return s;
     }
@@ -135,8 +136,8 @@ rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
     if (!(host_rate > 0.0))
         host_rate = 48000.0;
     if (rnnamp_engine_check_budget(m, host_rate, err, sizeof err) != 0) {
-        rnnamp_seterr(s->status, sizeof s->status, "error: %s: %s", s->path,
-                      err);
+        rnnamp_seterr(s->item.status, sizeof s->item.status, "error: %s: %s",
+                      s->item.path, err);
         rnnamp_model_free(m);
         return s;
     }
@@ -159,7 +160,8 @@ rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
     rnnamp_engine_prewarm(s->engine, warm, k);
 
     slot_describe(s, m, host_rate, model_rate, &opts, resample);
-    s->ok = 1;
+    s->item.ok = 1;
+    s->item.plays = 1;
     rnnamp_model_free(m);
     return s;
 }

@@ -21,38 +21,34 @@
 #include "engine.h"
 #include "model.h"
 #include "resampler.h"
+#include "track.h"
 
-#define RNNAMP_SLOT_PATH_MAX   4096
-#define RNNAMP_SLOT_STATUS_MAX (RNNAMP_ERR_LEN + RNNAMP_SLOT_PATH_MAX + 128)
-#define RNNAMP_SLOT_NAME_MAX   128
-#define RNNAMP_SLOT_KNOBS      3 /* knob values handed to the engine */
+#define RNNAMP_SLOT_NAME_MAX 128
+#define RNNAMP_SLOT_KNOBS    3 /* knob values handed to the engine */
 /* Knob value where nothing else is given (the knob ports' default). */
 #define RNNAMP_SLOT_KNOB_DEFAULT 0.5f
 /* Loudness that "normalize" brings a NAM model to (dB, as NAM's plugin). */
 #define RNNAMP_NORMALIZE_TARGET_DB (-18.0)
 
 typedef struct rnnamp_slot {
-    struct rnnamp_slot *next; /* link for the lists the plugin keeps */
-    uint32_t seq;             /* request number (newer requests win) */
-    int ok;                   /* 1: loaded (or cleared), 0: load failed */
-    rnnamp_engine *engine;    /* NULL: no model */
-    rnnamp_resampler *rs;     /* NULL unless host rate < model rate */
-    int n_knobs;              /* conditioning inputs the model uses */
-    float pre_lin;            /* model in_gain (linear) */
-    float post_lin;           /* model out_gain (linear) */
-    float norm_lin;           /* loudness normalisation factor (1 if none) */
-    uint32_t latency;         /* host samples added by the resampler */
-    const float *knobs;       /* set by rnnamp_slot_process for the callback */
-    char path[RNNAMP_SLOT_PATH_MAX];
+    rnnamp_item item;      /* first: path, status, request number, links;
+                            * item.plays = (engine != NULL) */
+    rnnamp_engine *engine; /* NULL: no model */
+    rnnamp_resampler *rs;  /* NULL unless host rate < model rate */
+    int n_knobs;           /* conditioning inputs the model uses */
+    float pre_lin;         /* model in_gain (linear) */
+    float post_lin;        /* model out_gain (linear) */
+    float norm_lin;        /* loudness normalisation factor (1 if none) */
+    uint32_t latency;      /* host samples added by the resampler */
+    const float *knobs;    /* set by rnnamp_slot_process for the callback */
     char name[RNNAMP_SLOT_NAME_MAX];
-    char status[RNNAMP_SLOT_STATUS_MAX];
 } rnnamp_slot;
 
 /* Load path (empty string: a "no model" slot) for a host at host_rate,
  * prewarmed with the given knob values (RNNAMP_SLOT_KNOBS values, NULL =
  * RNNAMP_SLOT_KNOB_DEFAULT). Always returns a slot unless memory runs out
- * (NULL); on failure slot->ok is 0 and slot->status holds the message naming
- * the file. */
+ * (NULL); on failure slot->item.ok is 0 and slot->item.status holds the message
+ * naming the file. */
 rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
                               const float *knobs, uint32_t seq);
 

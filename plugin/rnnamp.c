@@ -1,22 +1,27 @@
-/* rnnamp LV2 plugin: plays an RNN amp model file.
+/* rnnamp LV2 plugin: plays an RNN amp model file and a cabinet IR.
  *
- * Thin glue over src/: model_slot.c loads and runs a model, smoother.c and
- * dc_blocker.c give the click-free parts. Structure after the LV2 book's
- * eg-sampler: run() turns a patch:Set into a worker request; work() loads
- * the file into a slot (on the worker thread); work_response() only
- * publishes the slot on a lock-free stack; run() installs the newest slot
- * at the start of a block, crossfades old and new over ~50 ms, and sends
- * the old slot back to the worker to be freed.
+ * Thin glue over src/: model_slot.c loads and runs a model, ir_slot.c
+ * loads an IR and builds its convolver, track.c crossfades either kind of
+ * switch, smoother.c and dc_blocker.c give the click-free parts. Structure
+ * after the LV2 book's eg-sampler: run() turns a patch:Set (of the model
+ * or of the IR) into a worker request; work() loads the file into a slot
+ * (on the worker thread); work_response() only publishes the slot on its
+ * track's lock-free stack; run() installs the newest slot at the start of a
+ * block, crossfades old and new over ~50 ms, and sends the old slot back to
+ * the worker to be freed.
+ *
+ * Signal: input gain -> model -> DC blocker -> IR (times ir_gain, faded in
+ * and out by ir_enabled) -> output gain; bypass mixes in the dry input.
  *
  * Ardour may call work_response re-entrantly inside schedule_work (export)
  * and from the GUI thread (presets). Both are fine: work_response touches
- * nothing but the atomic stack, and run() orders results by request number
+ * nothing but the atomic stacks, and run() orders results by request number
  * rather than by arrival.
  *
  * The state restore path never touches run()'s data either (it pushes onto
- * the same stack), so state:threadSafeRestore holds. save() reads the
- * playing model's path from a seqlock of atomic bytes that run() writes
- * (no lock on the audio thread, no data race).
+ * the same stacks), so state:threadSafeRestore holds. save() reads the
+ * playing model's and IR's paths from seqlocks of atomic bytes that run()
+ * writes (no lock on the audio thread, no data race).
  *
  * Nothing on the audio thread formats text: the statuses run() sets itself
  * are fixed strings copied with rnnamp_strcopy; the worker formats the rest.
@@ -37,9 +42,11 @@
 
 #include "dc_blocker.h"
 #include "denormals.h"
+#include "ir_slot.h"
 #include "model_slot.h"
 #include "smoother.h"
 #include "strcopy.h"
+#include "track.h"
 #include "uris.h"
 
 #define CHUNK        256  /* samples processed at a time */
@@ -52,18 +59,23 @@
 #define KNOB_DEFAULT                                                           \
     RNNAMP_SLOT_KNOB_DEFAULT /* as the knob ports in the ttl                   \
                               */
-/* input_gain and output_gain range (dB), as ttl/rnnamp.ttl states it */
+/* input_gain, output_gain and ir_gain range (dB), as ttl/rnnamp.ttl
+ * states it */
 #define GAIN_DB_MIN (-24.0f)
 #define GAIN_DB_MAX 24.0f
+#define IR_SEP      "; " /* between the model's and the IR's status */
+/* the status sent to the host: the model's, then the IR's */
+#define STATUS_OUT_MAX (2 * RNNAMP_SLOT_STATUS_MAX + sizeof IR_SEP)
 
-/* Largest message run() writes on notify: the sequence header and three
- * patch:Set events (model path, name, status), each at most 128 bytes of
- * atoms around its string (see notify_set). ttl/rnnamp.ttl asks the host
- * for NOTIFY_MIN_SIZE bytes (rsz:minimumSize) on the notify port. */
-#define NOTIFY_MIN_SIZE 16384
+/* Largest message run() writes on notify: the sequence header and four
+ * patch:Set events (model path, IR path, name, status), each at most 128
+ * bytes of atoms around its string (see notify_set). ttl/rnnamp.ttl asks
+ * the host for NOTIFY_MIN_SIZE bytes (rsz:minimumSize) on the notify
+ * port. */
+#define NOTIFY_MIN_SIZE 32768
 #define NOTIFY_MAX_MESSAGE                                                     \
-    (sizeof(LV2_Atom_Sequence) + 3 * 128 + RNNAMP_SLOT_PATH_MAX +              \
-     RNNAMP_SLOT_NAME_MAX + RNNAMP_SLOT_STATUS_MAX)
+    (sizeof(LV2_Atom_Sequence) + 4 * 128 + 2 * RNNAMP_SLOT_PATH_MAX +          \
+     RNNAMP_SLOT_NAME_MAX + STATUS_OUT_MAX)
 _Static_assert(NOTIFY_MAX_MESSAGE <= NOTIFY_MIN_SIZE,
                "rsz:minimumSize of the notify port is too small");
 
@@ -81,15 +93,17 @@ typedef enum {
     PORT_ENABLED,
     PORT_LATENCY,
     PORT_KNOB3, /* added later: appended so that saved sessions still fit */
+    PORT_IR_ENABLED, /* appended with the cabinet IR */
+    PORT_IR_GAIN,
     PORT_COUNT
 } port_index;
 
-/* Worker messages. A LOAD message is followed by path_len bytes (the path
- * with its terminating NUL). */
-enum { MSG_LOAD = 1, MSG_FREE = 2 };
+/* Worker messages. A LOAD or LOAD_IR message is followed by path_len bytes
+ * (the path with its terminating NUL). */
+enum { MSG_LOAD = 1, MSG_FREE = 2, MSG_LOAD_IR = 3 };
 
 typedef struct {
-    uint32_t type;
+    uint32_t type; /* MSG_LOAD (model) or MSG_LOAD_IR */
     uint32_t seq;
     float knobs[RNNAMP_SLOT_KNOBS];
     uint32_t path_len;
@@ -102,11 +116,13 @@ typedef struct {
     char path[RNNAMP_SLOT_PATH_MAX];
 } load_request;
 
+/* A loaded item (MSG_LOAD/MSG_LOAD_IR answers) or one to free (MSG_FREE);
+ * item->kind says which slot type it heads. */
 typedef struct {
     uint32_t type;
     uint32_t pad;
-    rnnamp_slot *slot;
-} slot_msg;
+    rnnamp_item *item;
+} item_msg;
 
 typedef struct {
     /* features, queried once in instantiate */
@@ -126,25 +142,19 @@ typedef struct {
     const float *ctl[PORT_COUNT];
     float *latency;
 
-    /* shared between threads (atomics only) */
-    _Atomic(rnnamp_slot *) pending; /* results not yet seen by run() */
-    atomic_uint next_seq;           /* last request number given out */
-    /* the playing model's path: written by run(), read by save() and by
-     * run() itself; a seqlock whose data are atomic bytes */
-    atomic_uint path_gen; /* odd while run() writes */
-    atomic_char path[RNNAMP_SLOT_PATH_MAX];
+    /* the model and the IR: shared parts are atomics (track.h), the rest
+     * is run()'s */
+    rnnamp_track model, ir;
 
     /* owned by run() */
-    rnnamp_slot *cur;     /* playing (NULL = dry) */
-    rnnamp_slot *old;     /* fading out while fading */
-    rnnamp_slot *queued;  /* waits for the running fade to end */
-    rnnamp_slot *garbage; /* to be sent to the worker for freeing */
-    int fading;
-    uint32_t installed_seq;
-    rnnamp_ramp xfade, in_gain, out_gain, norm_mix, wet, dc_mix;
+    rnnamp_item *garbage; /* to be sent to the worker for freeing */
+    rnnamp_ramp in_gain, out_gain, norm_mix, wet, dc_mix, ir_on, ir_gain;
+    int ir_idle; /* the IR was off (convolver not run) */
     rnnamp_dc_blocker dc;
     int send_state; /* tell the host the model/status on notify */
-    char status[RNNAMP_SLOT_STATUS_MAX];
+    char status[RNNAMP_SLOT_STATUS_MAX];    /* the model's */
+    char ir_status[RNNAMP_SLOT_STATUS_MAX]; /* the IR's ("" : no IR) */
+    char status_out[STATUS_OUT_MAX];        /* both, as sent */
     char name[RNNAMP_SLOT_NAME_MAX];
     float knobs[RNNAMP_SLOT_KNOBS]; /* smoothed knob values */
     float knob_coef;                /* one-pole step per KNOB_STEP */
@@ -152,56 +162,41 @@ typedef struct {
     float dry_line[DRY_DELAY];      /* recent input, for the delayed dry */
     uint32_t dry_pos;
     float dry[CHUNK], drive[CHUNK], a[CHUNK], b[CHUNK], blocked[CHUNK];
+    float c[CHUNK], d[CHUNK], g[CHUNK]; /* IR outputs, IR gain */
 } Plugin;
 
 /* ---- helpers usable from any thread ---------------------------------- */
 
-/* Push a finished slot for run() to pick up. Lock-free; any thread. */
-static void publish(Plugin *self, rnnamp_slot *s)
+static rnnamp_slot *as_slot(rnnamp_item *it)
 {
-    rnnamp_slot *head = atomic_load(&self->pending);
-    do {
-        s->next = head;
-    } while (!atomic_compare_exchange_weak(&self->pending, &head, s));
+    return (rnnamp_slot *)it; /* the item is the slot's first member */
 }
 
-/* Copy the playing model's path into buf[len]. Any thread: save() (host
- * thread) and run() (audio thread, the only writer, which never waits
- * here because it is not in the middle of a write). */
-static void read_path(Plugin *self, char *buf, size_t len)
+static rnnamp_ir_slot *as_ir(rnnamp_item *it)
 {
-    if (!len)
-        return;
-    for (;;) {
-        unsigned g1 =
-            atomic_load_explicit(&self->path_gen, memory_order_acquire);
-        if (g1 & 1u)
-            continue; /* run() is writing: a few hundred cycles at most */
-        size_t i = 0;
-        for (; i + 1 < len && i + 1 < RNNAMP_SLOT_PATH_MAX; i++) {
-            buf[i] = atomic_load_explicit(&self->path[i], memory_order_acquire);
-            if (!buf[i])
-                break;
-        }
-        buf[i] = '\0';
-        /* ordered after the acquire loads above */
-        if (atomic_load_explicit(&self->path_gen, memory_order_relaxed) == g1)
-            return;
-    }
+    return (rnnamp_ir_slot *)it;
+}
+
+/* The track a load message type or an item kind belongs to. */
+static rnnamp_track *track_of(Plugin *self, uint32_t kind_or_type)
+{
+    return kind_or_type == MSG_LOAD_IR || kind_or_type == RNNAMP_ITEM_IR
+               ? &self->ir
+               : &self->model;
 }
 
 /* The one builder of the worker's load message: fills m for path (len
  * bytes, need not be NUL-terminated). Returns the number of bytes to
  * schedule, or 0 if the path does not fit. Any thread (bounded copy, no
  * formatting). */
-static uint32_t make_load_msg(load_request *m, uint32_t seq, const float *knobs,
-                              const char *path, size_t len)
+static uint32_t make_load_msg(load_request *m, uint32_t type, uint32_t seq,
+                              const float *knobs, const char *path, size_t len)
 {
     if (len > 0 && path[len - 1] == '\0')
         len--;
     if (len >= sizeof m->path)
         return 0;
-    m->h.type = MSG_LOAD;
+    m->h.type = type;
     m->h.seq = seq;
     memcpy(m->h.knobs, knobs, sizeof m->h.knobs);
     memcpy(m->path, path, len);
@@ -210,27 +205,7 @@ static uint32_t make_load_msg(load_request *m, uint32_t seq, const float *knobs,
     return (uint32_t)(sizeof m->h + len + 1);
 }
 
-/* A new request number; newer requests win. Any thread. */
-static uint32_t new_seq(Plugin *self)
-{
-    return atomic_fetch_add(&self->next_seq, 1u) + 1u;
-}
-
 /* ---- audio thread ----------------------------------------------------- */
-
-/* Update the path save() reads. Audio thread (bounded, lock-free). */
-static void write_path(Plugin *self, const char *path)
-{
-    const unsigned g =
-        atomic_load_explicit(&self->path_gen, memory_order_relaxed);
-    atomic_store_explicit(&self->path_gen, g + 1u, memory_order_relaxed);
-    /* release stores: a reader that sees a new byte also sees g + 1 */
-    size_t i = 0;
-    for (; i + 1 < RNNAMP_SLOT_PATH_MAX && path[i]; i++)
-        atomic_store_explicit(&self->path[i], path[i], memory_order_release);
-    atomic_store_explicit(&self->path[i], '\0', memory_order_release);
-    atomic_store_explicit(&self->path_gen, g + 2u, memory_order_release);
-}
 
 /* A status run() sets itself: a fixed string, sent on the next run. */
 static void set_status(Plugin *self, const char *msg)
@@ -239,21 +214,19 @@ static void set_status(Plugin *self, const char *msg)
     self->send_state = 1;
 }
 
-static void to_garbage(Plugin *self, rnnamp_slot *s)
+static void set_ir_status(Plugin *self, const char *msg)
 {
-    if (!s)
-        return;
-    s->next = self->garbage;
-    self->garbage = s;
+    rnnamp_strcopy(self->ir_status, sizeof self->ir_status, msg);
+    self->send_state = 1;
 }
 
 /* Hand garbage to the worker; keeps what the host refuses for later. */
 static void flush_garbage(Plugin *self)
 {
     while (self->garbage) {
-        rnnamp_slot *s = self->garbage;
-        rnnamp_slot *next = s->next; /* a synchronous host frees s at once */
-        slot_msg m = {MSG_FREE, 0, s};
+        rnnamp_item *it = self->garbage;
+        rnnamp_item *next = it->next; /* a synchronous host frees it at once */
+        item_msg m = {MSG_FREE, 0, it};
         if (self->schedule->schedule_work(self->schedule->handle, sizeof m,
                                           &m) != LV2_WORKER_SUCCESS)
             return;
@@ -277,87 +250,54 @@ static void current_knobs(const Plugin *self, float *k)
         k[i] = knob_value(self->ctl[knob_port[i]]);
 }
 
-/* Ask the worker to load path (len bytes, need not be NUL-terminated). */
-static void request_load(Plugin *self, const char *path, uint32_t len)
+/* Ask the worker to load path (len bytes, need not be NUL-terminated) as
+ * the model (MSG_LOAD) or the IR (MSG_LOAD_IR). */
+static void request_load(Plugin *self, uint32_t type, const char *path,
+                         uint32_t len)
 {
     load_request m;
     float knobs[RNNAMP_SLOT_KNOBS];
     current_knobs(self, knobs);
-    const uint32_t size = make_load_msg(&m, new_seq(self), knobs, path, len);
+    const uint32_t seq = rnnamp_track_new_seq(track_of(self, type));
+    const uint32_t size = make_load_msg(&m, type, seq, knobs, path, len);
+    void (*say)(Plugin *, const char *) =
+        type == MSG_LOAD_IR ? set_ir_status : set_status;
     if (!size) {
-        set_status(self, "error: model path too long");
+        say(self, type == MSG_LOAD_IR ? "IR error: IR path too long"
+                                      : "error: model path too long");
         return;
     }
     if (self->schedule->schedule_work(self->schedule->handle, size, &m) !=
         LV2_WORKER_SUCCESS)
-        set_status(self, "error: the host's worker refused the load request");
+        say(self, type == MSG_LOAD_IR
+                      ? "IR error: the host's worker refused the load request"
+                      : "error: the host's worker refused the load request");
 }
 
-static void start_fade(Plugin *self, rnnamp_slot *s)
-{
-    self->old = self->cur;
-    self->cur = s;
-    self->fading = 1;
-    rnnamp_ramp_set(&self->xfade, 0.0f);
-    rnnamp_ramp_to(&self->xfade, 1.0f);
-}
-
-/* Take results from the stack. The newest request wins; a failed newest
- * request keeps the playing model and reports the error. */
+/* Take results from the stacks. The newest request wins; a failed newest
+ * request keeps the playing model (IR) and reports the error. */
 static void install_pending(Plugin *self)
 {
-    rnnamp_slot *list = atomic_exchange(&self->pending, NULL);
-    rnnamp_slot *best = NULL;
-    while (list) {
-        rnnamp_slot *s = list;
-        list = s->next;
-        s->next = NULL;
-        if (s->seq <= self->installed_seq || (best && s->seq <= best->seq)) {
-            to_garbage(self, s);
-            continue;
-        }
-        to_garbage(self, best);
-        best = s;
+    rnnamp_item *m = rnnamp_track_take(&self->model, &self->garbage);
+    if (m) {
+        set_status(self, m->status);
+        if (m->ok)
+            rnnamp_strcopy(self->name, sizeof self->name, as_slot(m)->name);
+        rnnamp_track_install(&self->model, m, &self->garbage);
     }
-    if (!best)
-        return;
-    self->installed_seq = best->seq;
-    set_status(self, best->status);
-    if (!best->ok) {
-        to_garbage(self, best);
-        return;
-    }
-    rnnamp_strcopy(self->name, sizeof self->name, best->name);
-    write_path(self, best->path);
-    if (!best->engine && !self->cur && !self->fading) {
-        to_garbage(self, best); /* clearing while already dry */
-        return;
-    }
-    if (self->fading) {
-        to_garbage(self, self->queued);
-        self->queued = best;
-    } else {
-        start_fade(self, best);
+    rnnamp_item *r = rnnamp_track_take(&self->ir, &self->garbage);
+    if (r) {
+        set_ir_status(self, r->status);
+        rnnamp_track_install(&self->ir, r, &self->garbage);
     }
 }
 
-static void finish_fade(Plugin *self)
-{
-    self->fading = 0;
-    rnnamp_slot *gone = self->old;
-    self->old = NULL;
-    to_garbage(self, gone);
-    if (self->cur && !self->cur->engine) {
-        to_garbage(self, self->cur); /* faded to "no model" */
-        self->cur = NULL;
-    }
-}
-
-/* wet signal of one slot (NULL = dry) into out; n <= CHUNK */
-static void slot_wet(Plugin *self, rnnamp_slot *s, const float *drive,
+/* wet signal of one model slot (NULL or none = dry) into out; n <= CHUNK */
+static void slot_wet(Plugin *self, rnnamp_item *it, const float *drive,
                      float *out, uint32_t n, const float *knobs,
                      const float *norm)
 {
+    rnnamp_slot *s = as_slot(it);
     if (!s || !s->engine) {
         memcpy(out, self->dry, n * sizeof *out);
         return;
@@ -370,15 +310,26 @@ static void slot_wet(Plugin *self, rnnamp_slot *s, const float *drive,
     }
 }
 
-/* from + (to - from) * x, exact at both ends so that where a ramp ends
- * inside a chunk does not matter */
-static inline float mix(float from, float to, float x)
+/* One IR slot's output (NULL or none: straight through), times gain[]
+ * (NULL: 1). */
+static void ir_wet(rnnamp_item *it, const float *in, float *out, uint32_t n,
+                   const float *gain)
 {
-    if (x == 1.0f)
-        return to;
-    if (x == 0.0f)
-        return from;
-    return from + (to - from) * x;
+    rnnamp_ir_slot *s = as_ir(it);
+    if (!s || !s->conv) {
+        memcpy(out, in, n * sizeof *out);
+        return;
+    }
+    rnnamp_convolver_process(s->conv, in, out, n);
+    if (gain)
+        for (uint32_t i = 0; i < n; i++)
+            out[i] *= gain[i];
+}
+
+static void ir_reset(rnnamp_item *it)
+{
+    if (it && as_ir(it)->conv)
+        rnnamp_convolver_reset(as_ir(it)->conv);
 }
 
 /* One-pole smoothing of the knobs, stepped at fixed sample positions
@@ -397,17 +348,87 @@ static void step_knobs(Plugin *self)
 
 static int uses_knobs(const Plugin *self)
 {
-    return (self->cur && self->cur->n_knobs > 0) ||
-           (self->old && self->old->n_knobs > 0);
+    const rnnamp_slot *c = as_slot(self->model.cur);
+    const rnnamp_slot *o = as_slot(self->model.old);
+    return (c && c->n_knobs > 0) || (o && o->n_knobs > 0);
+}
+
+/* The model (crossfaded while switching) on self->drive into self->a. */
+static void model_stage(Plugin *self, uint32_t n, const float *norm)
+{
+    rnnamp_track *t = &self->model;
+    slot_wet(self, t->cur, self->drive, self->a, n, self->knobs, norm);
+    if (t->fading) {
+        slot_wet(self, t->old, self->drive, self->b, n, self->knobs, norm);
+        rnnamp_track_crossfade(t, self->a, self->b, n, &self->garbage);
+    }
+}
+
+/* The DC blocker on self->a; it always runs so that switching it is
+ * seamless. */
+static void dc_stage(Plugin *self, uint32_t n)
+{
+    rnnamp_dc_blocker_process(&self->dc, self->a, self->blocked, n);
+    if (rnnamp_ramp_done(&self->dc_mix)) {
+        if (self->dc_mix.value == 1.0f)
+            memcpy(self->a, self->blocked, n * sizeof *self->a);
+    } else {
+        for (uint32_t i = 0; i < n; i++) {
+            const float m = rnnamp_ramp_next(&self->dc_mix);
+            self->a[i] = rnnamp_mix(self->a[i], self->blocked[i], m);
+        }
+    }
+}
+
+/* The cabinet IR on self->a: crossfaded while switching IRs, faded in and
+ * out by ir_enabled; once off, the convolver rests (and starts from
+ * silence when turned on again). */
+static void ir_stage(Plugin *self, uint32_t n)
+{
+    rnnamp_track *t = &self->ir;
+    if (!t->cur) { /* no IR: straight through, ramps at their targets */
+        rnnamp_ramp_set(&self->ir_on, self->ir_on.target);
+        rnnamp_ramp_set(&self->ir_gain, self->ir_gain.target);
+        return;
+    }
+    if (rnnamp_ramp_done(&self->ir_on) && self->ir_on.value == 0.0f) {
+        rnnamp_track_settle(t, &self->garbage);
+        rnnamp_ramp_set(&self->ir_gain, self->ir_gain.target);
+        self->ir_idle = 1;
+        return;
+    }
+    if (self->ir_idle) {
+        ir_reset(t->cur);
+        ir_reset(t->old);
+        self->ir_idle = 0;
+    }
+    const float *gain = NULL;
+    if (!(rnnamp_ramp_done(&self->ir_gain) && self->ir_gain.value == 1.0f)) {
+        for (uint32_t i = 0; i < n; i++)
+            self->g[i] = rnnamp_ramp_next(&self->ir_gain);
+        gain = self->g;
+    }
+    ir_wet(t->cur, self->a, self->c, n, gain);
+    if (t->fading) {
+        ir_wet(t->old, self->a, self->d, n, gain);
+        rnnamp_track_crossfade(t, self->c, self->d, n, &self->garbage);
+    }
+    if (rnnamp_ramp_done(&self->ir_on)) {
+        memcpy(self->a, self->c, n * sizeof *self->a); /* on (off: above) */
+    } else {
+        for (uint32_t i = 0; i < n; i++) {
+            const float on = rnnamp_ramp_next(&self->ir_on);
+            self->a[i] = rnnamp_mix(self->a[i], self->c[i], on);
+        }
+    }
 }
 
 static void process_chunk(Plugin *self, const float *in, float *out, uint32_t n)
 {
-    const float *knobs = self->knobs;
     /* the dry signal is delayed by the latency we report, so that bypass
      * and "no model" stay aligned with the wet path */
-    const uint32_t lat =
-        self->cur && self->cur->latency < DRY_DELAY ? self->cur->latency : 0;
+    const rnnamp_slot *cur = as_slot(self->model.cur);
+    const uint32_t lat = cur && cur->latency < DRY_DELAY ? cur->latency : 0;
     for (uint32_t i = 0; i < n; i++) {
         self->dry_line[self->dry_pos % DRY_DELAY] = in[i];
         self->dry[i] =
@@ -431,36 +452,17 @@ static void process_chunk(Plugin *self, const float *in, float *out, uint32_t n)
         for (uint32_t i = 0; i < n; i++)
             norm[i] = rnnamp_ramp_next(&self->norm_mix);
     }
-    slot_wet(self, self->cur, self->drive, self->a, n, knobs, norm);
-    if (self->fading) {
-        slot_wet(self, self->old, self->drive, self->b, n, knobs, norm);
-        for (uint32_t i = 0; i < n; i++) {
-            const float x = rnnamp_ramp_next(&self->xfade);
-            self->a[i] = mix(self->b[i], self->a[i], x);
-        }
-        if (rnnamp_ramp_done(&self->xfade))
-            finish_fade(self);
-    }
+    model_stage(self, n, norm);
+    dc_stage(self, n);
+    ir_stage(self, n);
     rnnamp_ramp_apply(&self->out_gain, self->a, n);
-
-    /* DC blocker always runs so that switching it is seamless */
-    rnnamp_dc_blocker_process(&self->dc, self->a, self->blocked, n);
-    if (rnnamp_ramp_done(&self->dc_mix)) {
-        if (self->dc_mix.value == 1.0f)
-            memcpy(self->a, self->blocked, n * sizeof *out);
-    } else {
-        for (uint32_t i = 0; i < n; i++) {
-            const float m = rnnamp_ramp_next(&self->dc_mix);
-            self->a[i] = mix(self->a[i], self->blocked[i], m);
-        }
-    }
 
     if (rnnamp_ramp_done(&self->wet)) {
         memcpy(out, self->a, n * sizeof *out);
     } else {
         for (uint32_t i = 0; i < n; i++) {
             const float w = rnnamp_ramp_next(&self->wet);
-            out[i] = mix(self->dry[i], self->a[i], w);
+            out[i] = rnnamp_mix(self->dry[i], self->a[i], w);
         }
     }
     for (uint32_t i = 0; i < n; i++)
@@ -497,6 +499,9 @@ static void read_controls(Plugin *self)
     rnnamp_ramp_to(&self->norm_mix,
                    toggle_target(self->ctl[PORT_NORMALIZE], 0.0f));
     rnnamp_ramp_to(&self->wet, toggle_target(self->ctl[PORT_ENABLED], 1.0f));
+    rnnamp_ramp_to(&self->ir_on,
+                   toggle_target(self->ctl[PORT_IR_ENABLED], 1.0f));
+    rnnamp_ramp_to(&self->ir_gain, gain_target(self->ctl[PORT_IR_GAIN]));
 }
 
 /* Write patch:Set <property> <value> to notify. */
@@ -521,13 +526,29 @@ static void notify_set(Plugin *self, LV2_URID prop, LV2_URID type,
     lv2_atom_forge_pop(f, &frame);
 }
 
+/* The model's status, then the IR's when there is one (bounded copies). */
+static const char *compose_status(Plugin *self)
+{
+    char *o = self->status_out;
+    const size_t cap = sizeof self->status_out;
+    size_t k = rnnamp_strcopy(o, cap, self->status);
+    if (self->ir_status[0]) {
+        k += rnnamp_strcopy(o + k, cap - k, IR_SEP);
+        rnnamp_strcopy(o + k, cap - k, self->ir_status);
+    }
+    return o;
+}
+
 static void send_state(Plugin *self)
 {
     char path[RNNAMP_SLOT_PATH_MAX];
-    read_path(self, path, sizeof path);
+    rnnamp_track_read_path(&self->model, path, sizeof path);
     notify_set(self, self->uris.model, self->uris.atom_Path, path);
+    rnnamp_track_read_path(&self->ir, path, sizeof path);
+    notify_set(self, self->uris.ir, self->uris.atom_Path, path);
     notify_set(self, self->uris.model_name, self->uris.atom_String, self->name);
-    notify_set(self, self->uris.status, self->uris.atom_String, self->status);
+    notify_set(self, self->uris.status, self->uris.atom_String,
+               compose_status(self));
 }
 
 /* patch:subject of a message: absent, or this plugin (as a URID or as a
@@ -552,14 +573,23 @@ static void handle_set(Plugin *self, const LV2_Atom_Object *obj)
     lv2_atom_object_get(obj, u->patch_subject, &subject, u->patch_property,
                         &property, u->patch_value, &value, 0);
     if (!for_this_plugin(self, subject) || !property ||
-        property->type != u->atom_URID ||
-        ((const LV2_Atom_URID *)property)->body != u->model || !value)
+        property->type != u->atom_URID || !value)
         return; /* not ours: ignore */
+    const LV2_URID prop = ((const LV2_Atom_URID *)property)->body;
+    if (prop != u->model && prop != u->ir)
+        return;
+    const int is_ir = prop == u->ir;
     if (value->type != u->atom_Path && value->type != u->atom_String) {
-        set_status(self, "error: patch:Set of the model needs an atom:Path");
+        if (is_ir)
+            set_ir_status(self,
+                          "IR error: patch:Set of the IR needs an atom:Path");
+        else
+            set_status(self,
+                       "error: patch:Set of the model needs an atom:Path");
         return;
     }
-    request_load(self, (const char *)LV2_ATOM_BODY_CONST(value), value->size);
+    request_load(self, is_ir ? MSG_LOAD_IR : MSG_LOAD,
+                 (const char *)LV2_ATOM_BODY_CONST(value), value->size);
 }
 
 static void handle_event(Plugin *self, const LV2_Atom_Event *ev)
@@ -594,11 +624,8 @@ static void run(LV2_Handle instance, uint32_t n_samples)
             handle_event(self, ev);
         }
     }
-    if (!self->fading && self->queued) {
-        rnnamp_slot *q = self->queued;
-        self->queued = NULL;
-        start_fade(self, q);
-    }
+    rnnamp_track_start_queued(&self->model);
+    rnnamp_track_start_queued(&self->ir);
     install_pending(self);
     read_controls(self);
 
@@ -618,8 +645,10 @@ static void run(LV2_Handle instance, uint32_t n_samples)
             done += k;
         }
     }
-    if (self->latency)
-        *self->latency = self->cur ? (float)self->cur->latency : 0.0f;
+    if (self->latency) {
+        const rnnamp_slot *cur = as_slot(self->model.cur);
+        *self->latency = cur ? (float)cur->latency : 0.0f;
+    }
     if (self->send_state && self->notify) {
         send_state(self);
         self->send_state = 0;
@@ -630,10 +659,33 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 
 /* ---- worker thread ---------------------------------------------------- */
 
-/* Load the file of a MSG_LOAD message and respond with the slot. Worker
- * thread. A request older than the newest one given out is dropped: when
- * the host's worker lags behind a burst of requests only the last is
- * loaded (run() would discard the others anyway). */
+/* Free a model slot or an IR slot. Non-real-time threads. */
+static void item_free(rnnamp_item *it)
+{
+    if (it && it->kind == RNNAMP_ITEM_IR)
+        rnnamp_ir_slot_free(as_ir(it));
+    else if (it)
+        rnnamp_slot_free(as_slot(it));
+}
+
+/* Load path as a model (MSG_LOAD) or an IR (MSG_LOAD_IR); NULL only when
+ * memory runs out. Non-real-time threads (worker, restore). */
+static rnnamp_item *item_load(Plugin *self, uint32_t type, const char *path,
+                              const float *knobs, uint32_t seq)
+{
+    if (type == MSG_LOAD_IR) {
+        rnnamp_ir_slot *s = rnnamp_ir_slot_load(path, self->rate, seq);
+        return s ? &s->item : NULL;
+    }
+    rnnamp_slot *s = rnnamp_slot_load(path, self->rate, knobs, seq);
+    return s ? &s->item : NULL;
+}
+
+/* Load the file of a MSG_LOAD or MSG_LOAD_IR message and respond with the
+ * slot. Worker thread. A request older than the newest one given out for
+ * the same track is dropped: when the host's worker lags behind a burst of
+ * requests only the last is loaded (run() would discard the others
+ * anyway). */
 static LV2_Worker_Status work_load(Plugin *self,
                                    LV2_Worker_Respond_Function respond,
                                    LV2_Worker_Respond_Handle handle,
@@ -647,28 +699,28 @@ static LV2_Worker_Status work_load(Plugin *self,
     if (h.path_len == 0 || sizeof h + h.path_len > size ||
         path[h.path_len - 1] != '\0')
         return LV2_WORKER_ERR_UNKNOWN;
-    if (h.seq < atomic_load(&self->next_seq)) {
+    if (rnnamp_track_superseded(track_of(self, h.type), h.seq)) {
         lv2_log_note(&self->logger,
                      "rnnamp: skipped %s: a newer load was requested\n", path);
         return LV2_WORKER_SUCCESS;
     }
-    rnnamp_slot *s = rnnamp_slot_load(path, self->rate, h.knobs, h.seq);
-    if (!s) {
+    rnnamp_item *it = item_load(self, h.type, path, h.knobs, h.seq);
+    if (!it) {
         lv2_log_error(&self->logger, "rnnamp: out of memory loading %s\n",
                       path);
         return LV2_WORKER_ERR_NO_SPACE;
     }
-    if (!s->ok)
-        lv2_log_error(&self->logger, "rnnamp: %s\n", s->status);
-    else
-        lv2_log_note(&self->logger, "rnnamp: %s\n", s->status);
-    slot_msg r = {MSG_LOAD, 0, s};
+    if (!it->ok)
+        lv2_log_error(&self->logger, "rnnamp: %s\n", it->status);
+    else if (it->status[0])
+        lv2_log_note(&self->logger, "rnnamp: %s\n", it->status);
+    item_msg r = {h.type, 0, it};
     if (respond(handle, sizeof r, &r) != LV2_WORKER_SUCCESS) {
         lv2_log_error(&self->logger,
                       "rnnamp: host dropped the response "
                       "for %s\n",
                       path);
-        rnnamp_slot_free(s);
+        item_free(it);
         return LV2_WORKER_ERR_NO_SPACE;
     }
     return LV2_WORKER_SUCCESS;
@@ -685,13 +737,13 @@ static LV2_Worker_Status work(LV2_Handle instance,
     if (size < sizeof type)
         return LV2_WORKER_ERR_UNKNOWN;
     memcpy(&type, data, sizeof type);
-    if (type == MSG_FREE && size >= sizeof(slot_msg)) {
-        slot_msg m;
+    if (type == MSG_FREE && size >= sizeof(item_msg)) {
+        item_msg m;
         memcpy(&m, data, sizeof m);
-        rnnamp_slot_free(m.slot);
+        item_free(m.item);
         return LV2_WORKER_SUCCESS;
     }
-    if (type == MSG_LOAD)
+    if (type == MSG_LOAD || type == MSG_LOAD_IR)
         return work_load(self, respond, handle, size, data);
     return LV2_WORKER_ERR_UNKNOWN;
 }
@@ -702,13 +754,13 @@ static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size,
                                        const void *data)
 {
     Plugin *self = instance;
-    if (size < sizeof(slot_msg))
+    if (size < sizeof(item_msg))
         return LV2_WORKER_ERR_UNKNOWN;
-    slot_msg m;
+    item_msg m;
     memcpy(&m, data, sizeof m);
-    if (m.type != MSG_LOAD || !m.slot)
+    if ((m.type != MSG_LOAD && m.type != MSG_LOAD_IR) || !m.item)
         return LV2_WORKER_ERR_UNKNOWN;
-    publish(self, m.slot);
+    rnnamp_track_publish(track_of(self, (uint32_t)m.item->kind), m.item);
     return LV2_WORKER_SUCCESS;
 }
 
@@ -725,17 +777,15 @@ static void free_mapped(LV2_State_Free_Path *free_path, char *p)
         free(p);
 }
 
-/* Host/GUI thread: store the playing model's path (abstract, via
- * state:mapPath when the host gives it). */
-static LV2_State_Status save(LV2_Handle instance,
-                             LV2_State_Store_Function store,
-                             LV2_State_Handle handle, uint32_t flags,
-                             const LV2_Feature *const *features)
+/* Store the path a track plays under key (abstract, via state:mapPath when
+ * the host gives it). Host/GUI thread. */
+static LV2_State_Status store_path(Plugin *self, rnnamp_track *t, LV2_URID key,
+                                   LV2_State_Store_Function store,
+                                   LV2_State_Handle handle,
+                                   const LV2_Feature *const *features)
 {
-    (void)flags;
-    Plugin *self = instance;
     char path[RNNAMP_SLOT_PATH_MAX];
-    read_path(self, path, sizeof path);
+    rnnamp_track_read_path(t, path, sizeof path);
     LV2_State_Map_Path *map_path =
         lv2_features_data(features, LV2_STATE__mapPath);
     LV2_State_Free_Path *free_path =
@@ -745,29 +795,43 @@ static LV2_State_Status save(LV2_Handle instance,
         apath = map_path->abstract_path(map_path->handle, path);
     const char *v = apath ? apath : path;
     LV2_State_Status st =
-        store(handle, self->uris.model, v, strlen(v) + 1, self->uris.atom_Path,
+        store(handle, key, v, strlen(v) + 1, self->uris.atom_Path,
               LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
     free_mapped(free_path, apath);
     return st;
 }
 
-/* The model path of a state, absolute, into path[RNNAMP_SLOT_PATH_MAX]
- * ("" when the state has none). Host/GUI thread. */
-static LV2_State_Status restored_path(Plugin *self,
-                                      LV2_State_Retrieve_Function retrieve,
-                                      LV2_State_Handle handle,
-                                      const LV2_Feature *const *features,
-                                      char *path)
+/* Host/GUI thread: store the playing model's and IR's paths. */
+static LV2_State_Status save(LV2_Handle instance,
+                             LV2_State_Store_Function store,
+                             LV2_State_Handle handle, uint32_t flags,
+                             const LV2_Feature *const *features)
+{
+    (void)flags;
+    Plugin *self = instance;
+    LV2_State_Status st = store_path(self, &self->model, self->uris.model,
+                                     store, handle, features);
+    if (st != LV2_STATE_SUCCESS)
+        return st;
+    return store_path(self, &self->ir, self->uris.ir, store, handle, features);
+}
+
+/* The path a state holds under key (what: "model" or "IR", for messages),
+ * absolute, into path[RNNAMP_SLOT_PATH_MAX] ("" when the state has none).
+ * Host/GUI thread. */
+static LV2_State_Status
+restored_path(Plugin *self, LV2_URID key, const char *what,
+              LV2_State_Retrieve_Function retrieve, LV2_State_Handle handle,
+              const LV2_Feature *const *features, char *path)
 {
     size_t size = 0;
     uint32_t type = 0, vflags = 0;
-    const char *value =
-        retrieve(handle, self->uris.model, &size, &type, &vflags);
+    const char *value = retrieve(handle, key, &size, &type, &vflags);
     path[0] = '\0';
     if (value && type != self->uris.atom_Path &&
         type != self->uris.atom_String) {
         lv2_log_error(&self->logger,
-                      "rnnamp: state: model path has the wrong type\n");
+                      "rnnamp: state: %s path has the wrong type\n", what);
         return LV2_STATE_ERR_BAD_TYPE;
     }
     if (!value || size == 0 || !value[0])
@@ -775,7 +839,7 @@ static LV2_State_Status restored_path(Plugin *self,
     char tmp[RNNAMP_SLOT_PATH_MAX];
     size_t n = strnlen(value, size);
     if (n >= sizeof tmp) {
-        lv2_log_error(&self->logger, "rnnamp: state: path too long\n");
+        lv2_log_error(&self->logger, "rnnamp: state: %s path too long\n", what);
         return LV2_STATE_ERR_UNKNOWN;
     }
     memcpy(tmp, value, n);
@@ -790,15 +854,45 @@ static LV2_State_Status restored_path(Plugin *self,
         rnnamp_strcopy(path, RNNAMP_SLOT_PATH_MAX, use);
     free_mapped(lv2_features_data(features, LV2_STATE__freePath), abs);
     if (!fits) {
-        lv2_log_error(&self->logger, "rnnamp: state: path too long\n");
+        lv2_log_error(&self->logger, "rnnamp: state: %s path too long\n", what);
         return LV2_STATE_ERR_UNKNOWN;
     }
     return LV2_STATE_SUCCESS;
 }
 
-/* Host/GUI thread: hand the state's model to the worker, or load it here
- * when the host gives no worker (as Ardour does). Either way the slot
- * reaches run() through the pending stack only. */
+/* Hand a restored path to the worker, or load it here when the host gives
+ * no worker (as Ardour does). Either way the slot reaches run() through
+ * its track's pending stack only. Host/GUI thread. */
+static LV2_State_Status restore_load(Plugin *self, uint32_t type,
+                                     const char *path,
+                                     const LV2_Feature *const *features)
+{
+    const float knobs[RNNAMP_SLOT_KNOBS] = {KNOB_DEFAULT, KNOB_DEFAULT,
+                                            KNOB_DEFAULT};
+    rnnamp_track *t = track_of(self, type);
+    const uint32_t seq = rnnamp_track_new_seq(t);
+    LV2_Worker_Schedule *schedule =
+        lv2_features_data(features, LV2_WORKER__schedule);
+    if (schedule) {
+        load_request m;
+        const uint32_t size =
+            make_load_msg(&m, type, seq, knobs, path, strlen(path));
+        if (size && schedule->schedule_work(schedule->handle, size, &m) ==
+                        LV2_WORKER_SUCCESS)
+            return LV2_STATE_SUCCESS;
+        /* fall through: load here */
+    }
+    rnnamp_item *it = item_load(self, type, path, knobs, seq);
+    if (!it)
+        return LV2_STATE_ERR_UNKNOWN;
+    if (!it->ok)
+        lv2_log_error(&self->logger, "rnnamp: restore: %s\n", it->status);
+    rnnamp_track_publish(t, it);
+    return LV2_STATE_SUCCESS;
+}
+
+/* Host/GUI thread: load the state's model and IR (a state without an IR
+ * clears it, as one without a model clears the model). */
 static LV2_State_Status restore(LV2_Handle instance,
                                 LV2_State_Retrieve_Function retrieve,
                                 LV2_State_Handle handle, uint32_t flags,
@@ -806,31 +900,18 @@ static LV2_State_Status restore(LV2_Handle instance,
 {
     (void)flags;
     Plugin *self = instance;
-    char path[RNNAMP_SLOT_PATH_MAX];
-    LV2_State_Status st = restored_path(self, retrieve, handle, features, path);
+    char model[RNNAMP_SLOT_PATH_MAX], ir[RNNAMP_SLOT_PATH_MAX];
+    LV2_State_Status st = restored_path(self, self->uris.model, "model",
+                                        retrieve, handle, features, model);
+    if (st == LV2_STATE_SUCCESS)
+        st = restored_path(self, self->uris.ir, "IR", retrieve, handle,
+                           features, ir);
     if (st != LV2_STATE_SUCCESS)
         return st;
-
-    const float knobs[RNNAMP_SLOT_KNOBS] = {KNOB_DEFAULT, KNOB_DEFAULT,
-                                            KNOB_DEFAULT};
-    const uint32_t seq = new_seq(self);
-    LV2_Worker_Schedule *schedule =
-        lv2_features_data(features, LV2_WORKER__schedule);
-    if (schedule) {
-        load_request m;
-        const uint32_t size = make_load_msg(&m, seq, knobs, path, strlen(path));
-        if (size && schedule->schedule_work(schedule->handle, size, &m) ==
-                        LV2_WORKER_SUCCESS)
-            return LV2_STATE_SUCCESS;
-        /* fall through: load here */
-    }
-    rnnamp_slot *s = rnnamp_slot_load(path, self->rate, knobs, seq);
-    if (!s)
-        return LV2_STATE_ERR_UNKNOWN;
-    if (!s->ok)
-        lv2_log_error(&self->logger, "rnnamp: restore: %s\n", s->status);
-    publish(self, s);
-    return LV2_STATE_SUCCESS;
+    st = restore_load(self, MSG_LOAD, model, features);
+    if (st != LV2_STATE_SUCCESS)
+        return st;
+    return restore_load(self, MSG_LOAD_IR, ir, features);
 }
 
 /* ---- life cycle (instantiation thread) -------------------------------- */
@@ -864,18 +945,18 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     rnnamp_uris_map(&self->uris, self->map);
     lv2_atom_forge_init(&self->forge, self->map);
     self->rate = rate;
-    atomic_init(&self->pending, NULL);
-    atomic_init(&self->next_seq, 0u);
-    atomic_init(&self->path_gen, 0u);
 
     const uint32_t fade = (uint32_t)(FADE_SECONDS * rate);
     const uint32_t gain = (uint32_t)(GAIN_SECONDS * rate);
-    rnnamp_ramp_init(&self->xfade, 1.0f, fade);
+    rnnamp_track_init(&self->model, fade);
+    rnnamp_track_init(&self->ir, fade);
     rnnamp_ramp_init(&self->wet, 1.0f, fade);
     rnnamp_ramp_init(&self->in_gain, 1.0f, gain);
     rnnamp_ramp_init(&self->out_gain, 1.0f, gain);
     rnnamp_ramp_init(&self->norm_mix, 0.0f, fade);
     rnnamp_ramp_init(&self->dc_mix, 1.0f, fade);
+    rnnamp_ramp_init(&self->ir_on, 1.0f, fade);
+    rnnamp_ramp_init(&self->ir_gain, 1.0f, gain);
     rnnamp_dc_blocker_init(&self->dc, DC_CORNER_HZ, rate);
     self->knob_coef =
         (float)(1.0 - exp(-(double)KNOB_STEP / (KNOB_SECONDS * rate)));
@@ -911,28 +992,36 @@ static void activate(LV2_Handle instance)
     rnnamp_ramp_set(&self->dc_mix, self->dc_mix.target);
     rnnamp_ramp_set(&self->norm_mix, self->norm_mix.target);
     rnnamp_ramp_set(&self->wet, self->wet.target);
+    rnnamp_ramp_set(&self->ir_on, self->ir_on.target);
+    rnnamp_ramp_set(&self->ir_gain, self->ir_gain.target);
     rnnamp_dc_blocker_reset(&self->dc);
     current_knobs(self, self->knobs);
     self->frame = 0;
 }
 
-static void free_list(rnnamp_slot *s)
+static void free_list(rnnamp_item *it)
 {
-    while (s) {
-        rnnamp_slot *next = s->next;
-        rnnamp_slot_free(s);
-        s = next;
+    while (it) {
+        rnnamp_item *next = it->next;
+        item_free(it);
+        it = next;
     }
+}
+
+static void free_track(rnnamp_track *t)
+{
+    free_list(atomic_exchange(&t->pending, NULL));
+    item_free(t->cur);
+    item_free(t->old);
+    item_free(t->queued);
 }
 
 static void cleanup(LV2_Handle instance)
 {
     Plugin *self = instance;
-    free_list(atomic_exchange(&self->pending, NULL));
+    free_track(&self->model);
+    free_track(&self->ir);
     free_list(self->garbage);
-    rnnamp_slot_free(self->cur);
-    rnnamp_slot_free(self->old);
-    rnnamp_slot_free(self->queued);
     free(self);
 }
 

@@ -17,7 +17,7 @@ typedef struct {
     LV2_URID patch_Set, patch_Get, patch_property, patch_value;
     LV2_URID patch_subject;
     LV2_URID plugin; /* RNNAMP_URI, the subject of our patch messages */
-    LV2_URID model, status, model_name;
+    LV2_URID model, status, model_name, ir;
 } rnnamp_uris;
 
 static inline void rnnamp_uris_map(rnnamp_uris *u, LV2_URID_Map *map)
@@ -36,6 +36,7 @@ static inline void rnnamp_uris_map(rnnamp_uris *u, LV2_URID_Map *map)
     u->model = map->map(map->handle, RNNAMP__model);
     u->status = map->map(map->handle, RNNAMP__status);
     u->model_name = map->map(map->handle, RNNAMP__modelName);
+    u->ir = map->map(map->handle, RNNAMP__ir);
 }
 
 #endif

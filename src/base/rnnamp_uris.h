@@ -9,5 +9,6 @@
 #define RNNAMP__model     RNNAMP_URI "#model"
 #define RNNAMP__status    RNNAMP_URI "#status"
 #define RNNAMP__modelName RNNAMP_URI "#modelName"
+#define RNNAMP__ir        RNNAMP_URI "#ir" /* cabinet IR file */
 
 #endif
