@@ -1,19 +1,20 @@
 /* rnnamp-render: run the rnnamp LV2 plugin (or any LV2 plugin) over a file.
  *
  *   rnnamp-render [--plugin URI] [--preset URI | --model FILE]
- *                 [--set sym=val ...] [--rate R] [--block N]
+ *                 [--ir FILE] [--set sym=val ...] [--rate R] [--block N]
  *                 [--threaded-worker] [--quiet] in.wav out.wav
  *
  * An offline host on lilv (src/host/lv2_host.h). The plugin runs at --rate
  * (default: the input file's rate; the file must be at that rate). A model
- * is sent as a patch:Set on the control input, as a real host does; the
- * tool then runs silence until the plugin reports its status, then 0.5 s
+ * (and a cabinet IR, --ir) is sent as a patch:Set on the control input, as
+ * a real host does; the tool then runs silence until the plugin reports
+ * its status (with the IR in, when one was given), then 0.5 s
  * more (crossfade and DC blocker settle), and only then renders the file. The
  * output (mono, 32-bit float WAV, at the same rate) is written atomically
  * and is not delayed: the plugin's reported latency is compensated.
  *
  * Exit status: 0 on success, 1 on any error (message on stderr; for a model
- * that fails to load, the plugin's status text).
+ * or IR that fails to load, the plugin's status text).
  */
 #include <errno.h>
 #include <math.h>
@@ -38,12 +39,18 @@ static void usage(FILE *f)
     fprintf(
         f,
         "usage: rnnamp-render [--plugin URI] [--preset URI | --model FILE]\n"
-        "                     [--set sym=val ...] [--rate R] [--block N]\n"
+        "                     [--ir FILE] [--set sym=val ...] [--rate R] "
+        "[--block N]\n"
         "                     [--threaded-worker] [--quiet] in.wav "
         "out.wav\n"
         "  --plugin URI       LV2 plugin to run (default %s)\n"
         "  --preset URI       apply an LV2 preset (port values and state)\n"
         "  --model FILE       model file for the rnnamp plugin (patch:Set)\n"
+        "  --ir FILE          cabinet IR for the rnnamp plugin (patch:Set; "
+        "WAV,\n"
+        "                     FLAC, AIFF, OGG; first channel; resampled to\n"
+        "                     the rate, unit energy); rendering starts once\n"
+        "                     it is in\n"
         "  --set sym=val      set a control port, e.g. --set "
         "input_gain=-6\n"
         "  --rate R           host sample rate; the input must be at R Hz\n"
@@ -56,7 +63,7 @@ static void usage(FILE *f)
 #define PROG "rnnamp-render"
 
 typedef struct {
-    const char *plugin, *preset, *model;
+    const char *plugin, *preset, *model, *ir;
     const char *sets[MAX_SETS];
     int n_sets, threaded, quiet;
     double rate; /* 0: the input file's */
@@ -70,6 +77,7 @@ static const cli_option option_table[] = {
     {"plugin", 0, CLI_STRING, 0, 0, OFF(plugin), 0},
     {"preset", 0, CLI_STRING, 0, 0, OFF(preset), 0},
     {"model", 0, CLI_STRING, 0, 0, OFF(model), 0},
+    {"ir", 0, CLI_STRING, 0, 0, OFF(ir), 0},
     {"set", 0, CLI_CALL, 0, 0, 0, 0},
     {"rate", 0, CLI_DOUBLE, 8000.0, 768000.0, OFF(rate), 0},
     {"block", 0, CLI_INT, 1, 8192, OFF(block), 0},
@@ -213,39 +221,63 @@ fail:
     return NULL;
 }
 
-/* --model (or an rnnamp preset's model): load it and wait until the plugin
- * reports it loaded. Returns 0, or -1 after a message. */
+/* Run until the plugin reports a status with the model in (and, with
+ * --ir, the IR in or refused). Returns the status, or NULL on timeout. */
+static const char *wait_status(const render_args *a, rnnamp_lv2_host *h)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        if (rnnamp_lv2_host_wait_property(h, RNNAMP__status, (uint32_t)a->block,
+                                          30.0) < 0)
+            return NULL;
+        const char *st = rnnamp_lv2_host_property(h, RNNAMP__status);
+        if (!st || !a->ir)
+            return st;
+        const char *ir = rnnamp_lv2_host_property(h, RNNAMP__ir);
+        if (strstr(st, "IR error") ||
+            (ir && !strcmp(ir, a->ir) && strstr(st, "IR loaded")))
+            return st;
+    }
+    return NULL;
+}
+
+/* --model and --ir (or an rnnamp preset's): send them and wait until the
+ * plugin reports them loaded. Returns 0, or -1 after a message. */
 static int load_model(const render_args *a, rnnamp_lv2_host *h)
 {
     char err[4096] = "";
     int is_rnnamp = !a->plugin || !strcmp(a->plugin, RNNAMP_URI);
-    if (a->model && !is_rnnamp) {
-        fprintf(stderr, PROG ": --model only works with the rnnamp plugin\n");
+    if ((a->model || a->ir) && !is_rnnamp) {
+        fprintf(stderr,
+                PROG ": --model and --ir only work with the rnnamp plugin\n");
         return -1;
     }
-    if (!a->model && !(a->preset && is_rnnamp))
+    if (!a->model && !a->ir && !(a->preset && is_rnnamp))
         return 0;
-    if (a->model && rnnamp_lv2_host_set_path(h, RNNAMP__model, a->model, err,
-                                             sizeof err) != 0) {
+    if ((a->model && rnnamp_lv2_host_set_path(h, RNNAMP__model, a->model, err,
+                                              sizeof err) != 0) ||
+        (a->ir && rnnamp_lv2_host_set_path(h, RNNAMP__ir, a->ir, err,
+                                           sizeof err) != 0)) {
         fprintf(stderr, PROG ": %s\n", err);
         return -1;
     }
-    if (!a->model) {
+    if (!a->model && a->preset) {
         /* the preset's restore may have queued a load: let it finish so
          * that the answer to patch:Get is the preset's model */
         rnnamp_lv2_host_worker_idle(h);
         rnnamp_lv2_host_get_all(h);
     }
-    if (rnnamp_lv2_host_wait_property(h, RNNAMP__status, (uint32_t)a->block,
-                                      30.0) < 0) {
+    const char *st = wait_status(a, h);
+    if (!st) {
         fprintf(stderr, PROG ": the plugin did not report a model status "
                              "(timeout)\n");
         return -1;
     }
-    const char *st = rnnamp_lv2_host_property(h, RNNAMP__status);
-    if (!st || strncmp(st, "loaded", 6) != 0) {
-        fprintf(stderr, PROG ": model failed to load: %s\n",
-                st ? st : "(no status)");
+    if ((a->model || a->preset) && strncmp(st, "loaded", 6) != 0) {
+        fprintf(stderr, PROG ": model failed to load: %s\n", st);
+        return -1;
+    }
+    if (a->ir && !strstr(st, "IR loaded")) {
+        fprintf(stderr, PROG ": IR failed to load: %s\n", st);
         return -1;
     }
     if (!a->quiet)

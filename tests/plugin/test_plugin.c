@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include <samplerate.h>
+#include <sndfile.h>
 
+#include "audio_io.h"
 #include "dc_blocker.h"
 #include "engine.h"
 #include "lv2_host.h"
@@ -96,6 +98,42 @@ static void count_hook(void *ctx, int begin)
 static char dir[256];
 static char model_a[300], model_b[300], model_knob[300], model_knob3[300],
     missing[300], corrupt[300];
+/* cabinet IRs: ir1 (48 kHz mono, IR1_TAPS), ir2 (44.1 kHz stereo), and a
+ * file that is not there; ir1_ref is ir1 at unit energy, in float64 */
+#define IR1_TAPS 1000
+static char ir1[300], ir2[300], ir_missing[300];
+static double ir1_ref[IR1_TAPS];
+
+/* A decaying noise IR of n taps (channel 0; other channels other noise)
+ * written to path as a float WAV at rate; h gets the first channel at unit
+ * energy (may be NULL). */
+static void make_ir(const char *path, size_t n, uint32_t seed, int channels,
+                    int rate, double *h)
+{
+    float *x = malloc(n * (size_t)channels * sizeof *x);
+    uint32_t s = seed;
+    for (size_t i = 0; i < n * (size_t)channels; i++) {
+        s = s * 1664525u + 1013904223u;
+        x[i] = ((float)(s >> 8) / 16777216.0f - 0.5f) *
+               expf(-(float)(i / (size_t)channels) / (float)(n / 5));
+    }
+    SF_INFO info = {0};
+    info.samplerate = rate;
+    info.channels = channels;
+    info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
+    ck_assert_msg(sf, "%s: %s", path, sf_strerror(NULL));
+    ck_assert_int_eq(sf_writef_float(sf, x, (sf_count_t)n), (sf_count_t)n);
+    sf_close(sf);
+    if (h) {
+        double e = 0.0;
+        for (size_t i = 0; i < n; i++)
+            e += (double)x[i * (size_t)channels] * x[i * (size_t)channels];
+        for (size_t i = 0; i < n; i++)
+            h[i] = x[i * (size_t)channels] / sqrt(e);
+    }
+    free(x);
+}
 
 /* LSTM/GRU with deterministic weights; skip off so the net is audible. */
 static void make_model(const char *path, rnnamp_layer_type t, int H, int n_in,
@@ -145,6 +183,11 @@ static void setup(void)
     ck_assert(f);
     fputs("{\"layers\": [ {\"type\": \"lstm\", ", f);
     fclose(f);
+    snprintf(ir1, sizeof ir1, "%s/ir1.wav", dir);
+    snprintf(ir2, sizeof ir2, "%s/ir2.wav", dir);
+    snprintf(ir_missing, sizeof ir_missing, "%s/missing-ir.wav", dir);
+    make_ir(ir1, IR1_TAPS, 2024u, 1, 48000, ir1_ref);
+    make_ir(ir2, 300, 77u, 2, 44100, NULL);
 }
 
 static void teardown(void)
@@ -1146,6 +1189,295 @@ START_TEST(t_concurrent_save)
 }
 END_TEST
 
+/* ---- the cabinet IR ---------------------------------------------------- */
+
+/* Queue patch:Set of prop (the model or the IR) for the next run. */
+static void send_path(rnnamp_lv2_host *h, const char *prop, const char *path)
+{
+    char err[1024];
+    ck_assert_msg(rnnamp_lv2_host_set_path(h, prop, path, err, sizeof err) == 0,
+                  "%s", err);
+}
+
+/* y[0..n) convolved with ir1 at unit energy, in float64. */
+static double *convolve_ir1(const float *y, size_t n)
+{
+    double *r = malloc(n * sizeof *r);
+    for (size_t i = 0; i < n; i++) {
+        double acc = 0.0;
+        for (size_t k = 0; k < IR1_TAPS && k <= i; k++)
+            acc += ir1_ref[k] * y[i - k];
+        r[i] = acc;
+    }
+    return r;
+}
+
+/* max |y - gain ref| / max |gain ref| over [from, to) */
+static double rel_err(const float *y, const double *ref, double gain,
+                      size_t from, size_t to)
+{
+    double e = 0.0, m = 0.0;
+    for (size_t i = from; i < to; i++) {
+        e = fmax(e, fabs(y[i] - gain * ref[i]));
+        m = fmax(m, fabs(gain * ref[i]));
+    }
+    ck_assert(m > 0.0);
+    return e / m;
+}
+
+/* Model + IR: the plugin's output is its output without the IR convolved
+ * with the unit-energy IR (after the fades); ir_gain scales it; with
+ * ir_enabled off it is the output without the IR, to the bit; turned on
+ * again the IR fades back in, starting from silence. */
+START_TEST(t_ir_convolution)
+{
+    const size_t n = 24000, fade = 2400; /* 50 ms at 48 kHz */
+    float *x = test_signal(2 * n, 48000.0, 0.5);
+    float *y[4];
+    rnnamp_lv2_host *h[4];
+    for (int k = 0; k < 4; k++) {
+        y[k] = malloc(2 * n * sizeof *y[k]);
+        h[k] = host(48000.0, 0, 8192);
+        send_path(h[k], RNNAMP__model, model_a);
+        if (k)
+            send_path(h[k], RNNAMP__ir, ir1);
+    }
+    set(h[2], "ir_gain", 6.0f);
+    set(h[3], "ir_enabled", 0.0f);
+    for (int k = 0; k < 4; k++)
+        render(h[k], x, y[k], n, 256);
+    ck_assert_msg(!strncmp(status(h[1]), "loaded test-lstm-8", 18), "%s",
+                  status(h[1]));
+    ck_assert_msg(strstr(status(h[1]), "; IR loaded ir1.wav: 1000 taps at "
+                                       "48000 Hz"),
+                  "%s", status(h[1]));
+    const char *p = rnnamp_lv2_host_property(h[1], RNNAMP__ir);
+    ck_assert(p && !strcmp(p, ir1));
+    set(h[3], "ir_enabled", 1.0f);
+    for (int k = 0; k < 4; k++)
+        render(h[k], x + n, y[k] + n, n, 256);
+
+    double *ref = convolve_ir1(y[0], 2 * n);
+    const double g6 = pow(10.0, 6.0 / 20.0);
+    double e1 = rel_err(y[1], ref, 1.0, fade, 2 * n);
+    double e2 = rel_err(y[2], ref, g6, fade, 2 * n);
+    double e3 = rel_err(y[3], ref, 1.0, n + fade + IR1_TAPS, 2 * n);
+    fprintf(stderr,
+            "IR vs float64 convolution: relative error %.3g, at +6 dB %.3g, "
+            "turned on again %.3g\n",
+            e1, e2, e3);
+    ck_assert_msg(e1 < 1e-5, "IR output off by %g", e1);
+    ck_assert_msg(e2 < 1e-5, "ir_gain +6 dB off by %g", e2);
+    ck_assert_msg(e3 < 1e-5, "IR turned on again off by %g", e3);
+    /* the IR is audible, and off means the output without it */
+    ck_assert(max_abs_diff(y[1] + fade, y[0] + fade, 2 * n - fade) > 0.05);
+    ck_assert(max_abs_diff(y[3] + fade, y[0] + fade, n - fade) == 0.0);
+    ck_assert(all_finite(y[3], 2 * n));
+    for (int k = 0; k < 4; k++) {
+        rnnamp_lv2_host_free(h[k]);
+        free(y[k]);
+    }
+    free(ref);
+    free(x);
+}
+END_TEST
+
+/* A missing IR file: the status says so and names the file, and the
+ * output goes on unchanged (without an IR, or with the previous one). */
+START_TEST(t_ir_missing)
+{
+    const size_t n = 9600;
+    float *x = test_signal(n, 48000.0, 0.5);
+    float *y0 = malloc(n * sizeof *y0), *y1 = malloc(n * sizeof *y1);
+    for (int with_ir = 0; with_ir < 2; with_ir++) {
+        rnnamp_lv2_host *h[2];
+        for (int k = 0; k < 2; k++) {
+            h[k] = host(48000.0, 1, 8192);
+            send_path(h[k], RNNAMP__model, model_a);
+            if (with_ir)
+                send_path(h[k], RNNAMP__ir, ir1);
+            rnnamp_lv2_host_run(h[k], NULL, NULL, 256);
+            rnnamp_lv2_host_worker_idle(h[k]);
+        }
+        render(h[0], x, y0, n, 256);
+        render(h[1], x, y1, n, 256);
+        send_path(h[1], RNNAMP__ir, ir_missing);
+        rnnamp_lv2_host_run(h[1], x, y1, 256);
+        rnnamp_lv2_host_run(h[0], x, y0, 256);
+        rnnamp_lv2_host_worker_idle(h[1]);
+        render(h[0], x, y0, n, 256);
+        render(h[1], x, y1, n, 256);
+        const char *st = status(h[1]);
+        ck_assert_msg(!strncmp(st, "loaded test-lstm-8", 18), "%s", st);
+        ck_assert_msg(strstr(st, "; IR error: ") && strstr(st, ir_missing) &&
+                          strstr(st, "cannot open"),
+                      "status: %s", st);
+        ck_assert_msg(max_abs_diff(y0, y1, n) == 0.0,
+                      "a missing IR changed the output");
+        ck_assert(max_abs_diff(y1, x, n) > 0.05); /* still the model */
+        rnnamp_lv2_host_free(h[0]);
+        rnnamp_lv2_host_free(h[1]);
+    }
+    free(x);
+    free(y0);
+    free(y1);
+}
+END_TEST
+
+/* A state with a model and an IR restores both (with and without a
+ * worker in restore): the same output as a fresh instance given both. */
+START_TEST(t_ir_state)
+{
+    const size_t n = 9600;
+    float *x = test_signal(n, 48000.0, 0.5);
+    float *y0 = malloc(n * sizeof *y0), *y1 = malloc(n * sizeof *y1);
+    char sdir[400], err[1024];
+    snprintf(sdir, sizeof sdir, "%s/ir-state", dir);
+    rnnamp_lv2_host *h = host(48000.0, 0, 8192);
+    set(h, "ir_gain", -3.0f);
+    send_path(h, RNNAMP__model, model_b);
+    send_path(h, RNNAMP__ir, ir1);
+    rnnamp_lv2_host_run(h, NULL, NULL, 256);
+    ck_assert_msg(strstr(status(h), "IR loaded ir1.wav"), "%s", status(h));
+    ck_assert_msg(rnnamp_lv2_host_save_state(h, sdir, err, sizeof err) == 0,
+                  "%s", err);
+    rnnamp_lv2_host_free(h);
+
+    for (int with_worker = 0; with_worker < 2; with_worker++) {
+        rnnamp_lv2_host *r = host(48000.0, 0, 8192);
+        ck_assert_msg(rnnamp_lv2_host_restore_state(r, sdir, with_worker, err,
+                                                    sizeof err) == 0,
+                      "%s", err);
+        rnnamp_lv2_host_get_all(r);
+        rnnamp_lv2_host_run(r, NULL, NULL, 256); /* installed here */
+        ck_assert_msg(strstr(status(r), "loaded test-gru-8") &&
+                          strstr(status(r), "IR loaded ir1.wav"),
+                      "%s", status(r));
+        const char *p = rnnamp_lv2_host_property(r, RNNAMP__ir);
+        ck_assert_msg(p && strstr(p, "ir1.wav"), "%s", p ? p : "(none)");
+        rnnamp_lv2_host *f = host(48000.0, 0, 8192);
+        set(f, "ir_gain", -3.0f);
+        send_path(f, RNNAMP__model, model_b);
+        send_path(f, RNNAMP__ir, ir1);
+        rnnamp_lv2_host_run(f, NULL, NULL, 256);
+        render(r, x, y0, n, 256);
+        render(f, x, y1, n, 256);
+        ck_assert_msg(max_abs_diff(y0, y1, n) == 0.0,
+                      "restored plugin sounds different");
+        /* and the IR is in it: not the model alone */
+        rnnamp_lv2_host *m = host(48000.0, 0, 8192);
+        send_path(m, RNNAMP__model, model_b);
+        rnnamp_lv2_host_run(m, NULL, NULL, 256);
+        render(m, x, y1, n, 256);
+        ck_assert(max_abs_diff(y0 + 2400, y1 + 2400, n - 2400) > 0.02);
+        rnnamp_lv2_host_free(r);
+        rnnamp_lv2_host_free(f);
+        rnnamp_lv2_host_free(m);
+    }
+    free(x);
+    free(y0);
+    free(y1);
+}
+END_TEST
+
+/* 1000 IR switches one short block apart (two IRs, a missing file, no IR;
+ * ir_enabled toggled now and then) with a model playing: run() allocates
+ * nothing, the output stays finite, the last request wins. */
+START_TEST(t_ir_switches_no_alloc)
+{
+    rnnamp_lv2_host *h = host(48000.0, 1, 8192);
+    float *x = test_signal(4096, 48000.0, 0.5);
+    float y[64];
+    send_path(h, RNNAMP__model, model_a);
+    send_path(h, RNNAMP__ir, ir1);
+    rnnamp_lv2_host_run(h, NULL, NULL, 64);
+    rnnamp_lv2_host_worker_idle(h);
+    const char *cycle[7] = {ir2, ir1, ir_missing, ir2, "", ir1, ir2};
+    int finite = 1;
+#if COUNT_ALLOCS
+    n_allocs = 0; /* counts inside the plugin's run() only (run_hook) */
+#endif
+    for (int i = 0; i < 1000; i++) {
+        send_path(h, RNNAMP__ir, cycle[i % 7]);
+        if (i % 97 == 0)
+            set(h, "ir_enabled", (i / 97) % 2 ? 1.0f : 0.0f);
+        rnnamp_lv2_host_run(h, x + (i % 64) * 64, y, 64);
+        finite &= all_finite(y, 64);
+        if (i % 10 == 9)
+            rnnamp_lv2_host_worker_idle(h);
+    }
+    set(h, "ir_enabled", 1.0f);
+    send_path(h, RNNAMP__ir, ir2);
+    rnnamp_lv2_host_run(h, x, y, 64);
+    rnnamp_lv2_host_worker_idle(h);
+    for (int i = 0; i < 100; i++) {
+        rnnamp_lv2_host_run(h, x + (i % 64) * 64, y, 64);
+        finite &= all_finite(y, 64);
+    }
+#if COUNT_ALLOCS
+    ck_assert_int_eq(n_allocs, 0);
+#endif
+    ck_assert(finite);
+    rnnamp_lv2_host_get_all(h);
+    rnnamp_lv2_host_run(h, NULL, NULL, 64);
+    ck_assert_msg(strstr(status(h), "IR loaded ir2.wav: 327 taps at 48000 Hz, "
+                                    "resampled from 44100 Hz, first of 2 "
+                                    "channels"),
+                  "%s", status(h));
+    const char *p = rnnamp_lv2_host_property(h, RNNAMP__ir);
+    ck_assert(p && !strcmp(p, ir2));
+    free(x);
+    rnnamp_lv2_host_free(h);
+}
+END_TEST
+
+#ifdef RNNAMP_RENDER
+/* rnnamp-render --model M --ir R equals the --model M render convolved
+ * with R at unit energy. */
+START_TEST(t_render_ir)
+{
+    const size_t n = 24000;
+    char in[400], o0[400], o1[400], cmd[3000], err[RNNAMP_ERR_LEN];
+    snprintf(in, sizeof in, "%s/in.wav", dir);
+    snprintf(o0, sizeof o0, "%s/model.wav", dir);
+    snprintf(o1, sizeof o1, "%s/model-ir.wav", dir);
+    float *x = test_signal(n, 48000.0, 0.5);
+    ck_assert(rnnamp_audio_write(in, x, n, 1, 48000, err, sizeof err) == 0);
+    snprintf(cmd, sizeof cmd, "'%s' --quiet --model '%s' '%s' '%s'",
+             RNNAMP_RENDER, model_a, in, o0);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "'%s' --quiet --model '%s' --ir '%s' '%s' '%s'",
+             RNNAMP_RENDER, model_a, ir1, in, o1);
+    ck_assert_int_eq(system(cmd), 0);
+    rnnamp_audio a0, a1;
+    ck_assert_msg(rnnamp_audio_read(o0, &a0, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(rnnamp_audio_read(o1, &a1, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(a0.frames, n);
+    ck_assert_uint_eq(a1.frames, n);
+    double *ref = convolve_ir1(a0.data, n);
+    /* from IR1_TAPS on: before that the IR also hears the settle time */
+    double e = rel_err(a1.data, ref, 1.0, IR1_TAPS, n);
+    fprintf(stderr, "rnnamp-render --ir vs convolution: relative error %.3g\n",
+            e);
+    ck_assert_msg(e < 1e-5, "render with IR off by %g", e);
+    /* and the IR is audible: it changes the render by more than a tenth
+     * of its peak */
+    double peak = 0.0;
+    for (size_t i = 0; i < n; i++)
+        peak = fmax(peak, fabs(a0.data[i]));
+    const double audible =
+        max_abs_diff(a0.data + IR1_TAPS, a1.data + IR1_TAPS, n - IR1_TAPS);
+    fprintf(stderr, "IR changes the render by up to %g (peak %g)\n", audible,
+            peak);
+    ck_assert(peak > 0.01 && audible > 0.1 * peak);
+    rnnamp_audio_free(&a0);
+    rnnamp_audio_free(&a1);
+    free(ref);
+    free(x);
+}
+END_TEST
+#endif
+
 int main(void)
 {
     Suite *s = suite_create("plugin");
@@ -1163,6 +1495,11 @@ int main(void)
     tcase_add_test(tc, t_sample_rates);
     tcase_add_test(tc, t_switch_jump);
     tcase_add_test(tc, t_bypass_latency);
+    tcase_add_test(tc, t_ir_convolution);
+    tcase_add_test(tc, t_ir_state);
+#ifdef RNNAMP_RENDER
+    tcase_add_test(tc, t_render_ir);
+#endif
     suite_add_tcase(s, tc);
     /* the worker on its own thread (the tsan suite runs this case alone:
      * CK_RUN_CASE=threads) */
@@ -1177,6 +1514,8 @@ int main(void)
     tcase_add_test(threads, t_state_absolute_path);
     tcase_add_test(threads, t_superseded_dropped);
     tcase_add_test(threads, t_concurrent_save);
+    tcase_add_test(threads, t_ir_missing);
+    tcase_add_test(threads, t_ir_switches_no_alloc);
     suite_add_tcase(s, threads);
     TCase *parts = tcase_create("parts");
     tcase_add_test(parts, t_ramp);
