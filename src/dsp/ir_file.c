@@ -144,7 +144,9 @@ static rnnamp_ir_status resample(const char *path, const float *x, size_t n,
                       path, file_rate, host_rate);
         return RNNAMP_IR_ERR_RESAMPLE;
     }
-    const size_t len = (size_t)ceil((double)n * ratio);
+    /* n * host_rate is exact for any real file: no rounding up of a
+     * length that is a whole number */
+    const size_t len = (size_t)ceil((double)n * host_rate / file_rate);
     const size_t cap = len + 256; /* the converter may give a few more */
     float *out = calloc(cap, sizeof *out);
     int e = 0;

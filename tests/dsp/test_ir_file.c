@@ -104,6 +104,14 @@ START_TEST(t_resampled)
     ck_assert_int_eq(rnnamp_ir_load(p, 48000.0, &ir, err, sizeof err),
                      RNNAMP_IR_OK);
     ck_assert_uint_eq(ir.taps, 2400);
+    /* whole-number lengths are not rounded up (882 * 48000 / 44100 = 960) */
+    rnnamp_ir ir2;
+    write_file(p, x, 882, 1, 44100, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+    ck_assert_int_eq(rnnamp_ir_load(p, 48000.0, &ir2, err, sizeof err),
+                     RNNAMP_IR_OK);
+    ck_assert_uint_eq(ir2.taps, 960);
+    ck_assert_uint_eq(peak(ir2.h, ir2.taps), 480);
+    rnnamp_ir_free(&ir2);
     ck_assert_uint_eq(ir.file_frames, n);
     ck_assert(ir.file_rate == 44100.0);
     ck_assert_uint_eq(peak(ir.h, ir.taps), 480);

@@ -44,6 +44,10 @@ expect_fail "missing model" "missing.json" \
     --model "$tmp/missing.json" "$tmp/in.wav" "$tmp/o.wav"
 expect_fail "corrupt model" "corrupt.json" \
     --model "$tmp/corrupt.json" "$tmp/in.wav" "$tmp/o.wav"
+expect_fail "missing IR" "IR error: $tmp/missing-ir.wav: cannot open" \
+    --ir "$tmp/missing-ir.wav" "$tmp/in.wav" "$tmp/o.wav"
+expect_fail "IR not audio" "IR error: $tmp/corrupt.json: not an audio file" \
+    --ir "$tmp/corrupt.json" "$tmp/in.wav" "$tmp/o.wav"
 expect_fail "missing input" "nothere.wav" \
     "$tmp/nothere.wav" "$tmp/o.wav"
 expect_fail "wrong rate" "resample the file first" \
@@ -59,6 +63,19 @@ if "$render" --quiet --preset "$preset" --block 100 "$tmp/in.wav" "$tmp/o.wav" &
     echo "ok: preset render, same length"
 else
     echo "FAIL: preset render" >&2
+    fails=$((fails + 1))
+fi
+# a stereo 44.1 kHz IR on top of the preset: loads (first channel,
+# resampled), same length out. The numbers (render with IR = render
+# without, convolved with the unit-energy IR) are checked in test_plugin.c.
+sox -n -r 44100 -c 2 "$tmp/ir.wav" synth 0.02 whitenoise fade 0 0.02 0.02
+if "$render" --preset "$preset" --ir "$tmp/ir.wav" "$tmp/in.wav" "$tmp/o.wav" \
+    2>"$tmp/err" && [ "$(soxi -s "$tmp/o.wav")" = "$(soxi -s "$tmp/in.wav")" ] &&
+    grep -q "IR loaded ir.wav: 960 taps at 48000 Hz, resampled from 44100 Hz, first of 2 channels" "$tmp/err"; then
+    echo "ok: preset + IR render: $(tail -n 1 "$tmp/err")"
+else
+    echo "FAIL: preset + IR render" >&2
+    cat "$tmp/err" >&2
     fails=$((fails + 1))
 fi
 [ $fails -eq 0 ] || exit 1
