@@ -604,18 +604,34 @@ START_TEST(t_rapid_switches)
 }
 END_TEST
 
-/* State: the model path survives save/restore (with and without a worker
- * in restore); the restored plugin sounds the same. */
-START_TEST(t_state_roundtrip)
+/* Give h model_b, and ir (with ir_gain -3 dB) unless it is NULL; the
+ * next run installs them. */
+static void give_state(rnnamp_lv2_host *h, const char *ir)
+{
+    char err[1024];
+    ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP__model, model_b, err,
+                                       sizeof err) == 0);
+    if (ir) {
+        set(h, "ir_gain", -3.0f);
+        ck_assert(
+            rnnamp_lv2_host_set_path(h, RNNAMP__ir, ir, err, sizeof err) == 0);
+    }
+}
+
+/* State: the model path (and the IR's, when ir is not NULL) survives
+ * save/restore (with and without a worker in restore); the restored
+ * plugin sounds the same as a fresh one given the same. */
+static void state_roundtrip(const char *ir)
 {
     const size_t n = 9600;
     float *x = test_signal(n, 48000.0, 0.5);
     float *y0 = malloc(n * sizeof *y0), *y1 = malloc(n * sizeof *y1);
     char sdir[400], err[1024];
-    snprintf(sdir, sizeof sdir, "%s/state", dir);
+    snprintf(sdir, sizeof sdir, "%s/state%s", dir, ir ? "-ir" : "");
     rnnamp_lv2_host *h = host(48000.0, 0, 8192);
     set(h, "input_gain", 3.0f);
-    load(h, model_b, 256, 0);
+    give_state(h, ir);
+    rnnamp_lv2_host_run(h, NULL, NULL, 256);
     ck_assert_msg(rnnamp_lv2_host_save_state(h, sdir, err, sizeof err) == 0,
                   "%s", err);
     rnnamp_lv2_host_free(h);
@@ -631,20 +647,43 @@ START_TEST(t_state_roundtrip)
         float g;
         ck_assert(rnnamp_lv2_host_get_control(r, "input_gain", &g) == 0);
         ck_assert(g == 3.0f);
-        /* the same as a fresh instance loading the file directly */
+        if (ir) {
+            ck_assert_msg(strstr(status(r), "; IR loaded ir1.wav"), "%s",
+                          status(r));
+            const char *p = rnnamp_lv2_host_property(r, RNNAMP__ir);
+            ck_assert_msg(p && strstr(p, "ir1.wav"), "%s", p ? p : "(none)");
+            ck_assert(rnnamp_lv2_host_get_control(r, "ir_gain", &g) == 0);
+            ck_assert(g == -3.0f);
+        }
+        /* the same as a fresh instance loading the files directly */
         rnnamp_lv2_host *f = host(48000.0, 0, 8192);
         set(f, "input_gain", 3.0f);
-        load(f, model_b, 256, 0);
+        give_state(f, ir);
+        rnnamp_lv2_host_run(f, NULL, NULL, 256);
         render(r, x, y0, n, 256);
         render(f, x, y1, n, 256);
         ck_assert_msg(max_abs_diff(y0, y1, n) == 0.0,
                       "restored plugin sounds different");
+        if (ir) { /* and the IR is in it: not the model alone */
+            rnnamp_lv2_host *m = host(48000.0, 0, 8192);
+            set(m, "input_gain", 3.0f);
+            give_state(m, NULL);
+            rnnamp_lv2_host_run(m, NULL, NULL, 256);
+            render(m, x, y1, n, 256);
+            ck_assert(max_abs_diff(y0 + 2400, y1 + 2400, n - 2400) > 0.02);
+            rnnamp_lv2_host_free(m);
+        }
         rnnamp_lv2_host_free(r);
         rnnamp_lv2_host_free(f);
     }
     free(x);
     free(y0);
     free(y1);
+}
+
+START_TEST(t_state_roundtrip)
+{
+    state_roundtrip(NULL);
 }
 END_TEST
 
@@ -1328,55 +1367,51 @@ END_TEST
  * worker in restore): the same output as a fresh instance given both. */
 START_TEST(t_ir_state)
 {
-    const size_t n = 9600;
-    float *x = test_signal(n, 48000.0, 0.5);
-    float *y0 = malloc(n * sizeof *y0), *y1 = malloc(n * sizeof *y1);
-    char sdir[400], err[1024];
-    snprintf(sdir, sizeof sdir, "%s/ir-state", dir);
-    rnnamp_lv2_host *h = host(48000.0, 0, 8192);
-    set(h, "ir_gain", -3.0f);
-    send_path(h, RNNAMP__model, model_b);
-    send_path(h, RNNAMP__ir, ir1);
-    rnnamp_lv2_host_run(h, NULL, NULL, 256);
-    ck_assert_msg(strstr(status(h), "IR loaded ir1.wav"), "%s", status(h));
-    ck_assert_msg(rnnamp_lv2_host_save_state(h, sdir, err, sizeof err) == 0,
-                  "%s", err);
-    rnnamp_lv2_host_free(h);
+    state_roundtrip(ir1);
+}
+END_TEST
 
+/* A preset carries model and IR as paths relative to its bundle, both
+ * load (with and without a worker in restore). */
+START_TEST(t_ir_preset_relative)
+{
+    char sdir[400], p[600], amp[600], cab[600], err[1024];
+    snprintf(sdir, sizeof sdir, "%s/rel-preset", dir);
+    ck_assert_int_eq(mkdir(sdir, 0755), 0);
+    snprintf(amp, sizeof amp, "%s/amp.json", sdir);
+    snprintf(cab, sizeof cab, "%s/cab.wav", sdir);
+    make_model(amp, RNNAMP_GRU, 8, 1, 98765u, 3.0f, 48000.0);
+    make_ir(cab, 300, 77u, 2, 44100, NULL);
+    snprintf(p, sizeof p, "%s/state.ttl", sdir);
+    FILE *f = fopen(p, "w");
+    ck_assert(f);
+    fprintf(f,
+            "@prefix lv2: <http://lv2plug.in/ns/lv2core#> .\n"
+            "@prefix pset: <http://lv2plug.in/ns/ext/presets#> .\n"
+            "@prefix state: <http://lv2plug.in/ns/ext/state#> .\n"
+            "<> a pset:Preset ;\n"
+            "  lv2:appliesTo <%s> ;\n"
+            "  state:state [ <%s> <amp.json> ; <%s> <cab.wav> ] .\n",
+            RNNAMP_URI, RNNAMP__model, RNNAMP__ir);
+    fclose(f);
     for (int with_worker = 0; with_worker < 2; with_worker++) {
-        rnnamp_lv2_host *r = host(48000.0, 0, 8192);
-        ck_assert_msg(rnnamp_lv2_host_restore_state(r, sdir, with_worker, err,
+        rnnamp_lv2_host *h = host(48000.0, 1, 8192);
+        ck_assert_msg(rnnamp_lv2_host_restore_state(h, sdir, with_worker, err,
                                                     sizeof err) == 0,
                       "%s", err);
-        rnnamp_lv2_host_get_all(r);
-        rnnamp_lv2_host_run(r, NULL, NULL, 256); /* installed here */
-        ck_assert_msg(strstr(status(r), "loaded test-gru-8") &&
-                          strstr(status(r), "IR loaded ir1.wav"),
-                      "%s", status(r));
-        const char *p = rnnamp_lv2_host_property(r, RNNAMP__ir);
-        ck_assert_msg(p && strstr(p, "ir1.wav"), "%s", p ? p : "(none)");
-        rnnamp_lv2_host *f = host(48000.0, 0, 8192);
-        set(f, "ir_gain", -3.0f);
-        send_path(f, RNNAMP__model, model_b);
-        send_path(f, RNNAMP__ir, ir1);
-        rnnamp_lv2_host_run(f, NULL, NULL, 256);
-        render(r, x, y0, n, 256);
-        render(f, x, y1, n, 256);
-        ck_assert_msg(max_abs_diff(y0, y1, n) == 0.0,
-                      "restored plugin sounds different");
-        /* and the IR is in it: not the model alone */
-        rnnamp_lv2_host *m = host(48000.0, 0, 8192);
-        send_path(m, RNNAMP__model, model_b);
-        rnnamp_lv2_host_run(m, NULL, NULL, 256);
-        render(m, x, y1, n, 256);
-        ck_assert(max_abs_diff(y0 + 2400, y1 + 2400, n - 2400) > 0.02);
-        rnnamp_lv2_host_free(r);
-        rnnamp_lv2_host_free(f);
-        rnnamp_lv2_host_free(m);
+        rnnamp_lv2_host_get_all(h);
+        rnnamp_lv2_host_run(h, NULL, NULL, 64);
+        rnnamp_lv2_host_worker_idle(h);
+        rnnamp_lv2_host_run(h, NULL, NULL, 64);
+        ck_assert_msg(strstr(status(h), "loaded test-gru-8") &&
+                          strstr(status(h), "; IR loaded cab.wav: 327 taps"),
+                      "%s", status(h));
+        const char *m = rnnamp_lv2_host_property(h, RNNAMP__model);
+        const char *c = rnnamp_lv2_host_property(h, RNNAMP__ir);
+        ck_assert(m && !strcmp(m, amp));
+        ck_assert(c && !strcmp(c, cab));
+        rnnamp_lv2_host_free(h);
     }
-    free(x);
-    free(y0);
-    free(y1);
 }
 END_TEST
 
@@ -1515,6 +1550,7 @@ int main(void)
     tcase_add_test(threads, t_superseded_dropped);
     tcase_add_test(threads, t_concurrent_save);
     tcase_add_test(threads, t_ir_missing);
+    tcase_add_test(threads, t_ir_preset_relative);
     tcase_add_test(threads, t_ir_switches_no_alloc);
     suite_add_tcase(s, threads);
     TCase *parts = tcase_create("parts");
