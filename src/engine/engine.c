@@ -251,35 +251,61 @@ static size_t measure(rnnamp_engine *e, const rnnamp_model *m)
     return b.off;
 }
 
-/* One FIR stage of a hybrid model (taps at the model's rate). */
+/* A FIR's taps at the model's rate placed at the host rate (ratio > 1):
+ * tap k goes to time k * ratio, split between the two nearest host samples
+ * (linear interpolation of the delay). For whole-number ratios this is zero
+ * stuffing, whose response equals the model-rate response exactly up to the
+ * model's Nyquist frequency (and mirrors it above). It stays causal and
+ * adds no latency, which band-limited resampling of the taps cannot do (it
+ * would cut the left half of each tap's sinc: -2.5 dB at low frequencies
+ * for a lone tap at twice the rate). Returns malloc'ed taps, *n updated. */
+static float *stretch_fir(const float *h, size_t *n, double ratio)
+{
+    const size_t m = (size_t)ceil((double)(*n - 1) * ratio) + 2;
+    float *o = calloc(m, sizeof *o);
+    if (!o)
+        return NULL;
+    for (size_t k = 0; k < *n; k++) {
+        const double at = (double)k * ratio;
+        const size_t i = (size_t)floor(at);
+        const float f = (float)(at - (double)i);
+        o[i] += h[k] * (1.0f - f);
+        o[i + 1] += h[k] * f;
+    }
+    *n = m;
+    return o;
+}
+
+/* One FIR stage of a hybrid model; at a host rate above the model's
+ * (rate correction) its taps are stretched (stretch_fir). */
 static rnnamp_convolver *build_fir(const rnnamp_engine *e, const float *h,
                                    int taps, const char *which, char *err,
                                    size_t errlen)
 {
     char cerr[RNNAMP_ERR_LEN];
-    if (e->use_ratio) {
-        rnnamp_seterr(err, errlen,
-                      "the %s-FIR of a hybrid model cannot run at another "
-                      "rate yet",
-                      which);
+    size_t n = (size_t)taps;
+    float *st = e->use_ratio ? stretch_fir(h, &n, e->ratio) : NULL;
+    if (e->use_ratio && !st) {
+        rnnamp_seterr(err, errlen, "%s: out of memory", which);
         return NULL;
     }
     const rnnamp_conv_layout lay = {0, 0, e->kernel};
     rnnamp_convolver *c =
-        rnnamp_convolver_new(h, (size_t)taps, &lay, cerr, sizeof cerr);
+        rnnamp_convolver_new(st ? st : h, n, &lay, cerr, sizeof cerr);
     if (!c)
-        rnnamp_seterr(err, errlen, "%s-FIR: %s", which, cerr);
+        rnnamp_seterr(err, errlen, "%s: %s", which, cerr);
+    free(st);
     return c;
 }
 
 static int build_firs(rnnamp_engine *e, const rnnamp_model *m, char *err,
                       size_t errlen)
 {
-    if (m->pre_taps &&
-        !(e->pre = build_fir(e, m->pre_fir, m->pre_taps, "pre", err, errlen)))
+    if (m->pre_taps && !(e->pre = build_fir(e, m->pre_fir, m->pre_taps,
+                                            "pre-FIR", err, errlen)))
         return -1;
     if (m->post_taps && !(e->post = build_fir(e, m->post_fir, m->post_taps,
-                                              "post", err, errlen)))
+                                              "post-FIR", err, errlen)))
         return -1;
     return 0;
 }

@@ -176,6 +176,64 @@ START_TEST(hybrid_fir_models_match_reference)
 }
 END_TEST
 
+/* Amplitude and phase of y at f Hz (rate r) over the last n samples. */
+static void tone_response(const float *y, int n, double f, double r,
+                          double *amp, double *ph)
+{
+    double c = 0, s = 0;
+    for (int i = 0; i < n; i++) {
+        c += y[i] * cos(2 * M_PI * f * i / r);
+        s += y[i] * sin(2 * M_PI * f * i / r);
+    }
+    *amp = 2 * sqrt(c * c + s * s) / n;
+    *ph = atan2(s, c);
+}
+
+/* A hybrid model at twice its rate (rate correction): the FIR stages are
+ * resampled, so a tone below the model's Nyquist frequency comes out with
+ * the same gain as at the model's rate. The network is zero (skip only),
+ * so the output is the two FIRs alone. */
+START_TEST(hybrid_fir_resampled_at_higher_rate)
+{
+    rnnamp_layer_spec sp[2] = {{RNNAMP_LSTM, 8, RNNAMP_ACT_LINEAR},
+                               {RNNAMP_DENSE, 1, RNNAMP_ACT_LINEAR}};
+    char err[RNNAMP_ERR_LEN];
+    rnnamp_model *m =
+        rnnamp_model_new_fir(1, 2, sp, 1, 5, 400, err, sizeof err);
+    ck_assert_msg(m != NULL, "%s", err);
+    uint64_t s = 5;
+    for (int k = 0; k < 5; k++)
+        m->pre_fir[k] = (k == 0 ? 1.0f : 0.0f) + urand(&s, 0.2f);
+    for (int k = 0; k < 400; k++)
+        m->post_fir[k] = urand(&s, 0.2f) * expf(-0.01f * (float)k);
+    m->meta.sample_rate = 48000;
+    static const double freqs[] = {200, 1000, 5000};
+    enum { N = 48000 };
+    static float x[2 * N], y[2 * N];
+    for (size_t fi = 0; fi < 3; fi++) {
+        double amp[2], ph[2];
+        for (int r = 1; r <= 2; r++) {
+            rnnamp_engine_opts o = {RNNAMP_KERNEL_AUTO, (double)r};
+            rnnamp_engine *e = rnnamp_engine_new(m, &o, err, sizeof err);
+            ck_assert_msg(e != NULL, "%s", err);
+            const int n = r * N;
+            for (int i = 0; i < n; i++)
+                x[i] = 0.5f * (float)sin(2 * M_PI * freqs[fi] * i /
+                                         (48000.0 * r));
+            rnnamp_engine_process(e, x, y, (uint32_t)n, NULL);
+            /* the last 0.5 s, a whole number of periods */
+            tone_response(y + n / 2, n / 2, freqs[fi], 48000.0 * r,
+                          &amp[r - 1], &ph[r - 1]);
+            rnnamp_engine_free(e);
+        }
+        const double db = 20 * log10(amp[1] / amp[0]);
+        ck_assert_msg(fabs(db) < 0.05, "%g Hz: %g dB apart", freqs[fi], db);
+        ck_assert_double_gt(amp[0], 0.01);
+    }
+    rnnamp_model_free(m);
+}
+END_TEST
+
 START_TEST(stacks_knobs_dense_match_reference)
 {
     rnnamp_layer_type types[] = {RNNAMP_LSTM, RNNAMP_GRU, RNNAMP_RNN};
@@ -501,6 +559,7 @@ int main(void)
     tcase_add_test(tc, dense_only_model);
     tcase_add_test(tc, block_sizes_bit_identical_and_in_place);
     tcase_add_test(tc, hybrid_fir_models_match_reference);
+    tcase_add_test(tc, hybrid_fir_resampled_at_higher_rate);
     tcase_add_test(tc, reset_and_prewarm);
     tcase_add_test(tc, non_finite_input_recovers);
     tcase_add_test(tc, rate_correction_integer_ratio);
