@@ -54,7 +54,9 @@ static int info(const char *path)
     printf("%s\n  %s\n", path, sum);
     printf("  inputs: %d (audio%s)%s\n", m->n_inputs,
            m->n_inputs > 1 ? " + knobs" : "",
-           m->skip ? ", skip: output = input + network" : "");
+           !m->skip      ? ""
+           : m->pre_taps ? ", skip: network output + its (pre-FIR'd) input"
+                         : ", skip: output = input + network");
     for (int i = 0; i < m->n_layers; i++) {
         const rnnamp_layer *L = &m->layers[i];
         printf("  layer %d: %-5s %3d -> %3d%s%s\n", i,
