@@ -786,6 +786,10 @@ static LV2_State_Status store_path(Plugin *self, rnnamp_track *t, LV2_URID key,
 {
     char path[RNNAMP_SLOT_PATH_MAX];
     rnnamp_track_read_path(t, path, sizeof path);
+    if (!path[0])
+        return LV2_STATE_SUCCESS; /* nothing loaded: no key (an empty path
+                                   * would come back from Ardour as the
+                                   * state file itself) */
     LV2_State_Map_Path *map_path =
         lv2_features_data(features, LV2_STATE__mapPath);
     LV2_State_Free_Path *free_path =
@@ -801,7 +805,8 @@ static LV2_State_Status store_path(Plugin *self, rnnamp_track *t, LV2_URID key,
     return st;
 }
 
-/* Host/GUI thread: store the playing model's and IR's paths. */
+/* Host/GUI thread: store the playing model's and IR's paths (no key for
+ * what is not loaded; restore() takes a missing key as "none"). */
 static LV2_State_Status save(LV2_Handle instance,
                              LV2_State_Store_Function store,
                              LV2_State_Handle handle, uint32_t flags,

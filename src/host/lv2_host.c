@@ -1118,9 +1118,11 @@ int rnnamp_lv2_host_state_value(rnnamp_lv2_host *h, const char *prop_uri,
         return -1;
     state_peek pk = {h, map_uri(h, prop_uri), buf, len, 0};
     const LV2_Feature *f[1] = {NULL};
+    if (len)
+        buf[0] = '\0';
     st->save(lilv_instance_get_handle(h->instance), peek_store, &pk,
              LV2_STATE_IS_POD, f);
-    return pk.found ? 0 : -1;
+    return pk.found ? 0 : 1;
 }
 
 /* Apply a state; responses of a synchronous or threaded worker are picked

@@ -132,8 +132,8 @@ int rnnamp_lv2_host_save_state(rnnamp_lv2_host *h, const char *dir, char *err,
 
 /* Call the plugin's state save() directly, with no features (so paths
  * stay absolute), and copy the string or path it stores under prop_uri
- * into buf[len]. Returns 0, or -1 if the plugin has no state interface or
- * stored no such value. Thread: any one thread besides the one running the
+ * into buf[len]. Returns 0; 1 when save() stored no such value (buf is
+ * then ""); -1 if the plugin has no state interface. Thread: any one thread besides the one running the
  * plugin, as a host saving a session from its GUI thread; it takes no lock
  * of the host but the URI map's. */
 int rnnamp_lv2_host_state_value(rnnamp_lv2_host *h, const char *prop_uri,

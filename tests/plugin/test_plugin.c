@@ -1200,7 +1200,8 @@ static void *save_loop(void *arg)
             if (rnnamp_lv2_host_save_state(sv->h, sv->sdir, err, sizeof err))
                 sv->failures++;
         } else if (rnnamp_lv2_host_state_value(sv->h, RNNAMP__model, path,
-                                               sizeof path) == 0) {
+                                               sizeof path) >= 0) {
+            /* 1: no model key, i.e. no model (path "") */
             sv->torn += path[0] && strcmp(path, sv->paths[0]) &&
                         strcmp(path, sv->paths[1]);
         } else {
