@@ -10,6 +10,12 @@
 
 #include "atomic_write.h"
 
+/* The cab IR file parameter; rnnamp_uris.h is its one home once the plugin
+ * has it (then this fallback is unused). */
+#ifndef RNNAMP__ir
+#define RNNAMP__ir RNNAMP_URI "#ir"
+#endif
+
 /* File-name-safe slug of label: letters, digits, '-', '_'. */
 static void slug(const char *label, char *out, size_t len)
 {
@@ -46,7 +52,8 @@ static char *read_all(const char *path, size_t *n, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        rnnamp_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        rnnamp_seterr(err, errlen, "%s: cannot open: %s", path,
+                      strerror(errno));
         return NULL;
     }
     size_t cap = 1 << 16, len = 0;
@@ -74,12 +81,48 @@ static char *read_all(const char *path, size_t *n, char *err, size_t errlen)
     return b;
 }
 
+/* The name a copy of src gets in a bundle: a file-name-safe version of
+ * its base name, extension kept. */
+static void bundle_name(const char *src, char *file, size_t filelen)
+{
+    const char *base = strrchr(src, '/');
+    base = base ? base + 1 : src;
+    slug(base, file, filelen);
+    /* keep the extension's dot */
+    const char *dot = strrchr(base, '.');
+    if (dot && strlen(file) > strlen(dot))
+        file[strlen(file) - strlen(dot)] = '.';
+}
+
+/* Copy the file src to dir/file (atomically). */
+static int copy_into(const char *dir, const char *src, const char *file,
+                     char *err, size_t errlen)
+{
+    size_t n = 0;
+    char *data = read_all(src, &n, err, errlen);
+    if (!data)
+        return -1;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    int rc = rnnamp_write_file_atomic(path, data, n, err, errlen);
+    free(data);
+    return rc != 0 ? -1 : 0;
+}
+
 int rnnamp_lv2_preset_write(const char *dir, const char *label,
                             const char *model_path, char *err, size_t errlen)
 {
+    return rnnamp_lv2_preset_write_ir(dir, label, model_path, NULL, err,
+                                      errlen);
+}
+
+int rnnamp_lv2_preset_write_ir(const char *dir, const char *label,
+                               const char *model_path, const char *ir_path,
+                               char *err, size_t errlen)
+{
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         rnnamp_seterr(err, errlen, "--lv2-bundle %s: cannot create: %s", dir,
-               strerror(errno));
+                      strerror(errno));
         return -1;
     }
     struct stat st;
@@ -90,23 +133,21 @@ int rnnamp_lv2_preset_write(const char *dir, const char *label,
     char name[128], lab[512], path[4200], buf[8192];
     slug(label, name, sizeof name);
     ttl_escape(label, lab, sizeof lab);
-    const char *base = strrchr(model_path, '/');
-    base = base ? base + 1 : model_path;
-    char model_file[256];
-    slug(base, model_file, sizeof model_file);
-    /* keep the extension's dot */
-    const char *dot = strrchr(base, '.');
-    if (dot && strlen(model_file) > strlen(dot))
-        model_file[strlen(model_file) - strlen(dot)] = '.';
-
-    size_t n = 0;
-    char *data = read_all(model_path, &n, err, errlen);
-    if (!data)
-        return -1;
-    snprintf(path, sizeof path, "%s/%s", dir, model_file);
-    int rc = rnnamp_write_file_atomic(path, data, n, err, errlen);
-    free(data);
-    if (rc != 0)
+    char model_file[256], ir_file[256], ir_line[512] = "";
+    bundle_name(model_path, model_file, sizeof model_file);
+    if (ir_path) {
+        bundle_name(ir_path, ir_file, sizeof ir_file);
+        if (strcmp(ir_file, model_file) == 0) {
+            rnnamp_seterr(err, errlen,
+                          "%s: the IR would have the model's file name %s",
+                          ir_path, model_file);
+            return -1;
+        }
+        snprintf(ir_line, sizeof ir_line, " ;\n\t\t<%s> <%s>", RNNAMP__ir,
+                 ir_file);
+    }
+    if (copy_into(dir, model_path, model_file, err, errlen) != 0 ||
+        (ir_path && copy_into(dir, ir_path, ir_file, err, errlen) != 0))
         return -1;
 
     snprintf(path, sizeof path, "%s/%s.ttl", dir, name);
@@ -124,9 +165,9 @@ int rnnamp_lv2_preset_write(const char *dir, const char *label,
                  "\tlv2:appliesTo <%s> ;\n"
                  "\trdfs:label \"%s\" ;\n"
                  "\tstate:state [\n"
-                 "\t\t<%s> <%s>\n"
+                 "\t\t<%s> <%s>%s\n"
                  "\t] .\n",
-                 name, RNNAMP_URI, lab, RNNAMP__model, model_file);
+                 name, RNNAMP_URI, lab, RNNAMP__model, model_file, ir_line);
     if (len < 0 || (size_t)len >= sizeof buf ||
         rnnamp_write_file_atomic(path, buf, (size_t)len, err, errlen) != 0) {
         if (len < 0 || (size_t)len >= sizeof buf)
