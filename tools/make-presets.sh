@@ -16,6 +16,9 @@
 # (URI http://rnnamp.org/presets/NAME) and NAME.json (the model; its
 # metadata holds the plugin, settings, latency and held-out ESRs), and the
 # capture log goes to presets/logs/NAME.log.
+# Amp + cabinet presets (CABS below, e.g. combo-high-cab) are not
+# captured: the amp preset's model and a cabinet IR from presets/ are
+# copied into the bundle.
 # Needs: mda-lv2, guitarix-lv2.
 set -eu
 
@@ -56,13 +59,56 @@ done
 [ -n "$test_di" ] ||
     echo "make-presets: note: $SHARED/real-di missing; no real-DI scores" >&2
 
+# write_preset NAME LABEL COMMENT EXTRA_PORTS STATE: manifest.ttl and
+# NAME.ttl of presets/rnnamp-NAME.lv2 (STATE: the state:state lines)
+write_preset() {
+    cat >"$SRC/presets/rnnamp-$1.lv2/manifest.ttl" <<EOF
+@prefix lv2:  <http://lv2plug.in/ns/lv2core#> .
+@prefix pset: <http://lv2plug.in/ns/ext/presets#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+
+<http://rnnamp.org/presets/$1>
+	a pset:Preset ;
+	lv2:appliesTo <http://rnnamp.org/plugins/rnnamp> ;
+	rdfs:seeAlso <$1.ttl> .
+EOF
+    cat >"$SRC/presets/rnnamp-$1.lv2/$1.ttl" <<EOF
+@prefix lv2:   <http://lv2plug.in/ns/lv2core#> .
+@prefix pset:  <http://lv2plug.in/ns/ext/presets#> .
+@prefix rdfs:  <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix state: <http://lv2plug.in/ns/ext/state#> .
+
+<http://rnnamp.org/presets/$1>
+	a pset:Preset ;
+	lv2:appliesTo <http://rnnamp.org/plugins/rnnamp> ;
+	rdfs:label "rnnamp: $2" ;
+	rdfs:comment "$3" ;
+${4}	lv2:port [
+		lv2:symbol "input_gain" ;
+		pset:value 0.0
+	] , [
+		lv2:symbol "output_gain" ;
+		pset:value 0.0
+	] ;
+	state:state [
+$5
+	] .
+EOF
+}
+
+# wanted NAME [NAME ...]: is NAME among the others (or are there no
+# others: all are wanted)?
+wanted() {
+    w=$1
+    shift
+    [ $# -eq 0 ] && return 0
+    for x in "$@"; do [ "$x" = "$w" ] && return 0; done
+    return 1
+}
+
 mkdir -p "$SRC/presets/logs"
 echo "$PRESETS" | while IFS='|' read -r name label uri opts; do
-    if [ $# -gt 0 ]; then
-        want=0
-        for w in "$@"; do [ "$w" = "$name" ] && want=1; done
-        [ $want = 1 ] || continue
-    fi
+    wanted "$name" "$@" || continue
     min=$MINUTES
     case "$opts" in *--sweep*) min=$(awk -v m="$MINUTES" 'BEGIN{print 2*m}') ;; esac
     dir="$SRC/presets/rnnamp-$name.lv2"
@@ -86,38 +132,8 @@ echo "$PRESETS" | while IFS='|' read -r name label uri opts; do
 ' ;;
     esac
     comment="Captured by rnnamp-capture from <$uri> with: $(echo "$opts" | sed 's/--hidden [0-9]*//; s/  */ /g; s/ *$//'). Model: LSTM, see $name.json metadata for the held-out ESR. GPL-3.0-or-later."
-    cat >"$dir/manifest.ttl" <<EOF
-@prefix lv2:  <http://lv2plug.in/ns/lv2core#> .
-@prefix pset: <http://lv2plug.in/ns/ext/presets#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-
-<http://rnnamp.org/presets/$name>
-	a pset:Preset ;
-	lv2:appliesTo <http://rnnamp.org/plugins/rnnamp> ;
-	rdfs:seeAlso <$name.ttl> .
-EOF
-    cat >"$dir/$name.ttl" <<EOF
-@prefix lv2:   <http://lv2plug.in/ns/lv2core#> .
-@prefix pset:  <http://lv2plug.in/ns/ext/presets#> .
-@prefix rdfs:  <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix state: <http://lv2plug.in/ns/ext/state#> .
-
-<http://rnnamp.org/presets/$name>
-	a pset:Preset ;
-	lv2:appliesTo <http://rnnamp.org/plugins/rnnamp> ;
-	rdfs:label "rnnamp: $label" ;
-	rdfs:comment "$comment" ;
-${knob}	lv2:port [
-		lv2:symbol "input_gain" ;
-		pset:value 0.0
-	] , [
-		lv2:symbol "output_gain" ;
-		pset:value 0.0
-	] ;
-	state:state [
-		<http://rnnamp.org/plugins/rnnamp#model> <$name.json>
-	] .
-EOF
+    write_preset "$name" "$label" "$comment" "$knob" \
+        "		<http://rnnamp.org/plugins/rnnamp#model> <$name.json>"
     grep -E "ESR|latency" "$log" | sed "s/^/  /" >&2
     target=$(awk -v n="$name" '$1 == n { print $2 }' "$SRC/presets/targets.txt")
     worst=$(sed -n 's/.*worst held-out ESR \([0-9.e+-]*\).*/\1/p' "$log")
@@ -128,4 +144,31 @@ EOF
             echo "make-presets: $name: worst held-out ESR $worst, target < $target: MISSED" >&2
         fi
     fi
+done
+
+# Amp + cabinet presets: a captured model above followed by a cabinet IR
+# of our own (tools/make-cab-ir.sh; made first when missing). The bundle
+# holds copies of both; the state names them relative to the bundle.
+# name | label | amp preset | IR in presets/ | IR source
+CABS="\
+combo-high-cab|High-gain amp + 4x12 cab (mda Combo drive 1.0, guitarix 4x12 IR)|combo-high|gx-cab-4x12.wav|guitarix GxCabinet 4x12 (tools/make-cab-ir.sh)"
+echo "$CABS" | while IFS='|' read -r name label amp ir irsrc; do
+    wanted "$name" "$@" || continue
+    [ -f "$SRC/presets/$ir" ] || "$SRC/tools/make-cab-ir.sh" "$BUILD" \
+        "$SRC/presets/$ir"
+    dir="$SRC/presets/rnnamp-$name.lv2"
+    mkdir -p "$dir"
+    cp "$SRC/presets/rnnamp-$amp.lv2/$amp.json" "$SRC/presets/$ir" "$dir/"
+    comment="The $amp preset's model (see $amp.json metadata for its capture) followed by the cabinet impulse response $ir, the response of $irsrc (guitarix: GPL-2.0-or-later). GPL-3.0-or-later."
+    write_preset "$name" "$label" "$comment" \
+        '	lv2:port [
+		lv2:symbol "ir_enabled" ;
+		pset:value 1.0
+	] , [
+		lv2:symbol "ir_gain" ;
+		pset:value 0.0
+	] ;
+' "		<http://rnnamp.org/plugins/rnnamp#model> <$amp.json> ;
+		<http://rnnamp.org/plugins/rnnamp#ir> <$ir>"
+    echo "make-presets: $name: $amp.json + $ir in $dir" >&2
 done
