@@ -10,6 +10,13 @@
 # lag). Every process started here is stopped on exit, also on failure or
 # timeout.
 #
+# A preset whose state carries a cabinet IR (#ir, e.g. combo-high-cab) is
+# checked further: its offline render must equal its model's output
+# (rnnamp-render --model, no IR) convolved by sox with the unit-energy IR
+# (ESR <= 1e-6), must differ from that model output without the IR (ESR >
+# 0.1) and lose at least 20 dB of its energy above 8 kHz to the cabinet;
+# and jalv must log no error while loading it.
+#
 # usage: jalv-test.sh LV2_PATH RNNAMP_RENDER JACK_PROBE [PRESETS_DIR]
 set -u
 lv2path=$1
@@ -59,6 +66,72 @@ fail() {
     exit 1
 }
 
+# samples A.wav: its first channel as text, one sample a line, in A.txt
+samples() {
+    sox -V1 "$1.wav" -t dat - | awk '!/^;/ { print $2 }' >"$1.txt"
+}
+# esr OUT REF [K]: sum (out - K ref)^2 / sum (K ref)^2 over their common
+# length (K default 1)
+esr() {
+    samples "${1%.wav}"
+    samples "${2%.wav}"
+    paste "${1%.wav}.txt" "${2%.wav}.txt" | awk -v k="${3:-1}" \
+        'NF == 2 { t = k * $2; d = $1 - t; e += d * d; r += t * t }
+             END { printf "%.3g\n", (r > 0 ? e / r : 1) }'
+}
+# rms_hi WAV: RMS in dB of WAV above 8 kHz minus its full-band RMS in dB
+rms_hi() {
+    full=$(sox -V1 "$1" -n stats 2>&1 | awk '/^RMS lev dB/ { print $4 }')
+    hi=$(sox -V1 "$1" -n sinc 8k stats 2>&1 | awk '/^RMS lev dB/ { print $4 }')
+    awk -v h="$hi" -v f="$full" 'BEGIN { printf "%.1f\n", h - f }'
+}
+# check_cab URI EXPECT.wav: when preset URI (in presets_dir) sets #ir, check
+# its offline render EXPECT.wav against its model convolved with the IR
+# (see the top); returns 1 for a preset without an IR.
+check_cab() {
+    man=$(grep -l "^<$1>\$" "$presets_dir"/*.lv2/manifest.ttl | head -n 1)
+    [ -n "$man" ] || fail "no bundle in $presets_dir for $1"
+    b=$(dirname "$man")
+    ir=$(sed -n 's|.*<http://rnnamp.org/plugins/rnnamp#ir> <\([^>]*\)>.*|\1|p' \
+        "$b"/*.ttl | head -n 1)
+    [ -n "$ir" ] || return 1
+    model=$(sed -n 's|.*<http://rnnamp.org/plugins/rnnamp#model> <\([^>]*\)>.*|\1|p' \
+        "$b"/*.ttl | head -n 1)
+    [ -f "$b/$ir" ] && [ -f "$b/$model" ] ||
+        fail "$1: IR $ir or model $model missing in $b"
+    [ "$(soxi -r "$b/$ir")" = 48000 ] || fail "$1: $ir is not at 48 kHz"
+    "$render" --quiet --model "$b/$model" "$tmp/in.wav" "$tmp/dry.wav" ||
+        fail "rnnamp-render --model $b/$model failed"
+    # the preset's ir_gain (dB; 0 when it sets none)
+    g=$(awk '/lv2:symbol "ir_gain"/ { f = 1; next }
+             f && /pset:value/ { print $2 + 0; exit }' "$b"/*.ttl)
+    # sox's fir centres its taps: N-1 zeros in front make it causal; the
+    # taps are the IR scaled to unit energy, as the plugin uses it, and by
+    # 1/16 (sox clips at full scale; esr scales back by 16 x ir_gain)
+    sox -V1 "$b/$ir" -t dat - | awk '!/^;/ { h[n++] = $2; e += $2 * $2 }
+        END { for (i = 1; i < n; i++) print 0
+              for (i = 0; i < n; i++) printf "%.10g\n", h[i] / sqrt(e) / 16 }' \
+        >"$tmp/taps.txt"
+    sox -V1 "$tmp/dry.wav" -e floating-point -b 32 "$tmp/cab.wav" \
+        fir "$tmp/taps.txt" || fail "sox fir failed"
+    e_ref=$(esr "$2" "$tmp/cab.wav" \
+        "$(awk -v g="${g:-0}" 'BEGIN { print 16 * 10 ^ (g / 20) }')")
+    e_dry=$(esr "$2" "$tmp/dry.wav")
+    hi_cab=$(rms_hi "$2")
+    hi_dry=$(rms_hi "$tmp/dry.wav")
+    echo "jalv-test: $1: ESR $e_ref against $model convolved with $ir" \
+        "at ir_gain ${g:-0} dB," \
+        "$e_dry against $model alone; above 8 kHz $hi_cab dB" \
+        "(without the IR $hi_dry dB)"
+    awk -v e="$e_ref" 'BEGIN { exit !(e <= 1e-6) }' ||
+        fail "$1 is not $model convolved with the unit-energy $ir (ESR $e_ref > 1e-6)"
+    awk -v e="$e_dry" 'BEGIN { exit !(e > 0.1) }' ||
+        fail "$1 sounds like $model without its cabinet (ESR $e_dry <= 0.1)"
+    awk -v c="$hi_cab" -v d="$hi_dry" 'BEGIN { exit !(c <= d - 20) }' ||
+        fail "$1: the cabinet cuts above 8 kHz only from $hi_dry to $hi_cab dB (want 20 dB)"
+    return 0
+}
+
 export LV2_PATH="$lv2path"
 export JACK_DEFAULT_SERVER=$server
 export JACK_NO_AUDIO_RESERVATION=1
@@ -77,11 +150,16 @@ sox -n -r 48000 -c 1 -e floating-point -b 32 "$tmp/in.wav" \
     synth 1.5 sine 220 sine 1375 remix 1-2 gain -n -12 fade 0.05 1.5 0.05 \
     || fail "sox could not make the test signal"
 n=0
+ncab=0
 for preset in $preset_list; do
     n=$((n + 1))
     "$render" --quiet --preset "$preset" "$tmp/in.wav" "$tmp/expect$n.wav" \
         || fail "rnnamp-render could not render $preset"
+    [ -n "$presets_dir" ] && check_cab "$preset" "$tmp/expect$n.wav" &&
+        ncab=$((ncab + 1))
 done
+[ -z "$presets_dir" ] || [ $ncab -ge 1 ] ||
+    fail "no preset in $presets_dir carries a cabinet IR (#ir)"
 
 jackd --no-realtime --sync -n "$server" -d dummy -r 48000 -p 256 \
     >"$tmp/jackd.log" 2>&1 &
@@ -121,6 +199,7 @@ n=0
 for preset in $preset_list; do
     n=$((n + 1))
     before=$(grep -c "rnnamp: loaded" "$tmp/jalv.log")
+    start=$(wc -l <"$tmp/jalv.log")
     echo "preset $preset" >&7
     i=0
     while [ "$(grep -c "rnnamp: loaded" "$tmp/jalv.log")" -le "$before" ]; do
@@ -129,6 +208,11 @@ for preset in $preset_list; do
         sleep 0.1
     done
     grep "rnnamp: loaded" "$tmp/jalv.log" | tail -n 1
+    # a preset's files (model, IR) must all load: no error from the plugin
+    sleep 0.3
+    if tail -n +"$((start + 1))" "$tmp/jalv.log" | grep -i "rnnamp.*error"; then
+        fail "jalv logged an error while loading $preset"
+    fi
     "$probe" "$tmp/in.wav" "$tmp/expect$n.wav" "$client:in" "$client:out" \
         30 1e-6 || fail "$preset through jalv differs from rnnamp-render"
 done
