@@ -14,6 +14,15 @@
 # 3. The saved session must hold the model file (Ardour copies it into the
 #    plugin's state folder through LV2 state:makePath/mapPath), identical to
 #    the preset's, and reloading the session must give the same latency.
+# 4. A preset with a cabinet IR (#ir, e.g. combo-high-cab) in a 48 kHz
+#    session whose inputs are Ardour's Gaussian white noise: one track plays
+#    it, another the preset with the same model and no IR. Each is exported
+#    (2 s, float WAV). In six bands from 100 Hz to 20 kHz the cab track's
+#    level must be the amp track's convolved by sox with the unit-energy IR
+#    at the preset's ir_gain, within 1.5 dB (above 10 kHz the cabinet takes
+#    off more than 20 dB). The saved session must hold a copy of the IR
+#    identical to the preset's, and after reloading it the cab track must
+#    pass the same band check.
 #
 # Ardour's own configuration goes to a private HOME (dummy backend shown).
 # usage: ardour-test.sh LV2_PATH RNNAMP_RENDER PRESETS_DIR [PRESET_NAME]
@@ -43,6 +52,17 @@ fail() {
         [ -f "$f" ] && { echo "---- $f"; tail -n 30 "$f"; } >&2
     done
     exit 1
+}
+
+# session_copies SESSION FILE: the saved SESSION holds copies of the
+# preset's FILE (Ardour copies a plugin's files into its state folder),
+# each identical to it
+session_copies() {
+    copies=$(find "$1/plugins" -name "$(basename "$2")" 2>/dev/null)
+    [ -n "$copies" ] || fail "the saved session has no copy of $(basename "$2")"
+    for f in $copies; do
+        cmp -s "$f" "$2" || fail "$f differs from the preset's $2"
+    done
 }
 
 export LV2_PATH="$lv2path"
@@ -149,11 +169,7 @@ got=$(sed -n 's/^LATENCY //p' "$tmp/session.log")
 echo "ardour-test: preset $name loaded in Ardour at 44.1 kHz (latency $got)"
 
 # --- 3. the saved session -------------------------------------------------
-copies=$(find "$sess/plugins" -name "$name.json" 2>/dev/null)
-[ -n "$copies" ] || fail "the saved session has no copy of $name.json"
-for f in $copies; do
-    cmp -s "$f" "$pdir/$name.json" || fail "$f differs from the preset's model"
-done
+session_copies "$sess" "$pdir/$name.json"
 cat >"$tmp/reload.lua" <<EOF
 $engine_lua
 assert(load_session("$sess", "s"), "cannot reload the session")
@@ -169,4 +185,147 @@ EOF
 run_lua reload
 grep -q "^ROUTE amp $want$" "$tmp/reload.log" ||
     fail "after reloading, the preset's track reports $(grep '^ROUTE' "$tmp/reload.log" | tr '\n' ' ') (want latency $want)"
-echo "ardour-test: OK (session saved and reloaded with the model)"
+echo "ardour-test: session saved and reloaded with the model"
+
+# --- 4. a preset with a cabinet IR ----------------------------------------
+# state value of KEY (model or ir) in the preset TTLs of bundle $1
+state_file() {
+    sed -n "s|.*<http://rnnamp.org/plugins/rnnamp#$2> <\([^>]*\)>.*|\1|p" \
+        "$1"/*.ttl | head -n 1
+}
+cdir=
+for b in "$presets"/*.lv2; do
+    [ -n "$(state_file "$b" ir)" ] && { cdir=$b; break; }
+done
+[ -n "$cdir" ] || fail "no preset in $presets carries a cabinet IR (#ir)"
+cttl=$(grep -l 'rnnamp#ir>' "$cdir"/*.ttl | head -n 1)
+curi=$(sed -n 's/^<\(http:[^>]*\)>$/\1/p' "$cttl" | head -n 1)
+clabel=$(sed -n 's/.*rdfs:label "\(.*\)" ;.*/\1/p' "$cttl" | head -n 1)
+ir=$(state_file "$cdir" ir)
+cmodel=$(state_file "$cdir" model)
+g=$(awk '/lv2:symbol "ir_gain"/ { f = 1; next }
+         f && /pset:value/ { print $2 + 0; exit }' "$cttl")
+# the preset that plays the same model file without an IR
+dlabel=
+for b in "$presets"/*.lv2; do
+    m=$(state_file "$b" model)
+    [ -n "$m" ] && [ -z "$(state_file "$b" ir)" ] &&
+        cmp -s "$b/$m" "$cdir/$cmodel" || continue
+    dlabel=$(sed -n 's/.*rdfs:label "\(.*\)" ;.*/\1/p' "$b"/*.ttl | head -n 1)
+    break
+done
+[ -n "$dlabel" ] || fail "no preset plays $cmodel without an IR"
+[ "$(soxi -r "$cdir/$ir")" = 48000 ] || fail "$ir is not at 48 kHz"
+
+# A float WAV export preset (Ardour's own are 16-bit with dither).
+mkdir -p "$HOME/.config/ardour7/export"
+sed 's/name="BWAV 32float Export" id="[^"]*"/name="rnnamp test float" id="5f0c7a1e-2b6d-4e0e-9a51-0c0ffee00001"/' \
+    "/usr/share/ardour7/export/BWAV 32float Export.format" \
+    >"$HOME/.config/ardour7/export/rnnamp-float.format" &&
+    sed 's/id="[^"]*" name="WAV @ session-rate"/id="5f0c7a1e-2b6d-4e0e-9a51-0c0ffee00002" name="rnnamp test"/
+         s/<ExportFormat id="[^"]*"/<ExportFormat id="5f0c7a1e-2b6d-4e0e-9a51-0c0ffee00001"/' \
+        /usr/share/ardour7/export/wav.preset \
+        >"$HOME/.config/ardour7/export/rnnamp.preset" ||
+    fail "cannot make the export preset from /usr/share/ardour7/export"
+noise_lua='local function out(...) print(...) io.stdout:flush() end
+AudioEngine:set_backend("None (Dummy)", "", "")
+AudioEngine:set_device_name("Gaussian White Noise")
+AudioEngine:set_sample_rate(48000)
+AudioEngine:set_buffer_size(256)
+assert(AudioEngine:start(false) == 0, "engine did not start")
+local function route(n)
+  for r in Session:get_routes():iter() do
+    if r:name() == n then return r end
+  end
+  assert(false, "no route " .. n)
+end
+-- export route n alone (the other tracks muted) to '"$tmp"'/n.wav
+local function export(n, file)
+  for r in Session:get_routes():iter() do
+    if not r:to_track():isnil() then
+      r:mute_control():set_value(r:name() == n and 0 or 1,
+        PBD.GroupControlDisposition.NoGroup)
+    end
+  end
+  ARDOUR.LuaAPI.usleep(200000)
+  local e = Session:simple_export()
+  e:set_preset("5f0c7a1e-2b6d-4e0e-9a51-0c0ffee00002")
+  e:set_folder("'"$tmp"'")
+  e:set_name(file)
+  e:set_range(0, 96000)
+  assert(e:check_outputs(), "export outputs")
+  assert(e:run_export(), "export of " .. n .. " failed")
+  out("EXPORTED " .. file)
+end'
+csess="$tmp/cabsess"
+cat >"$tmp/cab.lua" <<EOF
+$noise_lua
+assert(create_session("$csess", "c", 48000), "no session")
+for _, n in ipairs({"cab", "amp"}) do
+  local t = Session:new_audio_track(1, 1, nil, 1, n,
+    ARDOUR.PresentationInfo.max_order, ARDOUR.TrackMode.Normal, true):front()
+  t:to_track():monitoring_control():set_value(ARDOUR.MonitorChoice.MonitorInput,
+    PBD.GroupControlDisposition.NoGroup)
+  local p = ARDOUR.LuaAPI.new_plugin(Session, "$uri", ARDOUR.PluginType.LV2,
+    n == "cab" and "$clabel" or "$dlabel")
+  assert(not p:isnil(), "cannot instantiate $uri")
+  t:add_processor_by_index(p, 0, nil, true)
+end
+ARDOUR.LuaAPI.usleep(1500000)
+out("PRESET " .. route("cab"):nth_plugin(0):to_insert():plugin(0):last_preset().uri)
+export("cab", "cab")
+export("amp", "amp")
+Session:save_state("", false, false, false, false, false)
+close_session()
+EOF
+run_lua cab
+grep -q "^PRESET $curi$" "$tmp/cab.log" || fail "Ardour did not apply preset $curi"
+grep -i "rnnamp.*error" "$tmp/cab.log" && fail "rnnamp logged an error in Ardour"
+for f in cab amp; do [ -s "$tmp/$f.wav" ] || fail "no export $f.wav"; done
+
+# The amp track convolved with the IR as the plugin uses it (unit energy,
+# ir_gain): sox's fir centres its taps, N-1 zeros in front make it causal;
+# 1/16 keeps sox from clipping (16 = 24.08 dB, added back below).
+sox -V1 "$cdir/$ir" -t dat - | awk -v g="${g:-0}" '!/^;/ { h[n++] = $2; e += $2 * $2 }
+    END { for (i = 1; i < n; i++) print 0
+          for (i = 0; i < n; i++) printf "%.10g\n", h[i] / sqrt(e) * 10 ^ (g / 20) / 16 }' \
+    >"$tmp/taps.txt"
+sox -V1 "$tmp/amp.wav" -e floating-point -b 32 "$tmp/pred.wav" remix 1 \
+    fir "$tmp/taps.txt" || fail "sox fir failed"
+# band_db WAV LO HI: RMS dB of channel 1 of WAV between LO and HI Hz
+band_db() {
+    sox -V1 "$1" -n remix 1 sinc "$2-$3" stats 2>&1 |
+        awk '/^RMS lev dB/ { print $4 }'
+}
+# check_bands CAB.wav: CAB against the prediction, band by band
+check_bands() {
+    for band in 100:300 300:1000 1000:3000 3000:6000 6000:10000 10000:20000; do
+        lo=${band%:*}
+        hi=${band#*:}
+        c=$(band_db "$1" "$lo" "$hi")
+        a=$(band_db "$tmp/amp.wav" "$lo" "$hi")
+        p=$(band_db "$tmp/pred.wav" "$lo" "$hi")
+        echo "ardour-test: $lo-$hi Hz: cab $c dB, amp alone $a dB, amp * IR (sox) $(awk -v p="$p" 'BEGIN { printf "%.2f", p + 24.08 }') dB"
+        awk -v c="$c" -v p="$p" 'BEGIN { d = c - (p + 24.08); exit !(d <= 1.5 && d >= -1.5) }' ||
+            fail "$curi in Ardour, $lo-$hi Hz: $c dB, the model with the IR $(awk -v p="$p" 'BEGIN { print p + 24.08 }') dB (want within 1.5 dB)"
+        [ "$lo" = 10000 ] || continue
+        awk -v c="$c" -v a="$a" 'BEGIN { exit !(c <= a - 20) }' ||
+            fail "$curi in Ardour: the cabinet cuts 10-20 kHz from $a only to $c dB (want 20 dB)"
+    done
+}
+check_bands "$tmp/cab.wav"
+echo "ardour-test: preset $curi plays its model through the cabinet in Ardour"
+
+session_copies "$csess" "$cdir/$ir"
+cat >"$tmp/cabreload.lua" <<EOF
+$noise_lua
+assert(load_session("$csess", "c"), "cannot reload the session")
+ARDOUR.LuaAPI.usleep(1500000)
+export("cab", "cab2")
+close_session()
+EOF
+run_lua cabreload
+grep -i "rnnamp.*error" "$tmp/cabreload.log" && fail "rnnamp logged an error in Ardour"
+[ -s "$tmp/cab2.wav" ] || fail "no export cab2.wav"
+check_bands "$tmp/cab2.wav"
+echo "ardour-test: OK (session saved and reloaded with the model and the cabinet IR)"
