@@ -7,7 +7,8 @@
 # jalv's console ("preset URI"), waits for the plugin's "loaded" note, plays
 # a test signal through it with jack_probe and compares the recording with
 # rnnamp-render's offline output of the same preset (after finding the
-# lag). Every process started here is stopped on exit, also on failure or
+# lag). The preset's port values are then set on jalv's console (see
+# below). Every process started here is stopped on exit, also on failure or
 # timeout.
 #
 # A preset whose state carries a cabinet IR (#ir, e.g. combo-high-cab) is
@@ -85,13 +86,17 @@ rms_hi() {
     hi=$(sox -V1 "$1" -n sinc 8k stats 2>&1 | awk '/^RMS lev dB/ { print $4 }')
     awk -v h="$hi" -v f="$full" 'BEGIN { printf "%.1f\n", h - f }'
 }
+# preset_bundle URI: the bundle folder in presets_dir of preset URI
+preset_bundle() {
+    man=$(grep -l "^<$1>\$" "$presets_dir"/*.lv2/manifest.ttl | head -n 1)
+    [ -n "$man" ] || fail "no bundle in $presets_dir for $1"
+    dirname "$man"
+}
 # check_cab URI EXPECT.wav: when preset URI (in presets_dir) sets #ir, check
 # its offline render EXPECT.wav against its model convolved with the IR
 # (see the top); returns 1 for a preset without an IR.
 check_cab() {
-    man=$(grep -l "^<$1>\$" "$presets_dir"/*.lv2/manifest.ttl | head -n 1)
-    [ -n "$man" ] || fail "no bundle in $presets_dir for $1"
-    b=$(dirname "$man")
+    b=$(preset_bundle "$1")
     ir=$(sed -n 's|.*<http://rnnamp.org/plugins/rnnamp#ir> <\([^>]*\)>.*|\1|p' \
         "$b"/*.ttl | head -n 1)
     [ -n "$ir" ] || return 1
@@ -208,6 +213,25 @@ for preset in $preset_list; do
         sleep 0.1
     done
     grep "rnnamp: loaded" "$tmp/jalv.log" | tail -n 1
+    # jalv 1.6.6 on its console (no UI) restores a preset's state but leaves
+    # its port values at the defaults (seen with input_gain -3 and ir_gain
+    # -6 in a preset): set them on the console as its user would
+    # (SYMBOL = VALUE) and wait for jalv to echo each
+    if [ -n "$presets_dir" ]; then
+        awk '/lv2:symbol/ { s = $2; gsub(/[";]/, "", s) }
+             /pset:value/ && s != "" { print s " = " $2 + 0; s = "" }' \
+            "$(preset_bundle "$preset")"/*.ttl >"$tmp/ports.txt"
+        cat "$tmp/ports.txt" >&7
+        while read -r sym _ val; do
+            i=0
+            until tail -n +"$((start + 1))" "$tmp/jalv.log" |
+                grep -q "^\(> \)\?$sym = $(awk -v v="$val" 'BEGIN { printf "%f", v }')\$"; do
+                i=$((i + 1))
+                [ $i -gt 100 ] && fail "jalv did not set $sym = $val of $preset"
+                sleep 0.1
+            done
+        done <"$tmp/ports.txt"
+    fi
     # a preset's files (model, IR) must all load: no error from the plugin
     sleep 0.3
     if tail -n +"$((start + 1))" "$tmp/jalv.log" | grep -i "rnnamp.*error"; then
