@@ -16,8 +16,9 @@
 #    the preset's, and reloading the session must give the same latency.
 # 4. A preset with a cabinet IR (#ir, e.g. combo-high-cab) in a 48 kHz
 #    session whose inputs are Ardour's Gaussian white noise: one track plays
-#    it, another the preset with the same model and no IR. Each is exported
-#    (2 s, float WAV). In six bands from 100 Hz to 20 kHz the cab track's
+#    it into the master's left channel, another the preset with the same
+#    model and no IR into the right; 3 s are exported (float WAV). From
+#    0.5 s on, in six bands from 100 Hz to 20 kHz the cab track's
 #    level must be the amp track's convolved by sox with the unit-energy IR
 #    at the preset's ir_gain, within 1.5 dB (above 10 kHz the cabinet takes
 #    off more than 20 dB). The saved session must hold a copy of the IR
@@ -88,6 +89,33 @@ assert(AudioEngine:start(false) == 0, "engine did not start")'
 run_lua() {
     timeout 120 $lua "$tmp/$1.lua" >"$tmp/$1.log" 2>&1 ||
         fail "ardour7-lua $1.lua exited with $?"
+}
+# run_export_lua NAME [DIR]: run_lua for a script that exports audio and
+# prints CLOSING just before close_session(). ardour7-lua 7.3 crashes in
+# some runs that export, also with no plugin at all: SIGABRT (134) with
+# "double free or corruption" in ARDOUR::PortExportChannel's destructor
+# from SimpleExport's teardown in close_session() (gdb; every run with
+# MALLOC_PERTURB_=204), or SIGSEGV (139); about 1 run in 8 crashes before
+# CLOSING. A crash after CLOSING is accepted (the export and the saved
+# session are complete); a crash before it is run again (after removing
+# DIR, the session it creates), up to 3 runs. Any other failure fails.
+run_export_lua() {
+    k=1
+    while :; do
+        timeout 120 $lua "$tmp/$1.lua" >"$tmp/$1.log" 2>&1
+        rc=$?
+        [ $rc -eq 0 ] && return 0
+        [ $rc -eq 134 ] || [ $rc -eq 139 ] ||
+            fail "ardour7-lua $1.lua exited with $rc"
+        if grep -q "^CLOSING$" "$tmp/$1.log"; then
+            echo "ardour-test: note: ardour7-lua crashed ($rc) in close_session() after $1.lua"
+            return 0
+        fi
+        [ $k -lt 3 ] || fail "ardour7-lua $1.lua crashed ($rc) $k times"
+        echo "ardour-test: note: ardour7-lua crashed ($rc) in $1.lua: again"
+        k=$((k + 1))
+        [ -n "${2:-}" ] && rm -rf "$2"
+    done
 }
 
 # --- 1. the preset list -------------------------------------------------
@@ -239,33 +267,30 @@ local function route(n)
   end
   assert(false, "no route " .. n)
 end
--- export route n alone (the other tracks muted) to '"$tmp"'/n.wav
-local function export(n, file)
-  for r in Session:get_routes():iter() do
-    if not r:to_track():isnil() then
-      r:mute_control():set_value(r:name() == n and 0 or 1,
-        PBD.GroupControlDisposition.NoGroup)
-    end
-  end
-  ARDOUR.LuaAPI.usleep(200000)
+-- export the master bus (3 s) to '"$tmp"'/file.wav
+local function export(file)
   local e = Session:simple_export()
   e:set_preset("5f0c7a1e-2b6d-4e0e-9a51-0c0ffee00002")
   e:set_folder("'"$tmp"'")
   e:set_name(file)
-  e:set_range(0, 96000)
+  e:set_range(0, 144000)
   assert(e:check_outputs(), "export outputs")
-  assert(e:run_export(), "export of " .. n .. " failed")
+  assert(e:run_export(), "export of " .. file .. " failed")
   out("EXPORTED " .. file)
 end'
 csess="$tmp/cabsess"
 cat >"$tmp/cab.lua" <<EOF
 $noise_lua
 assert(create_session("$csess", "c", 48000), "no session")
-for _, n in ipairs({"cab", "amp"}) do
+for i, n in ipairs({"cab", "amp"}) do
   local t = Session:new_audio_track(1, 1, nil, 1, n,
     ARDOUR.PresentationInfo.max_order, ARDOUR.TrackMode.Normal, true):front()
   t:to_track():monitoring_control():set_value(ARDOUR.MonitorChoice.MonitorInput,
     PBD.GroupControlDisposition.NoGroup)
+  -- cab to the master's left input, amp to its right
+  t:output():disconnect_all(nil)
+  assert(t:output():audio(0):connect(
+    Session:master_out():input():audio(i - 1):name()) == 0, "connect " .. n)
   local p = ARDOUR.LuaAPI.new_plugin(Session, "$uri", ARDOUR.PluginType.LV2,
     n == "cab" and "$clabel" or "$dlabel")
   assert(not p:isnil(), "cannot instantiate $uri")
@@ -273,15 +298,15 @@ for _, n in ipairs({"cab", "amp"}) do
 end
 ARDOUR.LuaAPI.usleep(1500000)
 out("PRESET " .. route("cab"):nth_plugin(0):to_insert():plugin(0):last_preset().uri)
-export("cab", "cab")
-export("amp", "amp")
+export("both")
 Session:save_state("", false, false, false, false, false)
+out("CLOSING")
 close_session()
 EOF
-run_lua cab
+run_export_lua cab "$csess"
 grep -q "^PRESET $curi$" "$tmp/cab.log" || fail "Ardour did not apply preset $curi"
 grep -i "rnnamp.*error" "$tmp/cab.log" && fail "rnnamp logged an error in Ardour"
-for f in cab amp; do [ -s "$tmp/$f.wav" ] || fail "no export $f.wav"; done
+[ -s "$tmp/both.wav" ] || fail "no export both.wav"
 
 # The amp track convolved with the IR as the plugin uses it (unit energy,
 # ir_gain): sox's fir centres its taps, N-1 zeros in front make it causal;
@@ -290,21 +315,24 @@ sox -V1 "$cdir/$ir" -t dat - | awk -v g="${g:-0}" '!/^;/ { h[n++] = $2; e += $2 
     END { for (i = 1; i < n; i++) print 0
           for (i = 0; i < n; i++) printf "%.10g\n", h[i] / sqrt(e) * 10 ^ (g / 20) / 16 }' \
     >"$tmp/taps.txt"
-sox -V1 "$tmp/amp.wav" -e floating-point -b 32 "$tmp/pred.wav" remix 1 \
+sox -V1 "$tmp/both.wav" -e floating-point -b 32 "$tmp/pred.wav" remix 2 \
     fir "$tmp/taps.txt" || fail "sox fir failed"
-# band_db WAV LO HI: RMS dB of channel 1 of WAV between LO and HI Hz
+# band_db WAV CHANNEL LO HI: RMS dB of CHANNEL of WAV between LO and HI Hz,
+# after its first 0.5 s (once, a start-up transient of the export moved
+# 100-300 Hz by 2 dB)
 band_db() {
-    sox -V1 "$1" -n remix 1 sinc "$2-$3" stats 2>&1 |
+    sox -V1 "$1" -n trim 0.5 remix "$2" sinc "$3-$4" stats 2>&1 |
         awk '/^RMS lev dB/ { print $4 }'
 }
-# check_bands CAB.wav: CAB against the prediction, band by band
+# check_bands BOTH.wav: its left channel (cab) against the prediction,
+# band by band
 check_bands() {
     for band in 100:300 300:1000 1000:3000 3000:6000 6000:10000 10000:20000; do
         lo=${band%:*}
         hi=${band#*:}
-        c=$(band_db "$1" "$lo" "$hi")
-        a=$(band_db "$tmp/amp.wav" "$lo" "$hi")
-        p=$(band_db "$tmp/pred.wav" "$lo" "$hi")
+        c=$(band_db "$1" 1 "$lo" "$hi")
+        a=$(band_db "$tmp/both.wav" 2 "$lo" "$hi")
+        p=$(band_db "$tmp/pred.wav" 1 "$lo" "$hi")
         echo "ardour-test: $lo-$hi Hz: cab $c dB, amp alone $a dB, amp * IR (sox) $(awk -v p="$p" 'BEGIN { printf "%.2f", p + 24.08 }') dB"
         awk -v c="$c" -v p="$p" 'BEGIN { d = c - (p + 24.08); exit !(d <= 1.5 && d >= -1.5) }' ||
             fail "$curi in Ardour, $lo-$hi Hz: $c dB, the model with the IR $(awk -v p="$p" 'BEGIN { print p + 24.08 }') dB (want within 1.5 dB)"
@@ -313,7 +341,7 @@ check_bands() {
             fail "$curi in Ardour: the cabinet cuts 10-20 kHz from $a only to $c dB (want 20 dB)"
     done
 }
-check_bands "$tmp/cab.wav"
+check_bands "$tmp/both.wav"
 echo "ardour-test: preset $curi plays its model through the cabinet in Ardour"
 
 session_copies "$csess" "$cdir/$ir"
@@ -321,11 +349,12 @@ cat >"$tmp/cabreload.lua" <<EOF
 $noise_lua
 assert(load_session("$csess", "c"), "cannot reload the session")
 ARDOUR.LuaAPI.usleep(1500000)
-export("cab", "cab2")
+export("both2")
+out("CLOSING")
 close_session()
 EOF
-run_lua cabreload
+run_export_lua cabreload
 grep -i "rnnamp.*error" "$tmp/cabreload.log" && fail "rnnamp logged an error in Ardour"
-[ -s "$tmp/cab2.wav" ] || fail "no export cab2.wav"
-check_bands "$tmp/cab2.wav"
+[ -s "$tmp/both2.wav" ] || fail "no export both2.wav"
+check_bands "$tmp/both2.wav"
 echo "ardour-test: OK (session saved and reloaded with the model and the cabinet IR)"
