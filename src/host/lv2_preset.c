@@ -10,12 +10,6 @@
 
 #include "atomic_write.h"
 
-/* The cab IR file parameter; rnnamp_uris.h is its one home once the plugin
- * has it (then this fallback is unused). */
-#ifndef RNNAMP__ir
-#define RNNAMP__ir RNNAMP_URI "#ir"
-#endif
-
 /* File-name-safe slug of label: letters, digits, '-', '_'. */
 static void slug(const char *label, char *out, size_t len)
 {
