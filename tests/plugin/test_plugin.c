@@ -1002,11 +1002,11 @@ END_TEST
 
 /* A state written by another host with an absolute model path (as Ardour
  * saves user presets) restores. */
-START_TEST(t_state_absolute_path)
+/* Write <sdir>/state.ttl: a preset of the plugin whose state:state body is
+ * body (e.g. "<key> <value>"). */
+static void write_state_ttl(const char *sdir, const char *body)
 {
-    char sdir[400], p[600], err[1024];
-    snprintf(sdir, sizeof sdir, "%s/abs-state", dir);
-    ck_assert_int_eq(mkdir(sdir, 0755), 0);
+    char p[600];
     snprintf(p, sizeof p, "%s/state.ttl", sdir);
     FILE *f = fopen(p, "w");
     ck_assert(f);
@@ -1016,18 +1016,36 @@ START_TEST(t_state_absolute_path)
             "@prefix state: <http://lv2plug.in/ns/ext/state#> .\n"
             "<> a pset:Preset ;\n"
             "  lv2:appliesTo <%s> ;\n"
-            "  state:state [ <%s> <file://%s> ] .\n",
-            RNNAMP_URI, RNNAMP__model, model_b);
+            "  state:state [ %s ] .\n",
+            RNNAMP_URI, body);
     fclose(f);
+}
+
+/* A new plugin instance with the state of sdir restored (through the
+ * worker or synchronously, as Ardour does) and its results picked up. */
+static rnnamp_lv2_host *restored_host(const char *sdir, int with_worker)
+{
+    char err[1024];
+    rnnamp_lv2_host *h = host(48000.0, 1, 8192);
+    ck_assert_msg(rnnamp_lv2_host_restore_state(h, sdir, with_worker, err,
+                                                sizeof err) == 0,
+                  "%s", err);
+    rnnamp_lv2_host_get_all(h);
+    rnnamp_lv2_host_run(h, NULL, NULL, 64);
+    rnnamp_lv2_host_worker_idle(h);
+    rnnamp_lv2_host_run(h, NULL, NULL, 64);
+    return h;
+}
+
+START_TEST(t_state_absolute_path)
+{
+    char sdir[400], body[800];
+    snprintf(sdir, sizeof sdir, "%s/abs-state", dir);
+    ck_assert_int_eq(mkdir(sdir, 0755), 0);
+    snprintf(body, sizeof body, "<%s> <file://%s>", RNNAMP__model, model_b);
+    write_state_ttl(sdir, body);
     for (int with_worker = 0; with_worker < 2; with_worker++) {
-        rnnamp_lv2_host *h = host(48000.0, 1, 8192);
-        ck_assert_msg(rnnamp_lv2_host_restore_state(h, sdir, with_worker, err,
-                                                    sizeof err) == 0,
-                      "%s", err);
-        rnnamp_lv2_host_get_all(h);
-        rnnamp_lv2_host_run(h, NULL, NULL, 64);
-        rnnamp_lv2_host_worker_idle(h);
-        rnnamp_lv2_host_run(h, NULL, NULL, 64);
+        rnnamp_lv2_host *h = restored_host(sdir, with_worker);
         ck_assert_msg(strstr(status(h), "loaded test-gru-8"), "%s", status(h));
         const char *m = rnnamp_lv2_host_property(h, RNNAMP__model);
         ck_assert(m && !strcmp(m, model_b));
@@ -1402,34 +1420,18 @@ END_TEST
  * load (with and without a worker in restore). */
 START_TEST(t_ir_preset_relative)
 {
-    char sdir[400], p[600], amp[600], cab[600], err[1024];
+    char sdir[400], amp[600], cab[600], body[800];
     snprintf(sdir, sizeof sdir, "%s/rel-preset", dir);
     ck_assert_int_eq(mkdir(sdir, 0755), 0);
     snprintf(amp, sizeof amp, "%s/amp.json", sdir);
     snprintf(cab, sizeof cab, "%s/cab.wav", sdir);
     make_model(amp, RNNAMP_GRU, 8, 1, 98765u, 3.0f, 48000.0);
     make_ir(cab, 300, 77u, 2, 44100, NULL);
-    snprintf(p, sizeof p, "%s/state.ttl", sdir);
-    FILE *f = fopen(p, "w");
-    ck_assert(f);
-    fprintf(f,
-            "@prefix lv2: <http://lv2plug.in/ns/lv2core#> .\n"
-            "@prefix pset: <http://lv2plug.in/ns/ext/presets#> .\n"
-            "@prefix state: <http://lv2plug.in/ns/ext/state#> .\n"
-            "<> a pset:Preset ;\n"
-            "  lv2:appliesTo <%s> ;\n"
-            "  state:state [ <%s> <amp.json> ; <%s> <cab.wav> ] .\n",
-            RNNAMP_URI, RNNAMP__model, RNNAMP__ir);
-    fclose(f);
+    snprintf(body, sizeof body, "<%s> <amp.json> ; <%s> <cab.wav>",
+             RNNAMP__model, RNNAMP__ir);
+    write_state_ttl(sdir, body);
     for (int with_worker = 0; with_worker < 2; with_worker++) {
-        rnnamp_lv2_host *h = host(48000.0, 1, 8192);
-        ck_assert_msg(rnnamp_lv2_host_restore_state(h, sdir, with_worker, err,
-                                                    sizeof err) == 0,
-                      "%s", err);
-        rnnamp_lv2_host_get_all(h);
-        rnnamp_lv2_host_run(h, NULL, NULL, 64);
-        rnnamp_lv2_host_worker_idle(h);
-        rnnamp_lv2_host_run(h, NULL, NULL, 64);
+        rnnamp_lv2_host *h = restored_host(sdir, with_worker);
         ck_assert_msg(strstr(status(h), "loaded test-gru-8") &&
                           strstr(status(h), "; IR loaded cab.wav: 327 taps"),
                       "%s", status(h));
