@@ -58,6 +58,12 @@ static void usage(FILE *f)
         "  --arch lstm|gru|rnn          (lstm)   --hidden N (16)  --layers "
         "N (1)\n"
         "  --skip                       add the input to the output\n"
+        "  --pre-fir N, --post-fir N    hybrid model: learned FIR filters of "
+        "N taps\n"
+        "                               before / after the network (0 = "
+        "none; forces\n"
+        "                               --skip; the post-FIR starts from the "
+        "linear fit)\n"
         "training:\n"
         "  --epochs N | --minutes M     limits (10000 epochs, 10 minutes)\n"
         "  --batch B (8)  --segment S (~1/6 s)  --tbptt T (512)  --warmup "
@@ -403,6 +409,8 @@ static const cli_option option_table[] = {
     {"hidden", 0, CLI_INT, 1, RNNAMP_MAX_HIDDEN, OFF(cfg.hidden), 0},
     {"layers", 0, CLI_INT, 1, RNNAMP_MAX_LAYERS - 1, OFF(cfg.layers), 0},
     {"skip", 0, CLI_FLAG, 0, 0, OFF(cfg.skip), 0},
+    {"pre-fir", 0, CLI_INT, 0, RNNAMP_MAX_FIR, OFF(cfg.pre_fir), 0},
+    {"post-fir", 0, CLI_INT, 0, RNNAMP_MAX_FIR, OFF(cfg.post_fir), 0},
     {"epochs", 0, CLI_CALL, 0, 0, 0, 0},
     {"minutes", 0, CLI_DOUBLE, 0.01, 1e6, OFF(cfg.minutes), 0},
     {"seed", 0, CLI_U64, 0, 2147483647, OFF(cfg.seed), 0},
@@ -553,12 +561,17 @@ static int run_training(const train_args *a, const rnnamp_dataset *d,
                         progress_ctx *pc, rnnamp_model **m,
                         rnnamp_train_result *r)
 {
+    char fir_desc[64] = "";
+    if (a->cfg.pre_fir || a->cfg.post_fir)
+        snprintf(fir_desc, sizeof fir_desc,
+                 ", pre-FIR %d + post-FIR %d taps (skip)", a->cfg.pre_fir,
+                 a->cfg.post_fir);
     fprintf(
         stderr,
-        "training %s-%d x%d%s on %.1f s (validation %.1f s, test %.1f "
+        "training %s-%d x%d%s%s on %.1f s (validation %.1f s, test %.1f "
         "s) at %d Hz, %d pair(s), %d knob(s); Ctrl-C stops and saves\n",
         rnnamp_layer_type_name(a->cfg.arch), a->cfg.hidden, a->cfg.layers,
-        a->cfg.skip ? " + skip" : "",
+        a->cfg.skip ? " + skip" : "", fir_desc,
         (double)rnnamp_dataset_split_samples(d, RNNAMP_SPLIT_TRAIN) / d->rate,
         (double)rnnamp_dataset_split_samples(d, RNNAMP_SPLIT_VAL) / d->rate,
         (double)rnnamp_dataset_split_samples(d, RNNAMP_SPLIT_TEST) / d->rate,
@@ -625,15 +638,17 @@ static void train_meta(char *meta, size_t len, const rnnamp_train_config *c,
     snprintf(meta, len,
              "{\"trainer\": \"rnnamp-train\", \"date\": \"%s\", "
              "\"arch\": \"%s\", \"hidden\": %d, \"layers\": %d, "
-             "\"skip\": %d, \"epochs\": %d, \"best_epoch\": %d, "
+             "\"skip\": %d, \"pre_fir\": %d, \"post_fir\": %d, "
+             "\"epochs\": %d, \"best_epoch\": %d, "
              "\"val_esr\": %.6g, \"test_esr\": %.6g, \"seed\": %llu, "
              "\"batch\": %d, \"segment\": %d, \"tbptt\": %d, "
              "\"lr\": %g, \"latency_samples\": %d, "
              "\"polarity_inverted\": %s, \"knobs\": %d}",
              date, rnnamp_layer_type_name(c->arch), c->hidden, c->layers,
-             c->skip, r->epochs_run, r->best_epoch + 1, r->val_esr, r->test_esr,
-             (unsigned long long)c->seed, c->batch, c->segment, c->tbptt, c->lr,
-             p0->latency, p0->inverted ? "true" : "false", d->n_knobs);
+             c->skip, c->pre_fir, c->post_fir, r->epochs_run, r->best_epoch + 1,
+             r->val_esr, r->test_esr, (unsigned long long)c->seed, c->batch,
+             c->segment, c->tbptt, c->lr, p0->latency,
+             p0->inverted ? "true" : "false", d->n_knobs);
 }
 
 /* What happened and what was written. */
@@ -648,6 +663,9 @@ static void report(const train_args *a, const rnnamp_train_result *r,
            "%.4g (epoch %d)\n",
            why[r->stop], r->epochs_run, r->seconds, r->val_esr,
            r->best_epoch + 1);
+    if (r->linear_taps > 0)
+        printf("linear fit (%d taps): ESR %.4g\n", r->linear_taps,
+               r->linear_esr);
     printf("test ESR %.4g: %s\n", r->test_esr, rnnamp_esr_grade(r->test_esr));
     printf("time to validation ESR");
     for (int k = 0; k < 3; k++) {

@@ -26,8 +26,10 @@
 #include <time.h>
 
 #include "checkpoint.h"
+#include "fir_fit.h"
 #include "train_adam.h"
 #include "train_cells.h"
+#include "train_fir.h"
 #include "train_kernel.h"
 #include "train_loss.h"
 
@@ -118,6 +120,16 @@ int rnnamp_train_config_check(const rnnamp_train_config *c, char *err,
                       RNNAMP_MAX_LAYERS - 1);
         return -1;
     }
+    if (c->pre_fir < 0 || c->pre_fir > RNNAMP_MAX_FIR) {
+        rnnamp_seterr(err, errlen, "--pre-fir %d: must be 0 to %d", c->pre_fir,
+                      RNNAMP_MAX_FIR);
+        return -1;
+    }
+    if (c->post_fir < 0 || c->post_fir > RNNAMP_MAX_FIR) {
+        rnnamp_seterr(err, errlen, "--post-fir %d: must be 0 to %d",
+                      c->post_fir, RNNAMP_MAX_FIR);
+        return -1;
+    }
     if (c->epochs < 1) {
         rnnamp_seterr(err, errlen, "--epochs %d: must be at least 1",
                       c->epochs);
@@ -205,6 +217,12 @@ typedef struct {
     rnnamp_cell_ws *ws[RNNAMP_MAX_LAYERS];
     void *mem;
     float *x, *tgt, *yh, *y, *dy;
+    /* hybrid models (train_fir.h): xa [(pre - 1 + T)][b] the scaled audio
+     * with its pre-FIR history, re [(post - 1 + T)][b] the network output
+     * r with its post-FIR history (carried across chunks), du = dL/du,
+     * dr = dL/dr [T][b], dx0 = dL/dx of layer 0 [T][b][n_in]; NULL when
+     * the model has no such stage. */
+    float *xa, *re, *du, *dr, *dx0;
     float *grad;
     rnnamp_loss_norm norm;
     double loss;
@@ -217,6 +235,7 @@ typedef struct ctx {
     const rnnamp_model *m;
     int n_rec;
     int n_in;
+    int pre, post; /* FIR taps (0 = no stage) */
     int S;
     shard *sh;
     int T;
@@ -254,10 +273,17 @@ static void *carve_alloc(const carver *k)
     return p;
 }
 
-static size_t shard_carve(shard *s, char *base, int T, int n_in, size_t n_grad)
+static size_t shard_carve(shard *s, char *base, const ctx *c, size_t n_grad)
 {
     carver k = {base, 0};
+    int T = c->T, n_in = c->n_in;
     size_t tb = (size_t)T * (size_t)s->b, fl = sizeof(float);
+    size_t b = (size_t)s->b;
+    s->xa = c->pre ? carve(&k, (size_t)(c->pre - 1 + T) * b * fl) : NULL;
+    s->re = c->post ? carve(&k, (size_t)(c->post - 1 + T) * b * fl) : NULL;
+    s->dr = c->post && n_grad ? carve(&k, tb * fl) : NULL;
+    s->du = c->pre && n_grad ? carve(&k, tb * fl) : NULL;
+    s->dx0 = c->pre && n_grad ? carve(&k, tb * (size_t)n_in * fl) : NULL;
     s->x = carve(&k, tb * (size_t)n_in * fl);
     s->tgt = carve(&k, tb * fl);
     s->yh = carve(&k, tb * fl);
@@ -300,6 +326,8 @@ static int ctx_init(ctx *c, const rnnamp_model *m, int B, int S, int T,
     c->m = m;
     c->n_rec = m->n_layers - 1;
     c->n_in = m->n_inputs;
+    c->pre = m->pre_taps;
+    c->post = m->post_taps;
     if (S > B)
         S = B;
     c->S = S;
@@ -325,11 +353,11 @@ static int ctx_init(ctx *c, const rnnamp_model *m, int B, int S, int T,
             if (tk)
                 s->ws[l]->tk = tk;
         }
-        carver k = {NULL, shard_carve(s, NULL, T, c->n_in, n_grad)};
+        carver k = {NULL, shard_carve(s, NULL, c, n_grad)};
         s->mem = carve_alloc(&k);
         if (!s->mem)
             goto oom;
-        shard_carve(s, s->mem, T, c->n_in, n_grad);
+        shard_carve(s, s->mem, c, n_grad);
     }
     return 0;
 oom:
@@ -341,6 +369,31 @@ static void shard_reset_state(const ctx *c, shard *s)
 {
     for (int l = 0; l < c->n_rec; l++)
         rnnamp_cell_reset(&c->m->layers[l], s->ws[l]);
+    if (s->re) /* r before the sequence's first step: silence */
+        memset(s->re, 0, (size_t)(c->post - 1) * s->b * sizeof(float));
+}
+
+/* Pre-FIR: the scaled audio of the chunk and the pre - 1 samples before
+ * it, read from the pair (zeros outside it), into xa; u = pre * x into
+ * the audio column of s->x. */
+static void shard_fill_pre(const ctx *c, shard *s)
+{
+    int b = s->b, h = c->pre - 1;
+    for (int k = 0; k < b; k++) {
+        const seq_src *q = &s->src[k];
+        const rnnamp_pair *p = q->p;
+        for (int t = -h; t < c->Tc; t++) {
+            long idx = q->start + c->t0 + t;
+            int in = idx >= 0 && (size_t)idx < p->n;
+            s->xa[(size_t)(t + h) * b + k] =
+                in ? c->in_scale * p->input[idx] : 0.0f;
+        }
+    }
+    float *u = s->yh; /* scratch: the forward pass writes yh later */
+    const float *xe = s->xa + (size_t)h * b;
+    rnnamp_fir_forward(c->m->pre_fir, c->pre, xe, u, c->Tc, b);
+    for (size_t r = 0; r < (size_t)c->Tc * b; r++)
+        s->x[r * c->n_in] = u[r];
 }
 
 static void shard_fill(const ctx *c, shard *s)
@@ -360,6 +413,8 @@ static void shard_fill(const ctx *c, shard *s)
                 in ? c->out_scale * p->target[idx] : 0.0f;
         }
     }
+    if (c->pre)
+        shard_fill_pre(c, s);
 }
 
 /* Input of recurrent layer l (or of the head for l == n_rec). */
@@ -379,14 +434,19 @@ static void shard_forward(const ctx *c, shard *s)
                             c->Tc);
     rnnamp_dense_forward(&c->m->layers[c->n_rec], layer_input(c, s, c->n_rec),
                          s->yh, rows);
-    for (int r = 0; r < rows; r++)
-        s->y[r] = s->yh[r] + (c->m->skip ? s->x[(size_t)r * c->n_in] : 0.0f);
+    float *r = c->post ? s->re + (size_t)(c->post - 1) * s->b : s->y;
+    for (int i = 0; i < rows; i++)
+        r[i] = s->yh[i] + (c->m->skip ? s->x[(size_t)i * c->n_in] : 0.0f);
+    if (c->post)
+        rnnamp_fir_forward(c->m->post_fir, c->post, r, s->y, c->Tc, s->b);
 }
 
 static void shard_carry(const ctx *c, shard *s)
 {
     for (int l = 0; l < c->n_rec; l++)
         rnnamp_cell_carry(s->ws[l], c->Tc);
+    if (c->post)
+        rnnamp_fir_carry(s->re, c->post, c->Tc, s->b);
 }
 
 static void shard_backward(const ctx *c, shard *s)
@@ -398,13 +458,32 @@ static void shard_backward(const ctx *c, shard *s)
         rnnamp_loss_eval(c->loss, &c->norm, s->y, s->tgt, c->Tc, s->b, s->dy);
     rnnamp_layer g =
         rnnamp_layer_rebase(&m->layers[c->n_rec], m->params, s->grad);
+    float *dr = s->dy; /* dL/dr */
+    if (c->post) {
+        dr = s->dr;
+        rnnamp_fir_backward(m->post_fir, c->post,
+                            s->re + (size_t)(c->post - 1) * s->b, s->dy, c->Tc,
+                            s->b, s->grad + (m->post_fir - m->params), dr);
+    }
+    if (c->pre) /* the skip path's share of dL/du */
+        for (int i = 0; i < rows; i++)
+            s->du[i] = m->skip ? dr[i] : 0.0f;
     float *dtop = c->n_rec > 0 ? s->ws[c->n_rec - 1]->dh : NULL;
+    /* the head is linear: dr keeps its values (dense_backward overwrites
+     * it with the pre-activation gradient) */
     rnnamp_dense_backward(&m->layers[c->n_rec], &g, layer_input(c, s, c->n_rec),
-                          s->yh, s->dy, dtop, rows);
+                          s->yh, dr, dtop, rows);
     for (int l = c->n_rec - 1; l >= 0; l--) {
         g = rnnamp_layer_rebase(&m->layers[l], m->params, s->grad);
         rnnamp_cell_backward(&m->layers[l], &g, s->ws[l], layer_input(c, s, l),
-                             c->Tc, l > 0 ? s->ws[l - 1]->dh : NULL);
+                             c->Tc, l > 0 ? s->ws[l - 1]->dh : s->dx0);
+    }
+    if (c->pre) {
+        for (int i = 0; i < rows; i++)
+            s->du[i] += s->dx0[(size_t)i * c->n_in];
+        rnnamp_fir_backward(m->pre_fir, c->pre,
+                            s->xa + (size_t)(c->pre - 1) * s->b, s->du, c->Tc,
+                            s->b, s->grad + (m->pre_fir - m->params), NULL);
     }
 }
 
@@ -682,7 +761,11 @@ static float level_scale(double want, double rms)
 }
 
 /* Fold the training scales into the model: the first layer's audio
- * column takes in_scale, the linear head 1 / out_scale. */
+ * column takes in_scale, the linear head 1 / out_scale. Hybrid models need
+ * nothing more: both FIR stages are linear, so they commute with the
+ * scales (the network sees pre * (s x) = s (pre * x)), and with skip (which
+ * hybrids always have) in_scale = out_scale, so the skip path u is in the
+ * same units as the head's output and y = post * r scales as r. */
 static void fold_scales(rnnamp_model *m, float in_scale, float out_scale)
 {
     rnnamp_layer *first = &m->layers[0];
@@ -720,7 +803,8 @@ static uint64_t fingerprint(const rnnamp_train_config *c,
                 c->batch,       c->segment,
                 c->warmup,      c->tbptt,
                 c->a_weighting, c->max_train_seconds,
-                d->n_pairs,     d->n_knobs};
+                d->n_pairs,     d->n_knobs,
+                c->pre_fir,     c->post_fir};
     double dv[] = {c->lr,        c->pre_emph,       c->dc_weight,
                    c->grad_clip, c->plateau_factor, c->weight_decay,
                    c->train_rms};
@@ -745,8 +829,10 @@ static rnnamp_model *build_model(const rnnamp_train_config *c, int n_inputs,
     for (int i = 0; i < c->layers; i++)
         sp[i] = (rnnamp_layer_spec){c->arch, c->hidden, RNNAMP_ACT_LINEAR};
     sp[c->layers] = (rnnamp_layer_spec){RNNAMP_DENSE, 1, RNNAMP_ACT_LINEAR};
+    int hybrid = c->pre_fir > 0 || c->post_fir > 0;
     rnnamp_model *m =
-        rnnamp_model_new(n_inputs, c->layers + 1, sp, c->skip, err, errlen);
+        rnnamp_model_new_fir(n_inputs, c->layers + 1, sp, hybrid || c->skip,
+                             c->pre_fir, c->post_fir, err, errlen);
     if (!m)
         return NULL;
     /* PyTorch's default initialisation: U(-1/sqrt(H), 1/sqrt(H)) for
@@ -761,6 +847,11 @@ static rnnamp_model *build_model(const rnnamp_train_config *c, int n_inputs,
         for (size_t i = 0; i < n - n_state; i++)
             L->w_ih[i] = (float)((2.0 * rand_uniform(&s) - 1.0) * k);
     }
+    /* FIR stages start as unit impulses; run_setup fits the post-FIR */
+    if (m->pre_fir)
+        m->pre_fir[0] = 1.0f;
+    if (m->post_fir)
+        m->post_fir[0] = 1.0f;
     return m;
 }
 
@@ -970,12 +1061,52 @@ static int count_batches(run *r)
     return 0;
 }
 
+/* A hybrid model's post-FIR starts as the least-squares fit of the
+ * training spans, input -> target (with skip both are scaled alike, so
+ * this is also the fit at the training level); its ESR goes to the
+ * result. A failed fit (silent input) keeps the unit impulse. */
+static int fit_post(run *r)
+{
+    rnnamp_model *m = r->m;
+    if (!m->post_fir)
+        return 0;
+    rnnamp_fir_fit *f = rnnamp_fir_fit_new(m->post_taps);
+    int rc = f ? 0 : -1;
+    for (int i = 0; i < r->d->n_pairs && rc == 0; i++) {
+        const rnnamp_pair *p = &r->d->pairs[i];
+        for (int k = 0; k < p->n_spans[RNNAMP_SPLIT_TRAIN] && rc == 0; k++) {
+            rnnamp_span sp = p->spans[RNNAMP_SPLIT_TRAIN][k];
+            size_t end = sp.end < p->n ? sp.end : p->n;
+            if (end > sp.start)
+                rc = rnnamp_fir_fit_add(f, p->input + sp.start,
+                                        p->target + sp.start, end - sp.start);
+        }
+    }
+    if (rc != 0) {
+        rnnamp_fir_fit_free(f);
+        rnnamp_seterr(r->err, r->errlen, "out of memory fitting the post-FIR");
+        return -1;
+    }
+    char ferr[RNNAMP_ERR_LEN];
+    double esr = NAN;
+    if (rnnamp_fir_fit_solve(f, m->post_taps, m->post_fir, &esr, ferr,
+                             sizeof ferr) == 0) {
+        r->res->linear_taps = m->post_taps;
+        r->res->linear_esr = esr;
+    } else {
+        memset(m->post_fir, 0, (size_t)m->post_taps * sizeof(float));
+        m->post_fir[0] = 1.0f;
+    }
+    rnnamp_fir_fit_free(f);
+    return 0;
+}
+
 /* Model, loss, optimiser, buffers, shards, threads, training level. */
 static int run_setup(run *r)
 {
     const rnnamp_train_config *cfg = r->cfg;
     r->m = build_model(cfg, 1 + r->d->n_knobs, r->err, r->errlen);
-    if (!r->m)
+    if (!r->m || fit_post(r) != 0)
         return -1;
     size_t np = r->m->n_params;
     openblas_set_num_threads(1);
@@ -1004,7 +1135,7 @@ static int run_setup(run *r)
     r->adam.weight_decay = cfg->weight_decay;
     r->c.loss = &r->loss;
     r->c.in_scale = level_scale(cfg->train_rms, train_rms_of(r->d, 0));
-    r->c.out_scale = cfg->skip
+    r->c.out_scale = r->m->skip
                          ? r->c.in_scale
                          : level_scale(cfg->train_rms, train_rms_of(r->d, 1));
     memcpy(r->best, r->m->params, np * sizeof(float));

@@ -34,6 +34,13 @@ typedef struct {
     int hidden;             /* default 16 */
     int layers;             /* recurrent layers, default 1 */
     int skip;               /* 1: y = x + net(x); default 0 */
+    /* Hybrid model (model.h): taps of a learned pre-FIR before the network
+     * and of a post-FIR after it, 0..RNNAMP_MAX_FIR, default 0 (none).
+     * Either > 0 forces skip = 1, so the model starts as the linear path:
+     * pre-FIR a unit impulse, post-FIR the least-squares fit of the
+     * training spans (fir_fit.h), the network near zero. The taps are
+     * trained jointly with the network, with exact gradients. */
+    int pre_fir, post_fir;
     /* schedule */
     int epochs;            /* max epochs, default 10000 (time-limited) */
     double minutes;        /* wall-clock budget, 0 = none; default 10 */
@@ -123,6 +130,11 @@ typedef struct {
     double *train_loss; /* per epoch, n_epochs entries, owned */
     double *val_hist;   /* per epoch validation ESR, owned */
     int n_epochs;
+    /* hybrid models with a post-FIR: ESR of the least-squares linear fit
+     * the post-FIR started from, over the training spans (the baseline
+     * the network must beat); linear_taps = 0 when there was no fit */
+    int linear_taps;
+    double linear_esr;
 } rnnamp_train_result;
 
 void rnnamp_train_result_free(rnnamp_train_result *r);
