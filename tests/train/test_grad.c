@@ -12,6 +12,7 @@
 #include "model.h"
 #include "train_adam.h"
 #include "train_cells.h"
+#include "train_fir.h"
 #include "train_loss.h"
 
 #define T_STEPS 9
@@ -48,24 +49,48 @@ static void grad_ref_step(const rnnamp_layer *L, const double *p,
     ref_cell_finish(L->type, H, ai, ah, h, c);
 }
 
-/* Reference loss of the whole model (recurrent layer 0, then dense layers)
- * on x [T][b][NIN], target t [T][b]; p = params in double; xin may be
- * perturbed. Same loss definition as train_loss.h. */
+/* Reference FIR in double: out[t][s] = sum_j h[j] in[t - j][s] over T
+ * steps of NSEQ sequences, zeros before t = 0; in and out are strided
+ * (element (t, s) at (t * NSEQ + s) * stride). */
+static void grad_ref_fir(const double *h, int P, const double *in,
+                         int in_stride, double *out, int T)
+{
+    for (int t = 0; t < T; t++)
+        for (int s = 0; s < NSEQ; s++) {
+            double a = 0;
+            for (int j = 0; j < P && j <= t; j++)
+                a += h[j] * in[((t - j) * NSEQ + s) * in_stride];
+            out[t * NSEQ + s] = a;
+        }
+}
+
+/* Reference loss of the whole model (pre-FIR, recurrent layer 0, then
+ * dense layers, skip, post-FIR; model.h) on x [T][b][NIN], target t
+ * [T][b]; p = params in double; xin may be perturbed. Same loss
+ * definition as train_loss.h. */
 static double ref_loss(const rnnamp_model *m, const double *p,
                        const double *xin, const float *tgt,
-                       const rnnamp_loss *l)
+                       const rnnamp_loss *l, int T)
 {
     const rnnamp_layer *R = &m->layers[0];
     int H = R->n_out;
-    double y[T_STEPS][NSEQ];
+    double *y = malloc(sizeof(double) * T * NSEQ);
+    double *r = malloc(sizeof(double) * T * NSEQ);
+    double *xu = malloc(sizeof(double) * T * NSEQ * NIN);
+    memcpy(xu, xin, sizeof(double) * T * NSEQ * NIN);
+    if (m->pre_taps) {
+        grad_ref_fir(p + (m->pre_fir - m->params), m->pre_taps, xin, NIN, r, T);
+        for (int i = 0; i < T * NSEQ; i++)
+            xu[i * NIN] = r[i];
+    }
     for (int s = 0; s < NSEQ; s++) {
         double h[128], c[128];
         for (int j = 0; j < H; j++) {
             h[j] = p[R->h0 - m->params + j];
             c[j] = R->c0 ? p[R->c0 - m->params + j] : 0;
         }
-        for (int t = 0; t < T_STEPS; t++) {
-            grad_ref_step(R, p, m->params, xin + (t * NSEQ + s) * NIN, h, c);
+        for (int t = 0; t < T; t++) {
+            grad_ref_step(R, p, m->params, xu + (t * NSEQ + s) * NIN, h, c);
             double v[128], u[128];
             int nv = H;
             memcpy(v, h, sizeof(double) * H);
@@ -82,14 +107,18 @@ static double ref_loss(const rnnamp_model *m, const double *p,
                 nv = D->n_out;
                 memcpy(v, u, sizeof(double) * nv);
             }
-            y[t][s] = v[0] + (m->skip ? xin[(t * NSEQ + s) * NIN] : 0.0);
+            r[t * NSEQ + s] = v[0] + (m->skip ? xu[(t * NSEQ + s) * NIN] : 0.0);
         }
     }
+    if (m->post_taps)
+        grad_ref_fir(p + (m->post_fir - m->params), m->post_taps, r, 1, y, T);
+    else
+        memcpy(y, r, sizeof(double) * T * NSEQ);
     /* loss */
     double ef = 1e-10, er = 1e-10, loss = 0;
     int k0 = l->n_taps - 1;
     for (int s = 0; s < NSEQ; s++)
-        for (int t = 0; t < T_STEPS; t++) {
+        for (int t = 0; t < T; t++) {
             er += (double)tgt[t * NSEQ + s] * tgt[t * NSEQ + s];
             if (t >= k0) {
                 double f = 0;
@@ -100,32 +129,64 @@ static double ref_loss(const rnnamp_model *m, const double *p,
         }
     for (int s = 0; s < NSEQ; s++) {
         double mean = 0;
-        for (int t = 0; t < T_STEPS; t++)
-            mean += y[t][s] - tgt[t * NSEQ + s];
-        mean /= T_STEPS;
-        loss += l->dc_weight * T_STEPS * mean * mean / er;
-        for (int t = k0; t < T_STEPS; t++) {
+        for (int t = 0; t < T; t++)
+            mean += y[t * NSEQ + s] - tgt[t * NSEQ + s];
+        mean /= T;
+        loss += l->dc_weight * T * mean * mean / er;
+        for (int t = k0; t < T; t++) {
             double e = 0;
             for (int k = 0; k < l->n_taps; k++)
-                e += l->h[k] * (y[t - k][s] - tgt[(t - k) * NSEQ + s]);
+                e +=
+                    l->h[k] * (y[(t - k) * NSEQ + s] - tgt[(t - k) * NSEQ + s]);
             loss += e * e / ef;
         }
     }
+    free(y);
+    free(r);
+    free(xu);
     return loss;
 }
 
-/* Analytic gradient with the trainer's code. grad has n_params entries,
- * dx has T*b*NIN. Returns the loss. */
+/* A [(P - 1 + T)][NSEQ] array with zero history; returns the pointer to
+ * step 0 (train_fir.h layout); free with free(ext - (P - 1) * NSEQ). */
+static float *fir_ext(int P, int T)
+{
+    float *b = calloc((size_t)(P - 1 + T) * NSEQ, sizeof(float));
+    ck_assert_ptr_nonnull(b);
+    return b + (size_t)(P - 1) * NSEQ;
+}
+
+static void fir_ext_free(float *e, int P)
+{
+    free(e - (size_t)(P - 1) * NSEQ);
+}
+
+/* Analytic gradient with the trainer's code (train_cells, train_fir,
+ * train_loss). grad has n_params entries, dx has T*b*NIN. Returns the
+ * loss. */
 static double analytic(const rnnamp_model *m, const float *x, const float *tgt,
-                       const rnnamp_loss *l, float *grad, float *dx)
+                       const rnnamp_loss *l, float *grad, float *dx, int T)
 {
     const rnnamp_layer *R = &m->layers[0];
-    int H = R->n_out, rows = T_STEPS * NSEQ;
-    rnnamp_cell_ws *w = rnnamp_cell_ws_new(R->type, R->n_in, H, T_STEPS, NSEQ);
+    int H = R->n_out, rows = T * NSEQ;
+    int P0 = m->pre_taps ? m->pre_taps : 1,
+        P1 = m->post_taps ? m->post_taps : 1;
+    rnnamp_cell_ws *w = rnnamp_cell_ws_new(R->type, R->n_in, H, T, NSEQ);
     ck_assert_ptr_nonnull(w);
     memset(grad, 0, m->n_params * sizeof(float));
+    /* pre-FIR on the audio column */
+    float *xa = fir_ext(P0, T), *xu = malloc(sizeof(float) * rows * NIN);
+    float *u = malloc(sizeof(float) * rows);
+    memcpy(xu, x, sizeof(float) * rows * NIN);
+    for (int i = 0; i < rows; i++)
+        xa[i] = x[i * NIN];
+    if (m->pre_taps) {
+        rnnamp_fir_forward(m->pre_fir, P0, xa, u, T, NSEQ);
+        for (int i = 0; i < rows; i++)
+            xu[i * NIN] = u[i];
+    }
     rnnamp_cell_reset(R, w);
-    rnnamp_cell_forward(R, w, x, T_STEPS);
+    rnnamp_cell_forward(R, w, xu, T);
     /* dense stack on h[1..T] */
     float *acts[RNNAMP_MAX_LAYERS];
     acts[0] = w->h + (size_t)NSEQ * H;
@@ -133,40 +194,68 @@ static double analytic(const rnnamp_model *m, const float *x, const float *tgt,
         acts[li] = malloc(sizeof(float) * rows * m->layers[li].n_out);
         rnnamp_dense_forward(&m->layers[li], acts[li - 1], acts[li], rows);
     }
-    float *y = malloc(sizeof(float) * rows);
-    for (int r = 0; r < rows; r++)
-        y[r] = acts[m->n_layers - 1][r] + (m->skip ? x[r * NIN] : 0.0f);
+    float *re = fir_ext(P1, T), *y = malloc(sizeof(float) * rows);
+    for (int i = 0; i < rows; i++)
+        re[i] = acts[m->n_layers - 1][i] + (m->skip ? xu[i * NIN] : 0.0f);
+    if (m->post_taps)
+        rnnamp_fir_forward(m->post_fir, P1, re, y, T, NSEQ);
+    else
+        memcpy(y, re, sizeof(float) * rows);
     rnnamp_loss_norm nrm = {0};
-    rnnamp_loss_norm_add(l, tgt, T_STEPS, NSEQ, &nrm);
-    float *dy = malloc(sizeof(float) * rows);
-    double loss = rnnamp_loss_eval(l, &nrm, y, tgt, T_STEPS, NSEQ, dy);
-    float *d = dy;
+    rnnamp_loss_norm_add(l, tgt, T, NSEQ, &nrm);
+    float *dy = malloc(sizeof(float) * rows),
+          *dr = malloc(sizeof(float) * rows);
+    double loss = rnnamp_loss_eval(l, &nrm, y, tgt, T, NSEQ, dy);
+    if (m->post_taps)
+        rnnamp_fir_backward(m->post_fir, P1, re, dy, T, NSEQ,
+                            grad + (m->post_fir - m->params), dr);
+    else
+        memcpy(dr, dy, sizeof(float) * rows);
+    float *dskip = malloc(sizeof(float) * rows);
+    memcpy(dskip, dr, sizeof(float) * rows);
+    float *d = dr;
     for (int li = m->n_layers - 1; li >= 1; li--) {
         rnnamp_layer g = rnnamp_layer_rebase(&m->layers[li], m->params, grad);
         float *dprev =
             li == 1 ? w->dh : malloc(sizeof(float) * rows * m->layers[li].n_in);
         rnnamp_dense_backward(&m->layers[li], &g, acts[li - 1], acts[li], d,
                               dprev, rows);
-        if (d != dy)
+        if (d != dr)
             free(d);
         d = dprev;
     }
     rnnamp_layer g = rnnamp_layer_rebase(R, m->params, grad);
-    rnnamp_cell_backward(R, &g, w, x, T_STEPS, dx);
+    rnnamp_cell_backward(R, &g, w, xu, T, dx);
     if (m->skip)
-        for (int r = 0; r < rows; r++)
-            dx[r * NIN] += dy[r];
+        for (int i = 0; i < rows; i++)
+            dx[i * NIN] += dskip[i];
+    if (m->pre_taps) {
+        for (int i = 0; i < rows; i++)
+            u[i] = dx[i * NIN];
+        rnnamp_fir_backward(m->pre_fir, P0, xa, u, T, NSEQ,
+                            grad + (m->pre_fir - m->params), dskip);
+        for (int i = 0; i < rows; i++)
+            dx[i * NIN] = dskip[i];
+    }
     for (int li = 1; li < m->n_layers; li++)
         free(acts[li]);
+    fir_ext_free(xa, P0);
+    fir_ext_free(re, P1);
+    free(xu);
+    free(u);
     free(y);
     free(dy);
+    free(dr);
+    free(dskip);
     rnnamp_cell_ws_free(w);
     return loss;
 }
 
-/* Check every weight (not h0/c0, which are not trained) and every input. */
-static void check_model(rnnamp_layer_type type, int dense_hidden,
-                        rnnamp_act act, int skip, int a_weighting)
+/* Check every weight (not h0/c0, which are not trained), every FIR tap of
+ * a hybrid model (pre, post taps; 0 = no stage) and every input. */
+static void check_hybrid(rnnamp_layer_type type, int dense_hidden,
+                         rnnamp_act act, int skip, int a_weighting, int pre,
+                         int post)
 {
     rnnamp_layer_spec sp[3];
     int nl = 0;
@@ -175,7 +264,8 @@ static void check_model(rnnamp_layer_type type, int dense_hidden,
         sp[nl++] = (rnnamp_layer_spec){RNNAMP_DENSE, dense_hidden, act};
     sp[nl++] = (rnnamp_layer_spec){RNNAMP_DENSE, 1, RNNAMP_ACT_LINEAR};
     char err[256];
-    rnnamp_model *m = rnnamp_model_new(NIN, nl, sp, skip, err, sizeof err);
+    rnnamp_model *m =
+        rnnamp_model_new_fir(NIN, nl, sp, skip, pre, post, err, sizeof err);
     ck_assert_msg(m != NULL, "%s", err);
     unsigned seed = 12345u + (unsigned)type * 7u + (unsigned)dense_hidden;
     for (size_t i = 0; i < m->n_params; i++)
@@ -197,11 +287,11 @@ static void check_model(rnnamp_layer_type type, int dense_hidden,
     }
     float *grad = malloc(sizeof(float) * m->n_params);
     float dx[T_STEPS * NSEQ * NIN];
-    double la = analytic(m, x, tgt, &l, grad, dx);
+    double la = analytic(m, x, tgt, &l, grad, dx, T_STEPS);
     double *p = malloc(sizeof(double) * m->n_params);
     for (size_t i = 0; i < m->n_params; i++)
         p[i] = m->params[i];
-    double l0 = ref_loss(m, p, xd, tgt, &l);
+    double l0 = ref_loss(m, p, xd, tgt, &l, T_STEPS);
     ck_assert_msg(fabs(la - l0) <= 1e-5 * fabs(l0) + 1e-7,
                   "%s: loss %.9g vs reference %.9g",
                   rnnamp_layer_type_name(type), la, l0);
@@ -214,9 +304,9 @@ static void check_model(rnnamp_layer_type type, int dense_hidden,
             continue;
         double keep = p[i];
         p[i] = keep + eps;
-        double lp = ref_loss(m, p, xd, tgt, &l);
+        double lp = ref_loss(m, p, xd, tgt, &l, T_STEPS);
         p[i] = keep - eps;
-        double lm = ref_loss(m, p, xd, tgt, &l);
+        double lm = ref_loss(m, p, xd, tgt, &l, T_STEPS);
         p[i] = keep;
         double fd = (lp - lm) / (2 * eps);
         double e = fabs(fd - grad[i]) / fmax(1e-2, fabs(fd));
@@ -227,9 +317,9 @@ static void check_model(rnnamp_layer_type type, int dense_hidden,
     for (int i = 0; i < rows * NIN; i++) {
         double keep = xd[i];
         xd[i] = keep + eps;
-        double lp = ref_loss(m, p, xd, tgt, &l);
+        double lp = ref_loss(m, p, xd, tgt, &l, T_STEPS);
         xd[i] = keep - eps;
-        double lm = ref_loss(m, p, xd, tgt, &l);
+        double lm = ref_loss(m, p, xd, tgt, &l, T_STEPS);
         xd[i] = keep;
         double fd = (lp - lm) / (2 * eps);
         double e = fabs(fd - dx[i]) / fmax(1e-2, fabs(fd));
@@ -241,9 +331,22 @@ static void check_model(rnnamp_layer_type type, int dense_hidden,
     for (size_t i = 0; i < m->n_params; i++)
         gn += fabs(grad[i]);
     ck_assert(gn > 1e-3);
+    /* nor for the taps: each tap that sees the chunk has a gradient */
+    for (int j = 0; j < pre && j < T_STEPS; j++)
+        ck_assert_msg(fabs(grad[m->pre_fir - m->params + j]) > 1e-6,
+                      "pre tap %d: zero gradient", j);
+    for (int j = 0; j < post && j < T_STEPS; j++)
+        ck_assert_msg(fabs(grad[m->post_fir - m->params + j]) > 1e-6,
+                      "post tap %d: zero gradient", j);
     free(p);
     free(grad);
     rnnamp_model_free(m);
+}
+
+static void check_model(rnnamp_layer_type type, int dense_hidden,
+                        rnnamp_act act, int skip, int a_weighting)
+{
+    check_hybrid(type, dense_hidden, act, skip, a_weighting, 0, 0);
 }
 
 START_TEST(grad_lstm)
@@ -279,6 +382,26 @@ END_TEST
 START_TEST(grad_loss_fir)
 {
     check_model(RNNAMP_RNN, 0, RNNAMP_ACT_LINEAR, 0, 1);
+}
+END_TEST
+
+/* Hybrid models: pre- and post-FIR taps (a post-FIR longer than the chunk:
+ * its late taps see only the zero history), with and without skip. */
+START_TEST(grad_hybrid_lstm)
+{
+    check_hybrid(RNNAMP_LSTM, 0, RNNAMP_ACT_LINEAR, 1, 0, 4, 12);
+}
+END_TEST
+
+START_TEST(grad_hybrid_gru_dense)
+{
+    check_hybrid(RNNAMP_GRU, 3, RNNAMP_ACT_TANH, 0, 1, 3, 5);
+}
+END_TEST
+
+START_TEST(grad_hybrid_post_only)
+{
+    check_hybrid(RNNAMP_RNN, 0, RNNAMP_ACT_LINEAR, 1, 0, 0, 7);
 }
 END_TEST
 
@@ -365,7 +488,7 @@ static void golden_step(rnnamp_layer_type type)
     rnnamp_loss_init(&l, 0.85, 0, 48000, 1.0);
     float *grad = malloc(m->n_params * sizeof(float));
     float dx[T_STEPS * NSEQ * NIN];
-    double loss = analytic(m, x, t, &l, grad, dx);
+    double loss = analytic(m, x, t, &l, grad, dx, T_STEPS);
     ck_assert_msg(fabs(loss - gl[0]) < 1e-5 * fabs(gl[0]),
                   "%s loss %.9g vs torch %.9g", rnnamp_layer_type_name(type),
                   loss, gl[0]);
@@ -422,6 +545,9 @@ int main(void)
     tcase_add_test(tc, grad_dense_tanh);
     tcase_add_test(tc, grad_dense_sigmoid);
     tcase_add_test(tc, grad_loss_fir);
+    tcase_add_test(tc, grad_hybrid_lstm);
+    tcase_add_test(tc, grad_hybrid_gru_dense);
+    tcase_add_test(tc, grad_hybrid_post_only);
     tcase_add_test(tc, a_weighting_response);
     tcase_add_test(tc, torch_lstm);
     tcase_add_test(tc, torch_gru);
