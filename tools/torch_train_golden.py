@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Make tests/train/golden/*.csv: one training step of rnnamp's recipe in
 PyTorch (LSTM / GRU / RNN, hidden 5, 2 inputs, dense head, loss = ESR with
-pre-emphasis 1 - 0.85 z^-1 + DC term, one Adam step lr 1e-3).
+pre-emphasis 1 - 0.85 z^-1 + DC term, one Adam step lr 1e-3), and of a
+hybrid model (step_hybrid.csv: pre-FIR 4 taps on the audio input, LSTM,
+head + skip, post-FIR 32 taps; T = 48 so every post tap sees the chunk).
 
 Run once where python3-torch is installed; the CSVs are committed and the
 C test (tests/train/test_grad.c) compares against them. Not used in CI.
 
 Layout of every file: rows "name,index,value" in rnnamp's canonical
-parameter order (PyTorch's own: w_ih, w_hh, b_ih, b_hh, h0, c0, dense W, b).
+parameter order (PyTorch's own: w_ih, w_hh, b_ih, b_hh, h0, c0, dense W, b;
+then a hybrid's pre-FIR taps and post-FIR taps, as model.h).
 """
 import math
 import sys
@@ -15,6 +18,7 @@ import sys
 import torch
 
 T, B, NIN, H = 9, 3, 2, 5
+T_HYBRID, PRE, POST = 48, 4, 32
 
 
 def det(n, salt):
@@ -25,6 +29,7 @@ def det(n, salt):
 
 def loss_fn(y, t, a=0.85, dc=1.0):
     # y, t: [T, B]
+    T = y.shape[0]
     e = y - t
     ef = e[1:] - a * e[:-1]
     tf = t[1:] - a * t[:-1]
@@ -84,5 +89,65 @@ def main(outdir):
                     f.write(f"{name},{i},{v:.9g}\n")
 
 
+def fir(h, x):
+    # causal FIR over time (dim 0) with zeros before t = 0:
+    # y[t] = sum_j h[j] x[t - j]
+    n = x.shape[0]
+    y = torch.zeros_like(x)
+    for j in range(min(h.numel(), n)):
+        y = y + h[j] * torch.cat([torch.zeros_like(x[:j]), x[:n - j]])
+    return y
+
+
+def hybrid(outdir):
+    x = det(T_HYBRID * B * NIN, 0.3).reshape(T_HYBRID, B, NIN)
+    t = det(T_HYBRID * B, 1.1).reshape(T_HYBRID, B) * 0.6
+    rnn = torch.nn.LSTM(NIN, H)
+    head = torch.nn.Linear(H, 1)
+    pre = torch.nn.Parameter(det(PRE, 7.0))
+    post = torch.nn.Parameter(
+        det(POST, 8.0) * torch.exp(-torch.arange(POST) / 8.0))
+    params = [rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0,
+              rnn.bias_hh_l0, head.weight, head.bias]
+    with torch.no_grad():
+        for k, p in enumerate(params):
+            p.copy_(det(p.numel(), 2.0 + k).reshape(p.shape))
+    params += [pre, post]
+    h0 = det(H, 9.0).reshape(1, 1, H).repeat(1, B, 1)
+    c0 = det(H, 10.0).reshape(1, 1, H).repeat(1, B, 1)
+    opt = torch.optim.Adam(params, lr=1e-3)
+    u = fir(pre, x[:, :, 0])
+    xin = torch.cat([u.unsqueeze(-1), x[:, :, 1:]], dim=-1)
+    hs, _ = rnn(xin, (h0, c0))
+    r = head(hs).squeeze(-1) + u  # skip
+    y = fir(post, r)
+    loss = loss_fn(y, t)
+    opt.zero_grad()
+    loss.backward()
+    grads = [p.grad.detach().clone() for p in params]
+    before = [p.detach().clone() for p in params]
+    opt.step()
+    after = [p.detach().clone() for p in params]
+
+    def flat(ts, state):
+        out = [v.flatten() for v in ts[:4]] + list(state)
+        return torch.cat(out + [v.flatten() for v in ts[4:]])
+
+    st = [h0[0, 0], c0[0, 0]]
+    zs = [torch.zeros(H), torch.zeros(H)]
+    with open(f"{outdir}/step_hybrid.csv", "w") as f:
+        f.write(f"# hybrid lstm T={T_HYBRID} B={B} nin={NIN} H={H} "
+                f"pre={PRE} post={POST} skip; torch {torch.__version__}\n")
+        f.write(f"loss,0,{loss.item():.9g}\n")
+        for name, vec in (("x", x.flatten()), ("t", t.flatten()),
+                          ("p0", flat(before, st)),
+                          ("grad", flat(grads, zs)),
+                          ("p1", flat(after, st))):
+            for i, v in enumerate(vec.tolist()):
+                f.write(f"{name},{i},{v:.9g}\n")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "tests/train/golden")
+    out = sys.argv[1] if len(sys.argv) > 1 else "tests/train/golden"
+    main(out)
+    hybrid(out)

@@ -257,6 +257,7 @@ static void check_hybrid(rnnamp_layer_type type, int dense_hidden,
                          rnnamp_act act, int skip, int a_weighting, int pre,
                          int post)
 {
+    const char *name = rnnamp_layer_type_name(type);
     rnnamp_layer_spec sp[3];
     int nl = 0;
     sp[nl++] = (rnnamp_layer_spec){type, HID, RNNAMP_ACT_LINEAR};
@@ -293,8 +294,7 @@ static void check_hybrid(rnnamp_layer_type type, int dense_hidden,
         p[i] = m->params[i];
     double l0 = ref_loss(m, p, xd, tgt, &l, T_STEPS);
     ck_assert_msg(fabs(la - l0) <= 1e-5 * fabs(l0) + 1e-7,
-                  "%s: loss %.9g vs reference %.9g",
-                  rnnamp_layer_type_name(type), la, l0);
+                  "%s: loss %.9g vs reference %.9g", name, la, l0);
     const double eps = 1e-5;
     double worst = 0;
     size_t first_state = (size_t)(m->layers[0].h0 - m->params);
@@ -311,8 +311,8 @@ static void check_hybrid(rnnamp_layer_type type, int dense_hidden,
         double fd = (lp - lm) / (2 * eps);
         double e = fabs(fd - grad[i]) / fmax(1e-2, fabs(fd));
         worst = fmax(worst, e);
-        ck_assert_msg(e < 2e-3, "%s param %zu: analytic %.7g vs fd %.7g",
-                      rnnamp_layer_type_name(type), i, grad[i], fd);
+        ck_assert_msg(e < 2e-3, "%s param %zu: analytic %.7g vs fd %.7g", name,
+                      i, grad[i], fd);
     }
     for (int i = 0; i < rows * NIN; i++) {
         double keep = xd[i];
@@ -323,8 +323,8 @@ static void check_hybrid(rnnamp_layer_type type, int dense_hidden,
         xd[i] = keep;
         double fd = (lp - lm) / (2 * eps);
         double e = fabs(fd - dx[i]) / fmax(1e-2, fabs(fd));
-        ck_assert_msg(e < 2e-3, "%s input %d: analytic %.7g vs fd %.7g",
-                      rnnamp_layer_type_name(type), i, dx[i], fd);
+        ck_assert_msg(e < 2e-3, "%s input %d: analytic %.7g vs fd %.7g", name,
+                      i, dx[i], fd);
     }
     /* gradients must not be all zero: the check would then be vacuous */
     double gn = 0;
@@ -456,14 +456,19 @@ static double *golden_get(const char *path, const char *name, size_t *n)
     return v;
 }
 
-static void golden_step(rnnamp_layer_type type)
+/* The step of golden file step_<name>.csv for a model of one recurrent
+ * layer of type, a linear head, skip and FIR stages of pre / post taps;
+ * the chunk length T comes from the file. */
+static void golden_file(const char *name, rnnamp_layer_type type, int skip,
+                        int pre, int post)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/tests/train/golden/step_%s.csv",
-             RNNAMP_SOURCE_DIR, rnnamp_layer_type_name(type));
+             RNNAMP_SOURCE_DIR, name);
     rnnamp_layer_spec sp[2] = {{type, HID, RNNAMP_ACT_LINEAR},
                                {RNNAMP_DENSE, 1, RNNAMP_ACT_LINEAR}};
-    rnnamp_model *m = rnnamp_model_new(NIN, 2, sp, 0, NULL, 0);
+    rnnamp_model *m =
+        rnnamp_model_new_fir(NIN, 2, sp, skip, pre, post, NULL, 0);
     ck_assert_ptr_nonnull(m);
     size_t nx, nt, np0, ng, np1, nl;
     double *gx = golden_get(path, "x", &nx), *gt = golden_get(path, "t", &nt);
@@ -471,13 +476,15 @@ static void golden_step(rnnamp_layer_type type)
     double *gg = golden_get(path, "grad", &ng);
     double *p1 = golden_get(path, "p1", &np1);
     double *gl = golden_get(path, "loss", &nl);
-    ck_assert_uint_eq(nx, T_STEPS * NSEQ * NIN);
-    ck_assert_uint_eq(nt, T_STEPS * NSEQ);
+    int T = (int)(nt / NSEQ);
+    ck_assert_int_ge(T, 2);
+    ck_assert_uint_eq(nx, (size_t)T * NSEQ * NIN);
+    ck_assert_uint_eq(nt, (size_t)T * NSEQ);
     ck_assert_uint_eq(np0, m->n_params);
     ck_assert_uint_eq(ng, m->n_params);
     ck_assert_uint_eq(np1, m->n_params);
     ck_assert_uint_eq(nl, 1);
-    float x[T_STEPS * NSEQ * NIN], t[T_STEPS * NSEQ];
+    float *x = malloc(nx * sizeof(float)), *t = malloc(nt * sizeof(float));
     for (size_t i = 0; i < nx; i++)
         x[i] = (float)gx[i];
     for (size_t i = 0; i < nt; i++)
@@ -487,15 +494,14 @@ static void golden_step(rnnamp_layer_type type)
     rnnamp_loss l;
     rnnamp_loss_init(&l, 0.85, 0, 48000, 1.0);
     float *grad = malloc(m->n_params * sizeof(float));
-    float dx[T_STEPS * NSEQ * NIN];
-    double loss = analytic(m, x, t, &l, grad, dx, T_STEPS);
+    float *dx = malloc(nx * sizeof(float));
+    double loss = analytic(m, x, t, &l, grad, dx, T);
     ck_assert_msg(fabs(loss - gl[0]) < 1e-5 * fabs(gl[0]),
-                  "%s loss %.9g vs torch %.9g", rnnamp_layer_type_name(type),
-                  loss, gl[0]);
+                  "%s loss %.9g vs torch %.9g", name, loss, gl[0]);
     for (size_t i = 0; i < ng; i++)
         ck_assert_msg(fabs(grad[i] - gg[i]) < 1e-4 * fabs(gg[i]) + 2e-6,
-                      "%s grad[%zu] %.9g vs torch %.9g",
-                      rnnamp_layer_type_name(type), i, grad[i], gg[i]);
+                      "%s grad[%zu] %.9g vs torch %.9g", name, i, grad[i],
+                      gg[i]);
     rnnamp_adam a;
     ck_assert_int_eq(rnnamp_adam_init(&a, m->n_params, 1e-3), 0);
     rnnamp_adam_step(&a, m->params, grad);
@@ -503,11 +509,14 @@ static void golden_step(rnnamp_layer_type type)
         if (fabs(gg[i]) < 1e-5) /* sign of a ~0 gradient is noise */
             continue;
         ck_assert_msg(fabs(m->params[i] - p1[i]) < 2e-6,
-                      "%s after Adam [%zu] %.9g vs torch %.9g",
-                      rnnamp_layer_type_name(type), i, m->params[i], p1[i]);
+                      "%s after Adam [%zu] %.9g vs torch %.9g", name, i,
+                      m->params[i], p1[i]);
     }
     rnnamp_adam_free(&a);
     free(grad);
+    free(x);
+    free(t);
+    free(dx);
     free(gx);
     free(gt);
     free(p0);
@@ -515,6 +524,11 @@ static void golden_step(rnnamp_layer_type type)
     free(p1);
     free(gl);
     rnnamp_model_free(m);
+}
+
+static void golden_step(rnnamp_layer_type type)
+{
+    golden_file(rnnamp_layer_type_name(type), type, 0, 0, 0);
 }
 
 START_TEST(torch_lstm)
@@ -535,6 +549,13 @@ START_TEST(torch_rnn)
 }
 END_TEST
 
+/* A hybrid: pre-FIR 4 taps, LSTM + head + skip, post-FIR 32 taps, T 48. */
+START_TEST(torch_hybrid)
+{
+    golden_file("hybrid", RNNAMP_LSTM, 1, 4, 32);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("train_grad");
@@ -552,6 +573,7 @@ int main(void)
     tcase_add_test(tc, torch_lstm);
     tcase_add_test(tc, torch_gru);
     tcase_add_test(tc, torch_rnn);
+    tcase_add_test(tc, torch_hybrid);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }
