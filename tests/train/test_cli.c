@@ -128,6 +128,10 @@ START_TEST(bad_inputs)
                  "--arch", NULL);
     expect_error("--input di.wav --target amp.wav -o bad.json --kernel mmx", 2,
                  "--kernel mmx", "auto, scalar, sse2 or avx2");
+    expect_error("--input di.wav --target amp.wav -o bad.json --post-fir -1", 2,
+                 "--post-fir", NULL);
+    expect_error("--input di.wav --target amp.wav -o bad.json --pre-fir 16385",
+                 2, "--pre-fir", NULL);
     expect_error("--pair di.wav:amp.wav:1.5 -o bad.json", 2, "--pair", NULL);
     expect_error("--input di.wav -o bad.json", 2, "--target", NULL);
     expect_error("--input di.wav --target amp.wav -o bad.json "
@@ -205,6 +209,25 @@ START_TEST(good_run_and_full_disk)
     m = rnnamp_model_load(p, err, sizeof err);
     ck_assert_msg(m != NULL, "%s", err);
     ck_assert_int_eq(m->n_inputs, 2);
+    ck_assert_int_eq(rnnamp_engine_selftest(m, 1e-4, &me, err, sizeof err), 0);
+    rnnamp_model_free(m);
+    /* a hybrid: the linear fit's ESR is reported, the file has both FIR
+     * stages and passes its self-test */
+    rc = train("--input di.wav --target amp.wav -o h.json --epochs 1 "
+               "--batch 4 --segment 1024 --tbptt 256 --warmup 64 --hidden 6 "
+               "--pre-fir 3 --post-fir 40",
+               out, sizeof out);
+    ck_assert_msg(rc == 0, "hybrid run: exit %d:\n%s", rc, out);
+    double lin = -1;
+    const char *lf_line = strstr(out, "linear fit (40 taps): ESR ");
+    ck_assert_msg(lf_line && sscanf(lf_line + 26, "%lf", &lin) == 1, "%s", out);
+    ck_assert(lin >= 0 && lin < 1);
+    path(p, sizeof p, "h.json");
+    m = rnnamp_model_load(p, err, sizeof err);
+    ck_assert_msg(m != NULL, "%s", err);
+    ck_assert_int_eq(m->pre_taps, 3);
+    ck_assert_int_eq(m->post_taps, 40);
+    ck_assert_int_eq(m->skip, 1);
     ck_assert_int_eq(rnnamp_engine_selftest(m, 1e-4, &me, err, sizeof err), 0);
     rnnamp_model_free(m);
     /* knob counts must agree */
