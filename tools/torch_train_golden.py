@@ -75,18 +75,25 @@ def main(outdir):
             out += [v.flatten() for v in ts[4:]]
             return torch.cat(out)
 
-        st = [h0[0, 0], c0[0, 0]]
-        zs = [torch.zeros(H), torch.zeros(H)]
-        with open(f"{outdir}/step_{arch}.csv", "w") as f:
-            f.write(f"# {arch} T={T} B={B} nin={NIN} H={H}; "
-                    f"torch {torch.__version__}\n")
-            f.write(f"loss,0,{loss.item():.9g}\n")
-            for name, vec in (("x", x.flatten()), ("t", t.flatten()),
-                              ("p0", flat(before, st)),
-                              ("grad", flat(grads, zs)),
-                              ("p1", flat(after, st))):
-                for i, v in enumerate(vec.tolist()):
-                    f.write(f"{name},{i},{v:.9g}\n")
+        write_step(f"{outdir}/step_{arch}.csv",
+                   f"{arch} T={T} B={B} nin={NIN} H={H}", loss, x, t,
+                   before, grads, after, flat, h0, c0)
+
+
+def write_step(path, header, loss, x, t, before, grads, after, flat, h0, c0):
+    # flat(tensors, state) -> the canonical vector; h0/c0 rows carry the
+    # initial state in p0/p1 and zeros in grad (not trained)
+    st = [h0[0, 0], c0[0, 0]]
+    zs = [torch.zeros(H), torch.zeros(H)]
+    with open(path, "w") as f:
+        f.write(f"# {header}; torch {torch.__version__}\n")
+        f.write(f"loss,0,{loss.item():.9g}\n")
+        for name, vec in (("x", x.flatten()), ("t", t.flatten()),
+                          ("p0", flat(before, st)),
+                          ("grad", flat(grads, zs)),
+                          ("p1", flat(after, st))):
+            for i, v in enumerate(vec.tolist()):
+                f.write(f"{name},{i},{v:.9g}\n")
 
 
 def fir(h, x):
@@ -133,18 +140,10 @@ def hybrid(outdir):
         out = [v.flatten() for v in ts[:4]] + list(state)
         return torch.cat(out + [v.flatten() for v in ts[4:]])
 
-    st = [h0[0, 0], c0[0, 0]]
-    zs = [torch.zeros(H), torch.zeros(H)]
-    with open(f"{outdir}/step_hybrid.csv", "w") as f:
-        f.write(f"# hybrid lstm T={T_HYBRID} B={B} nin={NIN} H={H} "
-                f"pre={PRE} post={POST} skip; torch {torch.__version__}\n")
-        f.write(f"loss,0,{loss.item():.9g}\n")
-        for name, vec in (("x", x.flatten()), ("t", t.flatten()),
-                          ("p0", flat(before, st)),
-                          ("grad", flat(grads, zs)),
-                          ("p1", flat(after, st))):
-            for i, v in enumerate(vec.tolist()):
-                f.write(f"{name},{i},{v:.9g}\n")
+    write_step(f"{outdir}/step_hybrid.csv",
+               f"hybrid lstm T={T_HYBRID} B={B} nin={NIN} H={H} "
+               f"pre={PRE} post={POST} skip", loss, x, t, before, grads, after,
+               flat, h0, c0)
 
 
 if __name__ == "__main__":
