@@ -263,8 +263,9 @@ START_TEST(polarity_only)
 END_TEST
 
 /* Input: band-limited noise of varying level. Target: a known 64-tap FIR
- * (decaying random taps) after a tanh clipper, y = h * tanh(3 x). */
-static void fir_clip_dataset(rnnamp_dataset *d, double seconds)
+ * (decaying random taps) after a tanh clipper, y = h * tanh(3 x); or
+ * (delay > 0) the clipper after a pure delay, y[n] = tanh(3 x[n - delay]). */
+static void fir_clip_dataset(rnnamp_dataset *d, double seconds, int delay)
 {
     size_t n = (size_t)(seconds * RATE);
     float *x = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float));
@@ -277,6 +278,10 @@ static void fir_clip_dataset(rnnamp_dataset *d, double seconds)
         lp += 0.5f * (urand(&s) - lp);
         x[i] = (0.3f + 0.2f * sinf((float)i * 0.0007f)) * lp;
         v[i] = tanhf(3.0f * x[i]);
+        if (delay) {
+            y[i] = i >= (size_t)delay ? tanhf(3.0f * x[i - delay]) : 0.0f;
+            continue;
+        }
         double a = 0;
         for (int k = 0; k < 64 && (size_t)k <= i; k++)
             a += (double)h[k] * v[i - k];
@@ -326,7 +331,7 @@ static double engine_test_esr(const rnnamp_model *m, const rnnamp_pair *p)
 START_TEST(hybrid_learns_fir_after_clipper)
 {
     rnnamp_dataset d;
-    fir_clip_dataset(&d, 8.0);
+    fir_clip_dataset(&d, 8.0, 0);
     rnnamp_train_config c;
     small_config(&c);
     c.arch = RNNAMP_LSTM;
@@ -384,6 +389,53 @@ START_TEST(hybrid_learns_fir_after_clipper)
 }
 END_TEST
 
+/* The pre-FIR path: a clipper after a 6-sample delay. An 8-tap pre-FIR,
+ * started as a unit impulse, must move to the delay (only its exact
+ * gradient through the network takes it there); the same network without
+ * it has to hold 6 samples of noise in its state. */
+START_TEST(hybrid_pre_fir_learns_a_delay)
+{
+    rnnamp_dataset d;
+    fir_clip_dataset(&d, 8.0, 6);
+    rnnamp_train_config c;
+    small_config(&c);
+    c.arch = RNNAMP_LSTM;
+    c.hidden = 6;
+    c.minutes = 2.0 / 60.0;
+    c.early_stop = 1000;
+    c.pre_fir = 8;
+    rnnamp_train_result rh, rp;
+    rnnamp_model *h = run(&c, &d, NULL, NULL, &rh);
+    c.pre_fir = 0;
+    c.skip = 1;
+    rnnamp_model *pl = run(&c, &d, NULL, NULL, &rp);
+    int peak = 0;
+    for (int j = 1; j < 8; j++)
+        if (fabsf(h->pre_fir[j]) > fabsf(h->pre_fir[peak]))
+            peak = j;
+    fprintf(stderr,
+            "clipper after a delay of 6, LSTM-6, %.1f s each: hybrid "
+            "(pre-FIR 8) test ESR %.4g after %d epochs, largest tap %d; "
+            "plain (skip) %.4g after %d epochs\n",
+            rh.seconds, rh.test_esr, rh.epochs_run, peak, rp.test_esr,
+            rp.epochs_run);
+    ck_assert_int_eq(rh.linear_taps, 0); /* no post-FIR: no fit */
+    /* measured (2 s each): hybrid 9.0e-4 with its largest tap at 6, plain
+     * 6.0e-3 (the low-passed input makes the delay partly predictable);
+     * under ASan (fewer epochs) 2.8e-3 and 5.4e-2 */
+    ck_assert_int_eq(peak, 6);
+    ck_assert_msg(rh.test_esr < 1e-2, "hybrid test ESR %.4g", rh.test_esr);
+    ck_assert_msg(rh.test_esr < 0.5 * rp.test_esr,
+                  "hybrid %.4g not clearly better than plain %.4g", rh.test_esr,
+                  rp.test_esr);
+    rnnamp_train_result_free(&rh);
+    rnnamp_train_result_free(&rp);
+    rnnamp_model_free(h);
+    rnnamp_model_free(pl);
+    rnnamp_dataset_free(&d);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("train");
@@ -398,6 +450,7 @@ int main(void)
     tcase_add_test(tc, resume_is_exact);
     tcase_add_test(tc, converges_on_iir);
     tcase_add_test(tc, hybrid_learns_fir_after_clipper);
+    tcase_add_test(tc, hybrid_pre_fir_learns_a_delay);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }
