@@ -72,6 +72,11 @@ static void usage(FILE *f)
         "  --patience N (5)   epochs without improvement before the "
         "learning rate halves\n"
         "  --early-stop N (20)  epochs without improvement before stopping\n"
+        "                       (with --minutes: before a warm restart)\n"
+        "  --restarts K (3)     with --minutes: stop after K warm restarts in "
+        "a row\n"
+        "                       without improvement (0 = early stop)\n"
+        "  --restart-decay X (0.7)  learning rate of restart n: lr * X^n\n"
         "  --checkpoint-every SEC (60)  --resume   (checkpoint: MODEL.ckpt)\n"
         "output:\n"
         "  -o FILE                      AIDA-X JSON model (also FILE.png)\n"
@@ -436,6 +441,8 @@ static const cli_option option_table[] = {
     {"log", 0, CLI_STRING, 0, 0, OFF(log), 0},
     {"patience", 0, CLI_INT, 1, 100000, OFF(cfg.plateau_patience), 0},
     {"early-stop", 0, CLI_INT, 1, 1000000, OFF(cfg.early_stop), 0},
+    {"restarts", 0, CLI_INT, 0, 1000000, OFF(cfg.restarts), 0},
+    {"restart-decay", 0, CLI_DOUBLE, 1e-6, 1.0, OFF(cfg.restart_decay), 0},
     {NULL, 0, CLI_FLAG, 0, 0, 0, 0},
 };
 
@@ -656,12 +663,16 @@ static void report(const train_args *a, const rnnamp_train_result *r,
                    const progress_ctx *pc, const char *png, int plot_ok,
                    const char *ckpt)
 {
-    static const char *why[] = {"all epochs done", "time budget used",
-                                "no improvement (early stop)", "interrupted",
-                                "learning rate exhausted"};
-    printf("stopped: %s after %d epoch(s), %.0f s; best validation ESR "
-           "%.4g (epoch %d)\n",
-           why[r->stop], r->epochs_run, r->seconds, r->val_esr,
+    static const char *why[] = {"all epochs done",
+                                "time budget used",
+                                "no improvement (early stop)",
+                                "interrupted",
+                                "learning rate exhausted",
+                                "plateau (warm restarts brought no "
+                                "improvement)"};
+    printf("stopped: %s after %d epoch(s), %.0f s, %d warm restart(s); "
+           "best validation ESR %.4g (epoch %d)\n",
+           why[r->stop], r->epochs_run, r->seconds, r->restarts, r->val_esr,
            r->best_epoch + 1);
     if (r->linear_taps > 0)
         printf("linear fit (%d taps): ESR %.4g\n", r->linear_taps,

@@ -10,7 +10,7 @@
 #include "atomic_write.h"
 
 #define CK_MAGIC   "RNNAMPCK"
-#define CK_VERSION 1u
+#define CK_VERSION 2u
 
 /* The scalar part, in file order. */
 #define CK_SCALARS(X)                                                          \
@@ -22,6 +22,9 @@
     X(plateau_best)                                                            \
     X(plateau_bad)                                                             \
     X(early_bad)                                                               \
+    X(restarts)                                                                \
+    X(restart_bad)                                                             \
+    X(restart_best)                                                            \
     X(best_val)                                                                \
     X(best_epoch)                                                              \
     X(elapsed)                                                                 \

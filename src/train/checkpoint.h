@@ -2,10 +2,10 @@
  *
  * A checkpoint holds everything the training loop needs to continue as if
  * it had never stopped: weights, Adam moments and step, learning rate,
- * plateau and early-stopping state, the position (epoch, next batch), the
- * best weights so far and the loss history. Segment choice is a pure
- * function of (seed, epoch, batch), so no RNG stream needs saving.
- * Binary, little-endian host order, versioned; written atomically.
+ * plateau, early-stopping and warm-restart state, the position (epoch, next
+ * batch), the best weights so far and the loss history. Segment choice is a
+ * pure function of (seed, epoch, batch), so no RNG stream needs saving. Binary,
+ * little-endian host order, versioned; written atomically.
  *
  * Threads: any non-real-time thread. Memory: rnnamp_checkpoint_read
  * allocates the arrays; free with rnnamp_checkpoint_free.
@@ -24,7 +24,10 @@ typedef struct {
     double lr;
     double plateau_best;
     int32_t plateau_bad;
-    int32_t early_bad; /* epochs without a new best */
+    int32_t early_bad;   /* epochs without a new best */
+    int32_t restarts;    /* warm restarts made */
+    int32_t restart_bad; /* restarts in a row without improvement */
+    double restart_best; /* best validation ESR at the last restart */
     double best_val;
     int32_t best_epoch;
     double elapsed;

@@ -84,6 +84,8 @@ void rnnamp_train_config_default(rnnamp_train_config *c, int rate)
     c->plateau_factor = 0.5;
     c->plateau_patience = 5;
     c->early_stop = 20;
+    c->restarts = 3;
+    c->restart_decay = 0.7;
     c->grad_clip = 1.0;
     c->pre_emph = 0.85;
     c->dc_weight = 1.0;
@@ -161,6 +163,14 @@ int rnnamp_train_config_check(const rnnamp_train_config *c, char *err,
     }
     if (!(c->lr > 0.0 && c->lr < 1.0)) {
         rnnamp_seterr(err, errlen, "--lr %g: must be between 0 and 1", c->lr);
+        return -1;
+    }
+    if (c->restarts < 0 ||
+        !(c->restart_decay > 0.0 && c->restart_decay <= 1.0)) {
+        rnnamp_seterr(err, errlen,
+                      "--restarts %d, --restart-decay %g: restarts must be 0 "
+                      "or more, the decay more than 0 and at most 1",
+                      c->restarts, c->restart_decay);
         return -1;
     }
     if (c->threads < 1 || c->threads > 64) {
@@ -959,6 +969,9 @@ typedef struct {
     int epoch, batch;
     rnnamp_plateau plateau;
     int early_bad;
+    int restarts;        /* warm restarts made */
+    int restart_bad;     /* restarts in a row without improvement */
+    double restart_best; /* best_val at the last restart */
     double best_val;
     int best_epoch;
     double elapsed0; /* seconds before this process started */
@@ -1014,6 +1027,9 @@ static int save_checkpoint(const run *r, const loop_state *st, double elapsed)
     ck.plateau_best = st->plateau.best;
     ck.plateau_bad = st->plateau.bad;
     ck.early_bad = st->early_bad;
+    ck.restarts = st->restarts;
+    ck.restart_bad = st->restart_bad;
+    ck.restart_best = st->restart_best;
     ck.best_val = st->best_val;
     ck.best_epoch = st->best_epoch;
     ck.elapsed = elapsed;
@@ -1173,6 +1189,9 @@ static int resume_state(run *r, const rnnamp_checkpoint *ck)
     st->plateau.best = ck->plateau_best;
     st->plateau.bad = ck->plateau_bad;
     st->early_bad = ck->early_bad;
+    st->restarts = ck->restarts;
+    st->restart_bad = ck->restart_bad;
+    st->restart_best = ck->restart_best;
     st->best_val = ck->best_val;
     st->best_epoch = ck->best_epoch;
     st->elapsed0 = ck->elapsed;
@@ -1232,6 +1251,7 @@ static int report(const run *r, double epoch_frac, int done, double train_loss,
     p.best_val_esr = r->st.best_val;
     p.best_epoch = r->st.best_epoch;
     p.lr = r->adam.lr;
+    p.restarts = r->st.restarts;
     p.elapsed = el;
     double per_epoch =
         spent / ((double)r->samples /
@@ -1338,6 +1358,77 @@ static int run_validate(run *r)
     return 0;
 }
 
+/* Relative gain of the best validation ESR that makes a restart count as
+ * productive (as the plateau's threshold). */
+#define RESTART_GAIN 1e-3
+
+/* Warm restarts are on: a time budget and restarts > 0. */
+static int restarts_on(const rnnamp_train_config *cfg)
+{
+    return cfg->minutes > 0.0 && cfg->restarts > 0;
+}
+
+/* The learning-rate cycle has ended: early_stop * 2^u epochs without a new
+ * best (u = unproductive restarts in a row, at most 10), or more than
+ * plateau_patience of them with the rate at lr_min. */
+static int cycle_ended(const run *r)
+{
+    const rnnamp_train_config *cfg = r->cfg;
+    int bad = r->st.early_bad;
+    int grow = r->st.restart_bad < 10 ? r->st.restart_bad : 10;
+    return (double)bad >= (double)cfg->early_stop * (double)(1 << grow) ||
+           (r->adam.lr <= cfg->lr_min && bad > cfg->plateau_patience);
+}
+
+/* End of a cycle: count whether the last restart improved the best
+ * validation ESR; after cfg->restarts unproductive ones in a row return 1
+ * (a real plateau), else restart from the best weights with fresh Adam
+ * moments and a raised learning rate and return 0. */
+static int run_restart(run *r)
+{
+    const rnnamp_train_config *cfg = r->cfg;
+    loop_state *st = &r->st;
+    if (st->restarts > 0) {
+        if (st->best_val < st->restart_best * (1.0 - RESTART_GAIN))
+            st->restart_bad = 0;
+        else
+            st->restart_bad++;
+    }
+    if (st->restart_bad >= cfg->restarts)
+        return 1;
+    st->restarts++;
+    st->restart_best = st->best_val;
+    size_t np = r->m->n_params;
+    memcpy(r->m->params, r->best, np * sizeof(float));
+    memset(r->adam.m, 0, np * sizeof(float));
+    memset(r->adam.v, 0, np * sizeof(float));
+    r->adam.step = 0;
+    double lr = cfg->lr * pow(cfg->restart_decay, st->restarts);
+    r->adam.lr = fmax(lr, fmin(cfg->lr, 10.0 * cfg->lr_min));
+    rnnamp_plateau_init(&st->plateau, cfg->plateau_patience,
+                        cfg->plateau_factor, cfg->lr_min);
+    st->plateau.best = st->best_val;
+    st->early_bad = 0;
+    return 0;
+}
+
+/* After an epoch's validation: early stop, or (with a budget) warm
+ * restart / stop at a real plateau. */
+static void run_schedule(run *r)
+{
+    if (!restarts_on(r->cfg)) {
+        if (r->st.early_bad >= r->cfg->early_stop) {
+            r->stopping = 1;
+            r->stop = RNNAMP_STOP_EARLY;
+        }
+        return;
+    }
+    if (cycle_ended(r) && run_restart(r)) {
+        r->stopping = 1;
+        r->stop = RNNAMP_STOP_PLATEAU;
+    }
+}
+
 /* End of an epoch: validate, report, decide whether to stop. */
 static int run_end_epoch(run *r)
 {
@@ -1357,10 +1448,7 @@ static int run_end_epoch(run *r)
         r->stopping = 1;
     if (r->stopping)
         r->stop = RNNAMP_STOP_INTERRUPTED;
-    if (st->early_bad >= cfg->early_stop) {
-        r->stopping = 1;
-        r->stop = RNNAMP_STOP_EARLY;
-    }
+    run_schedule(r);
     if (el >= r->budget) {
         r->stopping = 1;
         r->stop = RNNAMP_STOP_TIME;
@@ -1403,6 +1491,7 @@ static rnnamp_model *run_finish(run *r)
     res->val_esr = r->st.best_val;
     res->best_epoch = r->st.best_epoch;
     res->epochs_run = r->st.epoch;
+    res->restarts = r->st.restarts;
     res->seconds = run_elapsed(r);
     res->stop = r->stop;
     double te =

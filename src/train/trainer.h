@@ -6,7 +6,9 @@
  * gets no gradient, then truncated BPTT chunks, one Adam step per chunk;
  * loss = ESR after pre-emphasis 1 - 0.85 z^-1 (optionally A-weighted) plus
  * a DC term; gradient clipping; reduce-on-plateau and early stopping on
- * the validation ESR; best-validation weights are returned.
+ * the validation ESR (with a time budget: warm restarts from the best
+ * weights until the budget or a real plateau); best-validation weights are
+ * returned.
  *
  * Determinism: for a given seed, config and data the result is bit-exact
  * for thread counts 1 and 2 (the batch is always split into the same
@@ -54,8 +56,20 @@ typedef struct {
     double plateau_factor; /* default 0.5 */
     int plateau_patience;  /* epochs without improvement, default 5 */
     int early_stop;        /* epochs without improvement, default 20 */
-    double grad_clip;      /* global L2 norm, 0 = off; default 1.0 */
-    double weight_decay;   /* default 0 */
+    /* Warm restarts, only with a time budget (minutes > 0): a cycle ends
+     * after early_stop * 2^u epochs without a new best (u = unproductive
+     * restarts in a row, so a stuck run gets ever longer cycles), or after
+     * more than plateau_patience of them at lr_min. Training then restarts from
+     * the best weights with fresh Adam moments and the learning rate lr *
+     * restart_decay^n for the n-th restart (at least min(lr, 10 * lr_min)), and
+     * stops only at the budget, the epoch limit or after `restarts` restarts in
+     * a row that brought no improvement of the best validation ESR by 0.1 %
+     * (RNNAMP_STOP_PLATEAU). restarts = 0 or no budget: early stopping as
+     * above. */
+    int restarts;         /* default 3 */
+    double restart_decay; /* 0 < x <= 1, default 0.7 */
+    double grad_clip;     /* global L2 norm, 0 = off; default 1.0 */
+    double weight_decay;  /* default 0 */
     /* loss */
     double pre_emph;  /* default 0.85 */
     int a_weighting;  /* default 0 */
@@ -103,6 +117,7 @@ typedef struct {
     double best_val_esr;
     int best_epoch;
     double lr;
+    int restarts;   /* warm restarts so far */
     double elapsed; /* seconds, including time before a resume */
     double eta;     /* seconds, estimate; < 0 unknown */
     double samples_per_sec;
@@ -117,7 +132,9 @@ typedef enum {
     RNNAMP_STOP_TIME,        /* time budget used */
     RNNAMP_STOP_EARLY,       /* early stopping (no improvement) */
     RNNAMP_STOP_INTERRUPTED, /* stop flag or callback */
-    RNNAMP_STOP_MIN_LR       /* learning rate reached lr_min and stalled */
+    RNNAMP_STOP_MIN_LR,      /* learning rate reached lr_min and stalled */
+    RNNAMP_STOP_PLATEAU      /* `restarts` warm restarts in a row brought
+                                no improvement */
 } rnnamp_stop_reason;
 
 typedef struct {
@@ -125,6 +142,7 @@ typedef struct {
     double test_esr; /* ESR of the returned model on the test split */
     int best_epoch;
     int epochs_run;
+    int restarts; /* warm restarts made */
     double seconds;
     rnnamp_stop_reason stop;
     double *train_loss; /* per epoch, n_epochs entries, owned */

@@ -436,6 +436,161 @@ START_TEST(hybrid_pre_fir_learns_a_delay)
 }
 END_TEST
 
+/* With a time budget, the end of a learning-rate cycle (here after 2
+ * epochs without a new best) is a warm restart, not a stop: the run uses
+ * its budget or stops at a real plateau, and ends at least as good as the
+ * early-stopped run (both are identical up to the first restart). Without
+ * a budget the same settings stop early as before. */
+START_TEST(budget_restarts_instead_of_early_stop)
+{
+    rnnamp_dataset d;
+    fir_clip_dataset(&d, 4.0, 0);
+    rnnamp_train_config c;
+    small_config(&c);
+    c.arch = RNNAMP_LSTM;
+    c.hidden = 6;
+    c.early_stop = 4;
+    c.plateau_patience = 2;
+    rnnamp_train_result re, rb;
+    rnnamp_model *me = run(&c, &d, NULL, NULL, &re);
+    c.minutes = 3.0 / 60.0;
+    rnnamp_model *mb = run(&c, &d, NULL, NULL, &rb);
+    fprintf(stderr,
+            "early stop: val ESR %.4g after %d epochs, %.2f s; budget: val "
+            "ESR %.4g after %d epochs, %d restarts, %.2f s, stop %d\n",
+            re.val_esr, re.epochs_run, re.seconds, rb.val_esr, rb.epochs_run,
+            rb.restarts, rb.seconds, (int)rb.stop);
+    ck_assert_int_eq(re.stop, RNNAMP_STOP_EARLY);
+    ck_assert_int_eq(re.restarts, 0);
+    ck_assert(rb.stop == RNNAMP_STOP_TIME || rb.stop == RNNAMP_STOP_PLATEAU);
+    if (rb.stop == RNNAMP_STOP_TIME)
+        ck_assert(rb.seconds >= 3.0);
+    else
+        ck_assert_int_ge(rb.restarts, c.restarts);
+    ck_assert_int_ge(rb.restarts, 1);
+    ck_assert_int_gt(rb.epochs_run, re.epochs_run);
+    /* identical up to the first restart */
+    for (int i = 0; i < re.n_epochs; i++)
+        ck_assert(rb.val_hist[i] == re.val_hist[i]);
+    ck_assert_msg(rb.val_esr <= re.val_esr, "budget %.4g worse than early %.4g",
+                  rb.val_esr, re.val_esr);
+    rnnamp_train_result_free(&re);
+    rnnamp_train_result_free(&rb);
+    rnnamp_model_free(me);
+    rnnamp_model_free(mb);
+    rnnamp_dataset_free(&d);
+}
+END_TEST
+
+/* A target that no model can predict (noise independent of the input):
+ * after K = 2 unproductive warm restarts the run stops at the plateau,
+ * long before its budget. */
+START_TEST(budget_stops_at_real_plateau)
+{
+    size_t n = 4 * RATE;
+    float *x = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float));
+    uint32_t s1 = 5, s2 = 77;
+    for (size_t i = 0; i < n; i++) {
+        x[i] = 0.3f * urand(&s1);
+        y[i] = 0.3f * urand(&s2);
+    }
+    rnnamp_dataset_opts o;
+    rnnamp_dataset_opts_default(&o);
+    o.align = 0;
+    rnnamp_dataset d;
+    rnnamp_dataset_init(&d);
+    char err[RNNAMP_ERR_LEN];
+    ck_assert_msg(rnnamp_dataset_add_buffers(&d, "noise", x, y, n, n, RATE,
+                                             NULL, 0, &o, err, sizeof err) == 0,
+                  "%s", err);
+    free(x);
+    free(y);
+    rnnamp_train_config c;
+    small_config(&c);
+    c.minutes = 1.0;
+    c.early_stop = 2;
+    c.plateau_patience = 1;
+    c.restarts = 2;
+    rnnamp_train_result r;
+    rnnamp_model *m = run(&c, &d, NULL, NULL, &r);
+    fprintf(stderr,
+            "noise target: stop %d after %d epochs, %d restarts, %.2f s, "
+            "val ESR %.4g\n",
+            (int)r.stop, r.epochs_run, r.restarts, r.seconds, r.val_esr);
+    ck_assert_int_eq(r.stop, RNNAMP_STOP_PLATEAU);
+    ck_assert_int_ge(r.restarts, 2);
+    ck_assert(r.seconds < 60.0);
+    ck_assert(r.val_esr > 0.9 && r.val_esr < 1.1);
+    rnnamp_train_result_free(&r);
+    rnnamp_model_free(m);
+    rnnamp_dataset_free(&d);
+}
+END_TEST
+
+/* Notes the first epoch that runs after a warm restart; stops mid-epoch
+ * in stop_epoch if >= 0. */
+typedef struct {
+    int restart_epoch, stop_epoch;
+} restart_watch;
+
+static int watch_restart(const rnnamp_train_progress *p, void *user)
+{
+    restart_watch *w = user;
+    if (w->restart_epoch < 0 && p->restarts > 0 && !p->epoch_done)
+        w->restart_epoch = p->epoch;
+    return w->stop_epoch >= 0 && p->epoch == w->stop_epoch &&
+           p->epoch_frac > 0.0 && p->epoch_frac < 1.0;
+}
+
+/* Resume across warm restarts is exact: the checkpoint carries the restart
+ * count and state (the budget is not reached: the epoch limit ends both). */
+START_TEST(resume_with_restarts_is_exact)
+{
+    rnnamp_dataset d;
+    iir_dataset(&d, 4.0);
+    rnnamp_train_config c;
+    small_config(&c);
+    c.epochs = 12;
+    c.minutes = 10.0;
+    c.early_stop = 1;
+    c.plateau_patience = 1;
+    c.restarts = 100;
+    char ck[256];
+    snprintf(ck, sizeof ck, "/tmp/rnnamp-test-restart-%d.ckpt", (int)getpid());
+    rnnamp_train_result ra, rb, rc;
+    restart_watch wr = {-1, -1};
+    rnnamp_model *a = run(&c, &d, watch_restart, &wr, &ra);
+    ck_assert_int_eq(ra.stop, RNNAMP_STOP_EPOCHS);
+    ck_assert_int_ge(ra.restarts, 1);
+    /* interrupted in the epoch after the first restart, then resumed */
+    ck_assert_int_ge(wr.restart_epoch, 1);
+    wr.stop_epoch = wr.restart_epoch;
+    c.checkpoint_path = ck;
+    rnnamp_model *b = run(&c, &d, watch_restart, &wr, &rb);
+    ck_assert_int_eq(rb.stop, RNNAMP_STOP_INTERRUPTED);
+    c.resume = 1;
+    rnnamp_model *cm = run(&c, &d, NULL, NULL, &rc);
+    fprintf(stderr,
+            "restarts: %d in the full run (first in epoch %d), %d before the "
+            "interruption, %d after resuming\n",
+            ra.restarts, wr.restart_epoch, rb.restarts, rc.restarts);
+    ck_assert_int_ge(rb.restarts, 1);
+    ck_assert_int_eq(rc.restarts, ra.restarts);
+    ck_assert(memcmp(a->params, cm->params, a->n_params * sizeof(float)) == 0);
+    ck_assert_int_eq(ra.n_epochs, rc.n_epochs);
+    for (int i = 0; i < ra.n_epochs; i++)
+        ck_assert(ra.val_hist[i] == rc.val_hist[i]);
+    unlink(ck);
+    rnnamp_train_result_free(&ra);
+    rnnamp_train_result_free(&rb);
+    rnnamp_train_result_free(&rc);
+    rnnamp_model_free(a);
+    rnnamp_model_free(b);
+    rnnamp_model_free(cm);
+    rnnamp_dataset_free(&d);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("train");
@@ -451,6 +606,9 @@ int main(void)
     tcase_add_test(tc, converges_on_iir);
     tcase_add_test(tc, hybrid_learns_fir_after_clipper);
     tcase_add_test(tc, hybrid_pre_fir_learns_a_delay);
+    tcase_add_test(tc, budget_restarts_instead_of_early_stop);
+    tcase_add_test(tc, budget_stops_at_real_plateau);
+    tcase_add_test(tc, resume_with_restarts_is_exact);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }
