@@ -116,6 +116,30 @@ static rnnamp_model *run(rnnamp_train_config *c, rnnamp_dataset *d,
     return m;
 }
 
+/* The resumed run (m, r) equals the uninterrupted one (ma, ra). */
+static void assert_resumed_exact(const rnnamp_model *ma,
+                                 const rnnamp_train_result *ra,
+                                 const rnnamp_model *m,
+                                 const rnnamp_train_result *r)
+{
+    ck_assert_uint_eq(ma->n_params, m->n_params);
+    ck_assert_msg(memcmp(ma->params, m->params, ma->n_params * sizeof(float)) ==
+                      0,
+                  "resumed weights differ from an uninterrupted run");
+    ck_assert_int_eq(ra->n_epochs, r->n_epochs);
+    for (int i = 0; i < ra->n_epochs; i++)
+        ck_assert(ra->val_hist[i] == r->val_hist[i]);
+}
+
+/* Free three runs' results and models. */
+static void free_runs(rnnamp_train_result r[3], rnnamp_model *m[3])
+{
+    for (int i = 0; i < 3; i++) {
+        rnnamp_train_result_free(&r[i]);
+        rnnamp_model_free(m[i]);
+    }
+}
+
 START_TEST(resume_is_exact)
 {
     rnnamp_dataset d;
@@ -135,13 +159,7 @@ START_TEST(resume_is_exact)
     ck_assert_int_lt(rb.epochs_run, 4);
     c.resume = 1;
     rnnamp_model *cm = run(&c, &d, NULL, NULL, &rc);
-    ck_assert_uint_eq(a->n_params, cm->n_params);
-    ck_assert_msg(memcmp(a->params, cm->params, a->n_params * sizeof(float)) ==
-                      0,
-                  "resumed weights differ from an uninterrupted run");
-    ck_assert_int_eq(ra.n_epochs, rc.n_epochs);
-    for (int i = 0; i < ra.n_epochs; i++)
-        ck_assert(ra.val_hist[i] == rc.val_hist[i]);
+    assert_resumed_exact(a, &ra, cm, &rc);
     /* and the interrupted run's model is not the final one */
     ck_assert(memcmp(a->params, b->params, a->n_params * sizeof(float)) != 0);
     /* a checkpoint from other settings is refused with a clear message */
@@ -153,12 +171,8 @@ START_TEST(resume_is_exact)
         rnnamp_train_run(&c, &d, NULL, NULL, &bad, &rbad, err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "--resume"));
     unlink(ck);
-    rnnamp_train_result_free(&ra);
-    rnnamp_train_result_free(&rb);
-    rnnamp_train_result_free(&rc);
-    rnnamp_model_free(a);
-    rnnamp_model_free(b);
-    rnnamp_model_free(cm);
+    free_runs((rnnamp_train_result[]){ra, rb, rc},
+              (rnnamp_model *[]){a, b, cm});
     rnnamp_dataset_free(&d);
 }
 END_TEST
@@ -576,17 +590,10 @@ START_TEST(resume_with_restarts_is_exact)
             ra.restarts, wr.restart_epoch, rb.restarts, rc.restarts);
     ck_assert_int_ge(rb.restarts, 1);
     ck_assert_int_eq(rc.restarts, ra.restarts);
-    ck_assert(memcmp(a->params, cm->params, a->n_params * sizeof(float)) == 0);
-    ck_assert_int_eq(ra.n_epochs, rc.n_epochs);
-    for (int i = 0; i < ra.n_epochs; i++)
-        ck_assert(ra.val_hist[i] == rc.val_hist[i]);
+    assert_resumed_exact(a, &ra, cm, &rc);
     unlink(ck);
-    rnnamp_train_result_free(&ra);
-    rnnamp_train_result_free(&rb);
-    rnnamp_train_result_free(&rc);
-    rnnamp_model_free(a);
-    rnnamp_model_free(b);
-    rnnamp_model_free(cm);
+    free_runs((rnnamp_train_result[]){ra, rb, rc},
+              (rnnamp_model *[]){a, b, cm});
     rnnamp_dataset_free(&d);
 }
 END_TEST
