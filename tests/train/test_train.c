@@ -450,11 +450,13 @@ START_TEST(hybrid_pre_fir_learns_a_delay)
 }
 END_TEST
 
-/* With a time budget, the end of a learning-rate cycle (here after 2
- * epochs without a new best) is a warm restart, not a stop: the run uses
- * its budget or stops at a real plateau, and ends at least as good as the
- * early-stopped run (both are identical up to the first restart). Without
- * a budget the same settings stop early as before. */
+/* With a time budget, the end of a learning-rate cycle (here after 4
+ * epochs without a new best) is a warm restart, not a stop: the run goes
+ * on to a real plateau (or its budget on a very slow machine), and ends at
+ * least as good as the early-stopped run (both are identical up to the
+ * first restart). Without a budget the same settings stop early as before.
+ * Measured: early stop after 30 epochs at validation ESR 0.356; with the
+ * budget 10 restarts, 194 epochs (1 s), plateau at 0.150. */
 START_TEST(budget_restarts_instead_of_early_stop)
 {
     rnnamp_dataset d;
@@ -467,7 +469,7 @@ START_TEST(budget_restarts_instead_of_early_stop)
     c.plateau_patience = 2;
     rnnamp_train_result re, rb;
     rnnamp_model *me = run(&c, &d, NULL, NULL, &re);
-    c.minutes = 3.0 / 60.0;
+    c.minutes = 20.0 / 60.0;
     rnnamp_model *mb = run(&c, &d, NULL, NULL, &rb);
     fprintf(stderr,
             "early stop: val ESR %.4g after %d epochs, %.2f s; budget: val "
@@ -477,10 +479,14 @@ START_TEST(budget_restarts_instead_of_early_stop)
     ck_assert_int_eq(re.stop, RNNAMP_STOP_EARLY);
     ck_assert_int_eq(re.restarts, 0);
     ck_assert(rb.stop == RNNAMP_STOP_TIME || rb.stop == RNNAMP_STOP_PLATEAU);
-    if (rb.stop == RNNAMP_STOP_TIME)
-        ck_assert(rb.seconds >= 3.0);
-    else
+    if (rb.stop == RNNAMP_STOP_TIME) {
+        ck_assert(rb.seconds >= 20.0);
+    } else {
         ck_assert_int_ge(rb.restarts, c.restarts);
+        ck_assert_msg(rb.val_esr < 0.5 * re.val_esr,
+                      "plateau at %.4g, early stop %.4g", rb.val_esr,
+                      re.val_esr);
+    }
     ck_assert_int_ge(rb.restarts, 1);
     ck_assert_int_gt(rb.epochs_run, re.epochs_run);
     /* identical up to the first restart */
