@@ -8,9 +8,9 @@
  *   rnnamp-capture --verify model.json [--test-di FILE ...]
  *
  * Command-line handling and the order of the steps; the steps themselves
- * are in src/capture (capture_signal.h, capture_recipe.h, capture_eval.h, capture_lv2.h).
- * Single-threaded except for the trainer's own worker threads. Everything
- * allocated here is freed before exit.
+ * are in src/capture (capture_signal.h, capture_recipe.h, capture_eval.h,
+ * capture_lv2.h). Single-threaded except for the trainer's own worker threads.
+ * Everything allocated here is freed before exit.
  */
 #include <math.h>
 #include <signal.h>
@@ -67,6 +67,9 @@ typedef struct {
     /* training: the trainer's defaults except patience and early stop */
     rnnamp_train_config tc;
     int tbptt_set, segment_set;
+    int hidden_set, skip_set, early_stop_set;
+    int pre_fir, post_fir; /* -1: the recipe chooses */
+    int probe;             /* --probe: stop after the linear probe */
     int quiet;
 } options;
 
@@ -97,7 +100,14 @@ static void usage(FILE *f)
         "                      (default 5, evenly spaced incl. both ends)\n"
         "  --load-bundle DIR   also load the LV2 bundle in DIR\n"
         "  --save-audio DIR    write the signal and targets as WAV to DIR\n"
+        "  --probe             with --plugin: take the target, print the\n"
+        "                      linear probe and the recipe, and stop\n"
+        "  --pre-fir N --post-fir N  FIR taps around the network (default:\n"
+        "                      chosen from the linear probe, see\n"
+        "                      docs/capture.md; 0 = none)\n"
         "  --arch lstm|gru|rnn --hidden N --layers N --skip\n"
+        "                      (--hidden, --skip, --early-stop: default\n"
+        "                      chosen from the probe)\n"
         "  --minutes M --epochs N --seed S --threads N --batch B --lr X\n"
         "  --latency N         use N samples of latency instead of "
         "measuring it\n"
@@ -134,9 +144,13 @@ static const cli_option option_table[] = {
     {"guitar-seconds", 0, CLI_DOUBLE, 5.0, 600.0, OFF(guitar_seconds), 0},
     {"eval-knobs", 0, CLI_INT, 2, 21, OFF(eval_knobs), 0},
     {"arch", 0, CLI_ARCH, 0, 0, OFF(tc.arch), 0},
-    {"hidden", 0, CLI_INT, 1, RNNAMP_MAX_HIDDEN, OFF(tc.hidden), 0},
+    {"hidden", 0, CLI_INT, 1, RNNAMP_MAX_HIDDEN, OFF(tc.hidden),
+     GIVEN(hidden_set)},
+    {"probe", 0, CLI_FLAG, 0, 0, OFF(probe), 0},
+    {"pre-fir", 0, CLI_INT, 0, 4096, OFF(pre_fir), 0},
+    {"post-fir", 0, CLI_INT, 0, 65536, OFF(post_fir), 0},
     {"layers", 0, CLI_INT, 1, RNNAMP_MAX_LAYERS - 1, OFF(tc.layers), 0},
-    {"skip", 0, CLI_FLAG, 0, 0, OFF(tc.skip), 0},
+    {"skip", 0, CLI_FLAG, 0, 0, OFF(tc.skip), GIVEN(skip_set)},
     {"minutes", 0, CLI_DOUBLE, 0.01, 10000.0, OFF(tc.minutes), 0},
     {"epochs", 0, CLI_INT, 1, 1000000, OFF(tc.epochs), 0},
     {"seed", 0, CLI_U64, 0, 1e15, OFF(tc.seed), 0},
@@ -148,7 +162,8 @@ static const cli_option option_table[] = {
     {"segment", 0, CLI_INT, 64, 1 << 22, OFF(tc.segment), GIVEN(segment_set)},
     {"lr", 0, CLI_DOUBLE, 1e-7, 1.0, OFF(tc.lr), 0},
     {"patience", 0, CLI_INT, 1, 100000, OFF(tc.plateau_patience), 0},
-    {"early-stop", 0, CLI_INT, 1, 1000000, OFF(tc.early_stop), 0},
+    {"early-stop", 0, CLI_INT, 1, 1000000, OFF(tc.early_stop),
+     GIVEN(early_stop_set)},
     {"quiet", 0, CLI_FLAG, 0, 0, OFF(quiet), 0},
     {NULL, 0, CLI_FLAG, 0, 0, 0, 0},
 };
@@ -252,8 +267,12 @@ static int on_option(void *dst, const cli_option *opt, const char *arg,
 
 static void default_options(options *o)
 {
-    *o = (options){
-        .rate = 48000, .guitar_seconds = 60.0, .eval_knobs = 5, .latency = -1};
+    *o = (options){.rate = 48000,
+                   .guitar_seconds = 60.0,
+                   .eval_knobs = 5,
+                   .latency = -1,
+                   .pre_fir = -1,
+                   .post_fir = -1};
     rnnamp_train_config_default(&o->tc, o->rate);
     /* An epoch here is one pass over ~70 s of audio (1-2 s of work); the
      * trainer's defaults (5 and 20 epochs) gave up on the fuzz and amp
@@ -265,7 +284,8 @@ static void default_options(options *o)
 /* The options must name exactly one mode, with what it needs. */
 static int check_mode(const options *o)
 {
-    int modes = !!o->write_signal + !!o->render_in + !!o->out + !!o->verify;
+    int modes = !!o->write_signal + !!o->render_in + !!o->out + !!o->verify +
+                (o->probe && !o->out);
     if (modes != 1) {
         fprintf(stderr, PROG ": give exactly one of --write-signal FILE, -o "
                              "MODEL (with --plugin), --render IN OUT or "
@@ -273,7 +293,7 @@ static int check_mode(const options *o)
         usage(stderr);
         return -1;
     }
-    if ((o->out || o->render_in) && !o->plugin) {
+    if ((o->out || o->render_in || o->probe) && !o->plugin) {
         fprintf(stderr, PROG ": --plugin URI is required\n");
         return -1;
     }
@@ -403,8 +423,10 @@ typedef struct {
     rnnamp_model *model;
     rnnamp_train_result res;
     capture_meta meta;
-    int latency;  /* of the first setting: the one stored */
-    double worst; /* worst held-out ESR */
+    int latency;         /* of the first setting: the one stored */
+    double worst;        /* worst held-out ESR */
+    capture_probe probe; /* merged over the settings */
+    capture_choice choice;
 } capture_job;
 
 static void capture_job_free(capture_job *j)
@@ -504,6 +526,10 @@ static int take_setting(capture_job *j, int c, float knob, int max_lat,
     snprintf(name, sizeof name, "target-%d.wav", c);
     if (save_wav(o, name, aligned, j->in.n, err, el))
         return -1;
+    capture_probe p;
+    if (capture_probe_take(&j->sig, &j->in, aligned, &p, err, el))
+        return -1;
+    capture_probe_merge(&j->probe, &p);
     snprintf(name, sizeof name, "capture of %s, setting %d",
              capture_lv2_name(j->host), c + 1);
     return capture_dataset_add(&j->ds, name, &j->sig, &j->in, aligned,
@@ -536,11 +562,48 @@ static int take_settings(capture_job *j)
     return rc;
 }
 
-/* The trainer's configuration: the options, with a segment length for the
- * capture rate (about 0.5 s in whole chunks with --tbptt) unless given. */
-static void train_config(const options *o, rnnamp_train_config *tc)
+/* The recipe from the linear probe, the user's options overriding it;
+ * printed with the probe table. */
+static void choose_recipe(capture_job *j)
+{
+    const options *o = j->o;
+    capture_choice *c = &j->choice;
+    capture_recipe_choose(&j->probe, c);
+    if (o->pre_fir >= 0)
+        c->pre_fir = o->pre_fir;
+    if (o->post_fir >= 0)
+        c->post_fir = o->post_fir;
+    if (o->hidden_set)
+        c->hidden = o->tc.hidden;
+    if (o->skip_set)
+        c->skip = 1;
+    if (o->early_stop_set)
+        c->use_budget = 0;
+    capture_probe_print(stderr, PROG ": ", &j->probe);
+    fprintf(stderr,
+            PROG ": recipe for a %s target: pre-FIR %d taps, post-FIR %d "
+                 "taps, hidden %d, skip %s, %s\n",
+            c->kind, c->pre_fir, c->post_fir, c->hidden, c->skip ? "on" : "off",
+            c->use_budget ? "trains until the budget or --epochs"
+                          : "stops early on a plateau");
+}
+
+/* The trainer's configuration: the options and the recipe's choice c,
+ * with a segment length for the capture rate (about 0.5 s in whole chunks
+ * with --tbptt) unless given. */
+static void train_config(const options *o, const capture_choice *c,
+                         rnnamp_train_config *tc)
 {
     *tc = o->tc;
+    tc->hidden = c->hidden;
+    tc->skip = c->skip;
+    if (c->use_budget)
+        tc->early_stop = 1000000;
+    /* MERGE (issue 12): when rnnamp_train_config gains pre_fir / post_fir
+     * (src/train/trainer.h), pass the recipe's FIR lengths:
+     *     tc->pre_fir = c->pre_fir;
+     *     tc->post_fir = c->post_fir;
+     * Until then the choice is printed and stored in the metadata only. */
     if (!o->segment_set && o->tbptt_set) {
         int t = tc->tbptt;
         tc->segment = ((o->rate / 2 + t / 2) / t) * t;
@@ -558,7 +621,8 @@ static int train(capture_job *j)
 {
     const options *o = j->o;
     rnnamp_train_config tc;
-    train_config(o, &tc);
+    choose_recipe(j);
+    train_config(o, &j->choice, &tc);
     if (rnnamp_train_config_check(&tc, j->err, sizeof j->err))
         return -1;
     int n_caps = o->sweep_sym ? o->sweep_steps : 1;
@@ -616,6 +680,7 @@ static int evaluate(capture_job *j)
     for (int k = 0; k < n_eval; k++)
         if (evaluate_at(j, n_eval > 1 ? (float)k / (float)(n_eval - 1) : 0.5f))
             return -1;
+    capture_meta_recipe(&j->meta, &j->probe, &j->choice);
     return capture_meta_end(&j->meta, o->sweep_sym, o->sweep_min, o->sweep_max,
                             o->sweep_steps, j->err, sizeof j->err);
 }
@@ -657,8 +722,11 @@ static int capture_mode(const options *o)
 {
     capture_job j = {.o = o};
     rnnamp_dataset_init(&j.ds);
-    int rc = open_target(&j) || make_material(&j) || take_settings(&j) ||
-             train(&j) || evaluate(&j) || write_model(&j);
+    int rc = open_target(&j) || make_material(&j) || take_settings(&j);
+    if (!rc && o->probe && !o->out)
+        choose_recipe(&j);
+    else if (!rc)
+        rc = train(&j) || evaluate(&j) || write_model(&j);
     if (rc)
         fprintf(stderr, PROG ": %s\n", j.err);
     capture_job_free(&j);
@@ -956,7 +1024,7 @@ int main(int argc, char **argv)
         rc = render_mode(&o);
     else if (o.verify)
         rc = verify_mode(&o);
-    else
+    else /* -o MODEL, or --probe */
         rc = capture_mode(&o);
     free_options(&o);
     return rc;

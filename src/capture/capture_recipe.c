@@ -10,6 +10,7 @@
 #include "capture_latency.h"
 #include "engine.h"
 #include "error.h"
+#include "fir_fit.h"
 
 /* ---- one captured setting ---------------------------------------------- */
 
@@ -134,6 +135,93 @@ out:
     return rc;
 }
 
+/* ---- linear probe and recipe --------------------------------------------- */
+
+int capture_probe_run(const float *x, const float *y, size_t n, int max_taps,
+                      capture_probe *p, char *err, size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    if (max_taps < 1 || max_taps > CAPTURE_PROBE_MAX_TAPS ||
+        (max_taps & (max_taps - 1))) {
+        rnnamp_seterr(err, errlen, "probe: %d taps: a power of two, 1..%d",
+                      max_taps, CAPTURE_PROBE_MAX_TAPS);
+        return -1;
+    }
+    rnnamp_fir_fit *f = rnnamp_fir_fit_new(max_taps);
+    float *h = malloc((size_t)max_taps * sizeof *h);
+    int rc = -1;
+    if (!f || !h || rnnamp_fir_fit_add(f, x, y, n)) {
+        rnnamp_seterr(err, errlen, "probe: out of memory");
+        goto out;
+    }
+    for (int t = 1; t <= max_taps; t *= 2) {
+        if (rnnamp_fir_fit_solve(f, t, h, &p->esr[p->n], err, errlen))
+            goto out;
+        p->taps[p->n++] = t;
+    }
+    double best = p->esr[p->n - 1];
+    p->explained = 1.0 - best;
+    for (int i = 0; i < p->n && !p->taps_needed; i++)
+        if (p->esr[i] <= 1.1 * best || p->esr[i] <= best + 1e-4)
+            p->taps_needed = p->taps[i];
+    rc = 0;
+out:
+    rnnamp_fir_fit_free(f);
+    free(h);
+    return rc;
+}
+
+int capture_probe_take(const capture_signal *s, const capture_input *in,
+                       const float *aligned, capture_probe *p, char *err,
+                       size_t errlen)
+{
+    size_t gl = s->train_end - s->train_start;
+    size_t end = s->train_end - gl * 15 / 100; /* as capture_dataset_add */
+    return capture_probe_run(in->x + s->train_start, aligned + s->train_start,
+                             end - s->train_start, CAPTURE_PROBE_MAX_TAPS, p,
+                             err, errlen);
+}
+
+void capture_probe_merge(capture_probe *acc, const capture_probe *p)
+{
+    if (acc->n == 0 || p->taps_needed > acc->taps_needed ||
+        (p->taps_needed == acc->taps_needed && p->explained < acc->explained))
+        *acc = *p;
+}
+
+void capture_probe_print(FILE *f, const char *prefix, const capture_probe *p)
+{
+    fprintf(f, "%slinear probe (least-squares FIR over the training part):\n",
+            prefix);
+    fprintf(f, "%s  %6s  %10s  %s\n", prefix, "taps", "ESR", "explained");
+    for (int i = 0; i < p->n; i++)
+        fprintf(f, "%s  %6d  %10.4g  %7.3f %%\n", prefix, p->taps[i], p->esr[i],
+                100.0 * (1.0 - p->esr[i]));
+    fprintf(f,
+            "%s  a linear filter explains %.3f %% of the target; %d taps "
+            "needed (ESR within 10 %% of %d taps)\n",
+            prefix, 100.0 * p->explained, p->taps_needed,
+            p->n ? p->taps[p->n - 1] : 0);
+}
+
+void capture_recipe_choose(const capture_probe *p, capture_choice *c)
+{
+    int post = 0;
+    if (p->taps_needed > 8)
+        for (post = 16; post < p->taps_needed; post *= 2)
+            ;
+    int nearly_linear = p->explained >= 0.99;
+    c->post_fir = post;
+    c->pre_fir = post && !nearly_linear ? 32 : 0;
+    c->hidden = nearly_linear ? 8 : p->explained >= 0.5 ? 16 : 24;
+    c->skip = p->explained >= 0.9;
+    c->use_budget = !nearly_linear;
+    c->kind = nearly_linear         ? "nearly linear"
+              : p->explained >= 0.9 ? "mildly nonlinear"
+              : p->explained >= 0.5 ? "nonlinear"
+                                    : "nonlinear-dominated";
+}
+
 /* ---- capture metadata ---------------------------------------------------- */
 
 #define META_CAP 8192
@@ -204,10 +292,32 @@ void capture_meta_heldout(capture_meta *m, const char *clip, double knob,
              m->n_heldout++ ? ", " : "", esc, knob, esr);
 }
 
+void capture_meta_recipe(capture_meta *m, const capture_probe *p,
+                         const capture_choice *c)
+{
+    if (!m->closed)
+        meta_add(m, "]");
+    m->closed = 1;
+    meta_add(m, ", \"probe\": {\"taps\": [");
+    for (int i = 0; i < p->n; i++)
+        meta_add(m, "%s%d", i ? ", " : "", p->taps[i]);
+    meta_add(m, "], \"esr\": [");
+    for (int i = 0; i < p->n; i++)
+        meta_add(m, "%s%.6g", i ? ", " : "", p->esr[i]);
+    meta_add(m,
+             "], \"explained\": %.6g, \"taps_needed\": %d}, \"recipe\": "
+             "{\"pre_fir\": %d, \"post_fir\": %d, \"hidden\": %d, "
+             "\"skip\": %d, \"kind\": \"%s\"}",
+             p->explained, p->taps_needed, c->pre_fir, c->post_fir, c->hidden,
+             c->skip, c->kind);
+}
+
 int capture_meta_end(capture_meta *m, const char *sweep_sym, float min,
                      float max, int steps, char *err, size_t errlen)
 {
-    meta_add(m, "]");
+    if (!m->closed)
+        meta_add(m, "]");
+    m->closed = 1;
     if (sweep_sym) {
         char esc[512];
         json_escape(esc, sizeof esc, sweep_sym);
