@@ -467,7 +467,7 @@ static int make_material(capture_job *j)
     size_t el = sizeof j->err;
     if (capture_signal_make(&j->sig, o->rate, o->guitar_seconds, err, el) ||
         capture_heldout_make(&j->ho, &j->sig, o->test_di, o->n_test_di, o->rate,
-                             err, el) ||
+                             1, err, el) ||
         capture_input_make(&j->in, &j->sig, o->di, o->n_di, o->rate, err, el))
         return -1;
     return save_wav(o, "input.wav", j->in.x, j->in.n, err, el);
@@ -657,6 +657,9 @@ static int evaluate_at(capture_job *j, float knob)
         else
             fprintf(stderr, "  %-48s ESR %.5f  %s\n", j->ho.name[c], e[c],
                     rnnamp_esr_grade(e[c]));
+        if (j->ho.gain_db[c] > 0.0)
+            fprintf(stderr, "      (raised %+.1f dB to RMS %.3f)\n",
+                    j->ho.gain_db[c], j->ho.rms[c]);
         capture_meta_heldout(&j->meta, j->ho.name[c],
                              o->sweep_sym ? knob : -1.0, e[c]);
         if (c > 0 || j->ho.n_clips == 1)
@@ -793,8 +796,9 @@ typedef struct {
     capture_lv2 *host;
     capture_signal sig;
     capture_heldout ho;
-    const char *files[CAPTURE_MAX_CLIPS - 1];
+    const char *files[CAPTURE_MAX_HELDOUT_FILES];
     int n_files, checked, bad;
+    int hot; /* some stored clips are hot copies (FILE @hot) */
 } verify_job;
 
 static void verify_job_free(verify_job *j)
@@ -876,6 +880,10 @@ static int verify_clips(verify_job *j)
     json_array_foreach(j->heldout, i, e)
     {
         const char *clip = json_string_value(json_object_get(e, "clip"));
+        if (clip && capture_hot_base_len(clip)) {
+            j->hot = 1; /* its file comes with its plain entry */
+            continue;
+        }
         if (!clip || !strcmp(clip, TEST_CLIP))
             continue;
         const char *path = verify_clip_path(j->o, clip);
@@ -893,16 +901,38 @@ static int verify_clips(verify_job *j)
             continue;
         }
         fclose(f);
-        if (j->n_files < CAPTURE_MAX_CLIPS - 1)
+        if (j->n_files < CAPTURE_MAX_HELDOUT_FILES)
             j->files[j->n_files++] = path;
     }
     if (capture_signal_make(&j->sig, j->rate, 5.0, j->err, sizeof j->err) ||
         capture_heldout_make(&j->ho, &j->sig, j->files, j->n_files, j->rate,
-                             j->err, sizeof j->err)) {
+                             j->hot, j->err, sizeof j->err)) {
         fprintf(stderr, PROG ": %s\n", j->err);
         return -1;
     }
     return 0;
+}
+
+/* The index in j->ho of the clip a model stored as clip (a hot copy is
+ * FILE @hot), or -1. */
+static int verify_find_clip(const verify_job *j, const char *clip)
+{
+    char base[4200];
+    size_t bl = capture_hot_base_len(clip);
+    if (bl) {
+        snprintf(base, sizeof base, "%.*s", (int)bl, clip);
+        clip = base;
+    }
+    const char *path =
+        strcmp(clip, TEST_CLIP) ? verify_clip_path(j->o, clip) : TEST_CLIP;
+    size_t pl = strlen(path);
+    for (int h = 0; h < j->ho.n_clips; h++) {
+        const char *n = j->ho.name[h];
+        if (bl ? !strncmp(n, path, pl) && !strcmp(n + pl, CAPTURE_HOT_SUFFIX)
+               : !strcmp(n, path))
+            return h;
+    }
+    return -1;
 }
 
 /* Compare the stored results at knob k with now[] (per held-out clip). */
@@ -916,13 +946,7 @@ static void verify_compare(verify_job *j, double k, const double *now)
             continue;
         const char *clip = json_string_value(json_object_get(f, "clip"));
         double stored = json_number_value(json_object_get(f, "esr"));
-        const char *path = clip && strcmp(clip, TEST_CLIP)
-                               ? verify_clip_path(j->o, clip)
-                               : TEST_CLIP;
-        int c = -1;
-        for (int h = 0; h < j->ho.n_clips; h++)
-            if (!strcmp(j->ho.name[h], path))
-                c = h;
+        int c = clip ? verify_find_clip(j, clip) : -1;
         if (c < 0)
             continue;
         int ok = fabs(now[c] - stored) <= VERIFY_REL_TOL * stored + 1e-6;

@@ -92,31 +92,94 @@ int capture_run_model(const rnnamp_model *m, const float *x, float *y, size_t n,
     return 0;
 }
 
-int capture_heldout_make(capture_heldout *h, const capture_signal *s,
-                         const char *const *files, int n_files, int rate,
-                         char *err, size_t errlen)
+double capture_hot_gain(double rms, double peak)
 {
-    memset(h, 0, sizeof *h);
-    if (n_files < 0 || n_files >= CAPTURE_MAX_CLIPS) {
-        rnnamp_seterr(err, errlen, "at most %d held-out files",
-                      CAPTURE_MAX_CLIPS - 1);
-        return -1;
+    if (rms <= 0.0 || peak <= 0.0)
+        return 1.0;
+    double g = fmin(CAPTURE_HOT_RMS / rms,
+                    pow(10.0, CAPTURE_HOT_PEAK_DB / 20.0) / peak);
+    return fmax(g, 1.0);
+}
+
+size_t capture_hot_base_len(const char *name)
+{
+    size_t n = strlen(name), k = strlen(CAPTURE_HOT_SUFFIX);
+    return n > k && !strcmp(name + n - k, CAPTURE_HOT_SUFFIX) ? n - k : 0;
+}
+
+/* Clip c + n_files: the hot copy of clip c (a file), gain applied. */
+static int add_hot(capture_heldout *h, float **clips, size_t *lens, int c,
+                   int n_files)
+{
+    int d = c + n_files;
+    double e = 0.0, pk = 0.0;
+    for (size_t i = 0; i < lens[c]; i++) {
+        e += (double)clips[c][i] * clips[c][i];
+        pk = fmax(pk, fabs(clips[c][i]));
     }
-    float *clips[CAPTURE_MAX_CLIPS];
-    size_t lens[CAPTURE_MAX_CLIPS];
-    clips[0] = s->x + s->test_start;
-    lens[0] = s->test_end - s->test_start;
-    h->name[0] = "capture signal test clip";
+    double g = capture_hot_gain(sqrt(e / (double)(lens[c] ? lens[c] : 1)), pk);
+    size_t nl = strlen(h->name[c]) + sizeof CAPTURE_HOT_SUFFIX;
+    clips[d] = malloc((lens[c] ? lens[c] : 1) * sizeof(float));
+    h->owned_name[d] = malloc(nl);
+    if (!clips[d] || !h->owned_name[d])
+        return -1;
+    for (size_t i = 0; i < lens[c]; i++)
+        clips[d][i] = (float)(g * clips[c][i]);
+    lens[d] = lens[c];
+    snprintf(h->owned_name[d], nl, "%s%s", h->name[c], CAPTURE_HOT_SUFFIX);
+    h->name[d] = h->owned_name[d];
+    h->gain_db[d] = 20.0 * log10(g);
+    return 0;
+}
+
+/* clips[1..nc) from the files (and their hot copies); 0, or -1 with the
+ * clips read so far freed. */
+static int read_clips(capture_heldout *h, float **clips, size_t *lens,
+                      const char *const *files, int n_files, int rate, int hot,
+                      char *err, size_t errlen)
+{
     int nc = 1;
     for (int i = 0; i < n_files; i++) {
         clips[nc] =
             capture_read_mono_at(files[i], rate, &lens[nc], err, errlen);
-        if (!clips[nc]) {
-            for (int k = 1; k < nc; k++)
-                free(clips[k]);
-            return -1;
-        }
+        if (!clips[nc])
+            goto fail;
         h->name[nc++] = files[i];
+    }
+    for (int i = 0; hot && i < n_files; i++) {
+        int failed = add_hot(h, clips, lens, 1 + i, n_files);
+        nc++; /* clips[nc] is NULL or allocated: freed below if failed */
+        if (failed) {
+            rnnamp_seterr(err, errlen, "out of memory");
+            goto fail;
+        }
+    }
+    return nc;
+fail:
+    for (int k = 1; k < nc; k++)
+        free(clips[k]);
+    return -1;
+}
+
+int capture_heldout_make(capture_heldout *h, const capture_signal *s,
+                         const char *const *files, int n_files, int rate,
+                         int hot, char *err, size_t errlen)
+{
+    memset(h, 0, sizeof *h);
+    if (n_files < 0 || n_files > CAPTURE_MAX_HELDOUT_FILES) {
+        rnnamp_seterr(err, errlen, "at most %d held-out files",
+                      CAPTURE_MAX_HELDOUT_FILES);
+        return -1;
+    }
+    float *clips[CAPTURE_MAX_CLIPS] = {0};
+    size_t lens[CAPTURE_MAX_CLIPS];
+    clips[0] = s->x + s->test_start;
+    lens[0] = s->test_end - s->test_start;
+    h->name[0] = "capture signal test clip";
+    int nc = read_clips(h, clips, lens, files, n_files, rate, hot, err, errlen);
+    if (nc < 0) {
+        capture_heldout_free(h);
+        return -1;
     }
     size_t gap = (size_t)rate / 2, total = 0;
     for (int i = 0; i < nc; i++)
@@ -125,6 +188,7 @@ int capture_heldout_make(capture_heldout *h, const capture_signal *s,
     if (!h->x) {
         for (int k = 1; k < nc; k++)
             free(clips[k]);
+        capture_heldout_free(h);
         rnnamp_seterr(err, errlen, "out of memory");
         return -1;
     }
@@ -134,6 +198,10 @@ int capture_heldout_make(capture_heldout *h, const capture_signal *s,
         memcpy(h->x + p, clips[i], lens[i] * sizeof(float));
         h->start[i] = p;
         h->len[i] = lens[i];
+        double e = 0.0;
+        for (size_t k = 0; k < lens[i]; k++)
+            e += (double)clips[i][k] * clips[i][k];
+        h->rms[i] = sqrt(e / (double)(lens[i] ? lens[i] : 1));
         p += lens[i];
         if (i > 0)
             free(clips[i]);
@@ -145,6 +213,8 @@ int capture_heldout_make(capture_heldout *h, const capture_signal *s,
 
 void capture_heldout_free(capture_heldout *h)
 {
+    for (int i = 0; i < CAPTURE_MAX_CLIPS; i++)
+        free(h->owned_name[i]);
     free(h->x);
     memset(h, 0, sizeof *h);
 }

@@ -352,13 +352,70 @@ static void white_lp(float *x, size_t n, int rate, sig_rng *r)
         x[i] = (float)biquad_run(&q, rng_uni(r));
 }
 
-/* Render seconds of guitar (seed, peak_db) into s->x at *p (at most up to
- * n) and advance *p. On failure frees s and returns -1 with a message. */
+/* Peak limiter to ceiling c: the gain min(1, c / |x|), held with a
+ * release of about 60 ms and ramped down over about 2 ms ahead of each
+ * peak (a backward pass), so |x| <= c after it without clicks. Returns -1
+ * when out of memory. */
+static int limit_peaks(float *x, size_t n, int rate, double c)
+{
+    float *g = malloc((n ? n : 1) * sizeof *g);
+    if (!g)
+        return -1;
+    double rel = 1.0 - exp(-1.0 / (0.060 * rate));
+    double att = 1.0 - exp(-1.0 / (0.002 * rate));
+    double v = 1.0;
+    for (size_t i = 0; i < n; i++) {
+        double want = fabs(x[i]) > c ? c / fabs(x[i]) : 1.0;
+        v += (1.0 - v) * rel;
+        v = fmin(v, want);
+        g[i] = (float)v;
+    }
+    v = 1.0;
+    for (size_t i = n; i-- > 0;) {
+        v += (1.0 - v) * att;
+        v = fmin(v, g[i]);
+        x[i] *= (float)v;
+    }
+    free(g);
+    return 0;
+}
+
+/* Raise x to RMS rms with peaks at most peak_db dBFS: scaled up, its
+ * attacks limited (limit_peaks), a few times over since the limiter lowers
+ * the RMS. The synthetic guitar's crest factor (about 26 dB) becomes that
+ * of hot, hard-played DI (19-22 dB, as the shared real DI clips). */
+static int hot_level(float *x, size_t n, int rate, double rms, double peak_db)
+{
+    double c = pow(10.0, peak_db / 20.0);
+    for (int it = 0; it < 4; it++) {
+        double e = 0.0;
+        for (size_t i = 0; i < n; i++)
+            e += (double)x[i] * x[i];
+        if (e <= 0.0)
+            return 0;
+        float k = (float)(rms / sqrt(e / (double)n));
+        for (size_t i = 0; i < n; i++)
+            x[i] *= k;
+        if (limit_peaks(x, n, rate, c))
+            return -1;
+    }
+    return 0;
+}
+
+/* Render seconds of guitar (seed, peak_db; hot_rms > 0: raised to that RMS
+ * with peaks at most peak_db, see hot_level) into s->x at *p (at most up
+ * to n) and advance *p. On failure frees s and returns -1 with a
+ * message. */
 static int put_guitar(capture_signal *s, size_t *p, size_t n, double seconds,
-                      unsigned seed, double peak_db, char *err, size_t errlen)
+                      unsigned seed, double peak_db, double hot_rms, char *err,
+                      size_t errlen)
 {
     size_t m;
     float *g = capture_guitar_render(s->rate, seconds, seed, peak_db, &m);
+    if (g && hot_rms > 0.0 && hot_level(g, m, s->rate, hot_rms, peak_db)) {
+        free(g);
+        g = NULL;
+    }
     if (!g) {
         capture_signal_free(s);
         rnnamp_seterr(err, errlen, "out of memory for the capture signal");
@@ -429,20 +486,23 @@ int capture_signal_make(capture_signal *s, int rate, double guitar_seconds,
         normalize_peak(s->x + p, n_white, noise_db[i] - 4.0);
         p += n_white + gap;
     }
-    /* Training guitar in sections of about 10 s at different levels. */
+    /* Training guitar in sections of about 7.5 s at different levels: peak
+     * dBFS, and for the two hot sections the RMS they are raised to. */
     s->guitar_start = p;
-    static const double level_db[6] = {-10.0, -16.0, -6.0, -12.0, -20.0, -4.0};
-    int n_sec = (int)ceil(guitar_seconds / 10.0);
+    static const double level_db[8] = {-10.0, -3.0,  -16.0, -6.0,
+                                       -1.0,  -12.0, -20.0, -4.0};
+    static const double hot_rms[8] = {0, CAPTURE_HOT_RMS, 0, 0, 0.1, 0, 0, 0};
+    int n_sec = (int)ceil(guitar_seconds / 7.5);
     double sec_len = guitar_seconds / n_sec;
     for (int i = 0; i < n_sec; i++) {
-        if (put_guitar(s, &p, n, sec_len, 100u + (unsigned)i, level_db[i % 6],
-                       err, errlen))
+        if (put_guitar(s, &p, n, sec_len, 100u + (unsigned)i, level_db[i % 8],
+                       hot_rms[i % 8], err, errlen))
             return -1;
     }
     s->train_end = p;
     p += R / 2;
     s->test_start = p;
-    if (put_guitar(s, &p, n, test_seconds, 7u, -10.0, err, errlen))
+    if (put_guitar(s, &p, n, test_seconds, 7u, -10.0, 0.0, err, errlen))
         return -1;
     s->test_end = p;
     s->n = s->test_end + R / 4;

@@ -8,8 +8,14 @@
  *   3 sine sweeps        20 Hz .. 0.45 rate, 3 s each, peaks -40/-26/-14 dBFS
  *   noise bursts         pink 1.5 s and band-limited white 1 s at three levels
  *   guitar (training)    plucked-string guitar (chords, single notes,
- *                        palm-muted chugs, ringing notes), sections at peak
- *                        levels -18 .. -4 dBFS, pickup-like tone
+ *                        palm-muted chugs, ringing notes), pickup-like
+ *                        tone, in sections of about 7.5 s: peaks -10,
+ *                        HOT, -16, -6, HOTTER, -12, -20, -4 dBFS, repeated;
+ *                        HOT is raised to RMS 0.075 (-22.5 dBFS) with peaks
+ *                        at -3 dBFS, HOTTER to RMS 0.1 with peaks at -1
+ *                        dBFS (attacks limited: the crest factor of hot,
+ *                        hard-played DI), so a 20 s signal already has one
+ *                        hot section
  *   0.5 s silence
  *   guitar (test)        10 s of different playing at -10 dBFS peak, kept
  *                        out of training to measure the model's test ESR
@@ -26,6 +32,11 @@
 #include <stddef.h>
 
 #define CAPTURE_N_IMPULSES 8
+
+/* The RMS of hot DI (a hot pickup played hard: about -22.5 dBFS, peaks
+ * near -3 dBFS): the capture signal's hot section and the level held-out
+ * DI clips are also evaluated at (capture_eval.h). */
+#define CAPTURE_HOT_RMS 0.075
 
 typedef struct {
     float *x; /* n samples, owned */
