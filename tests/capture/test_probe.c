@@ -7,6 +7,8 @@
  * post-FIR;
  * - a memoryless tanh clipper: the 1-tap ESR equals the analytic best
  *   gain's, no longer filter does better, 1 tap needed, no FIR chosen;
+ * - the capture signal's hot sections: RMS 0.075 at -3 dBFS peak and RMS
+ *   0.1 at -1 dBFS, the plain ones at their peaks with the guitar's crest;
  * - capture_hot_gain: RMS 0.075 unless the peak would pass -1 dBFS;
  * - capture_heldout_make with hot copies: a file at RMS 0.02 comes back
  *   once as is and once raised 11.48 dB to RMS 0.075, sample for sample;
@@ -126,6 +128,40 @@ START_TEST(hot_gain)
 }
 END_TEST
 
+/* RMS and peak of x[0..n). */
+static void level(const float *x, size_t n, double *rms, double *peak)
+{
+    double e = 0.0;
+    *peak = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        e += (double)x[i] * x[i];
+        *peak = fmax(*peak, fabs(x[i]));
+    }
+    *rms = sqrt(e / (double)n);
+}
+
+START_TEST(signal_hot_sections)
+{
+    capture_signal s;
+    char err[256];
+    ck_assert(capture_signal_make(&s, 48000, 60.0, err, sizeof err) == 0);
+    size_t sec = 360000; /* 60 s in eight 7.5 s sections */
+    ck_assert_uint_eq(s.train_end - s.guitar_start, 8 * sec);
+    static const double want_rms[8] = {0, 0.075, 0, 0, 0.1, 0, 0, 0};
+    static const double want_pk[8] = {-10, -3, -16, -6, -1, -12, -20, -4};
+    for (int i = 0; i < 8; i++) {
+        double rms, pk;
+        level(s.x + s.guitar_start + (size_t)i * sec, sec, &rms, &pk);
+        ck_assert_double_eq_tol(20.0 * log10(pk), want_pk[i], 0.01);
+        if (want_rms[i] > 0.0)
+            ck_assert_double_eq_tol(rms, want_rms[i], 0.01 * want_rms[i]);
+        else /* plain: the guitar's own crest, 22.4-27.3 dB */
+            ck_assert_double_gt(20.0 * log10(pk / rms), 21.0);
+    }
+    capture_signal_free(&s);
+}
+END_TEST
+
 /* A 48 kHz file of 3 s of two sines at RMS 0.02 in dir; path into buf. */
 static void write_clip(const char *dir, char *buf, size_t len)
 {
@@ -197,6 +233,7 @@ int main(void)
     tcase_add_test(tc, probe_known_fir);
     tcase_add_test(tc, probe_tanh_clipper);
     tcase_add_test(tc, hot_gain);
+    tcase_add_test(tc, signal_hot_sections);
     tcase_add_test(tc, heldout_hot_copies);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
