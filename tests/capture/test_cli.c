@@ -1,7 +1,8 @@
 /* rnnamp-capture command line: the capture signal it writes, and a clear
  * error (non-zero exit, a message naming the problem, no output file) for
  * each kind of bad input: unknown plugin URI, a plugin with no mono audio
- * path, an unknown control symbol, values out of range, bad options.
+ * path, an unknown control symbol, values out of range, bad options; and
+ * --probe's numbers for a linear plugin.
  * Needs mda-lv2 and guitarix-lv2 (Debian packages). */
 #include <check.h>
 #include <math.h>
@@ -143,6 +144,43 @@ START_TEST(write_signal)
 }
 END_TEST
 
+/* --probe: the linear probe of mda RezFilter (a resonant low-pass, linear
+ * at these settings: 7.9e-6 at 256 taps on the 60 s signal) and the recipe
+ * it gives; no model is written. */
+START_TEST(probe_mode)
+{
+    char out[8192];
+    ck_assert_int_eq(
+        run("--probe --plugin http://drobilla.net/plugins/mda/RezFilter "
+            "--set freq=0.45 --set res=0.6 --set env_vcf=0.5 "
+            "--set lfo_vcf=0.5 --set output=0.5 --guitar-seconds 5",
+            out, sizeof out),
+        0);
+    const char *t = strstr(out, "      256 ");
+    double e256 = 1.0, explained = 0.0;
+    int needed = 0;
+    ck_assert_msg(t && sscanf(t, " 256 %lf", &e256) == 1, "%s", out);
+    ck_assert_msg(e256 < 1e-4, "256 taps: ESR %g", e256);
+    t = strstr(out, "a linear filter explains ");
+    ck_assert_msg(t && sscanf(t,
+                              "a linear filter explains %lf %% of the "
+                              "target; %d taps needed",
+                              &explained, &needed) == 2,
+                  "%s", out);
+    ck_assert_double_gt(explained, 99.99);
+    ck_assert_int_eq(needed, 256);
+    ck_assert_msg(strstr(out,
+                         "recipe for a nearly linear target: pre-FIR 0 "
+                         "taps, post-FIR 256 taps, hidden 8, skip on") != NULL,
+                  "%s", out);
+    char model[512];
+    snprintf(model, sizeof model, "%s/model.json", tmpdir);
+    ck_assert(!test_file_exists(model));
+    ck_assert_int_ne(run("--probe", out, sizeof out), 0);
+    ck_assert_msg(strstr(out, "--plugin URI is required") != NULL, "%s", out);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("capture-cli");
@@ -155,6 +193,7 @@ int main(void)
     tcase_add_test(tc, out_of_range);
     tcase_add_test(tc, bad_options);
     tcase_add_test(tc, write_signal);
+    tcase_add_test(tc, probe_mode);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }
