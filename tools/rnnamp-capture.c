@@ -119,8 +119,8 @@ static void usage(FILE *f)
         "  --patience N        epochs without improvement before the "
         "learning rate\n"
         "                      halves (default 10)\n"
-        "  --early-stop N      epochs without improvement before stopping "
-        "(default 60)\n"
+        "  --early-stop N      epochs without improvement before a warm "
+        "restart (default 60)\n"
         "  --quiet             no per-epoch progress\n");
 }
 
@@ -597,13 +597,12 @@ static void train_config(const options *o, const capture_choice *c,
     *tc = o->tc;
     tc->hidden = c->hidden;
     tc->skip = c->skip;
-    if (c->use_budget)
-        tc->early_stop = 1000000;
-    /* MERGE (issue 12): when rnnamp_train_config gains pre_fir / post_fir
-     * (src/train/trainer.h), pass the recipe's FIR lengths:
-     *     tc->pre_fir = c->pre_fir;
-     *     tc->post_fir = c->post_fir;
-     * Until then the choice is printed and stored in the metadata only. */
+    /* with the budget the trainer's warm restarts use it until a real
+     * plateau; a nearly linear target stops at its first plateau */
+    if (!c->use_budget)
+        tc->restarts = 0;
+    tc->pre_fir = c->pre_fir;
+    tc->post_fir = c->post_fir;
     if (!o->segment_set && o->tbptt_set) {
         int t = tc->tbptt;
         tc->segment = ((o->rate / 2 + t / 2) / t) * t;
