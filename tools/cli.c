@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* A decimal whole number with an optional sign: *neg and its magnitude.
  * Returns 0, or -1 when s is not one (or does not fit 64 bits). */
@@ -191,4 +192,17 @@ int cli_parse(const char *prog, const cli_option *table, void *dst,
             return -1;
     }
     return 0;
+}
+
+double cli_now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int cli_cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }

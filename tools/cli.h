@@ -92,4 +92,9 @@ typedef int (*cli_call_fn)(void *dst, const cli_option *opt, const char *arg,
 int cli_parse(const char *prog, const cli_option *table, void *dst,
               cli_call_fn call, int argc, char **argv);
 
+/* For the benchmark tools: a monotonic clock in seconds, and a qsort
+ * comparison of doubles (ascending). */
+double cli_now_seconds(void);
+int cli_cmp_double(const void *a, const void *b);
+
 #endif

@@ -32,19 +32,6 @@
 #define RATE    48000.0
 #define METHODS 3
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* ---- baseline 1: direct form, the IR reversed against a history ---- */
 
 typedef struct {
@@ -164,14 +151,14 @@ static void run_method(contenders *c, int m, const float *in, float *out,
 static double time_method(contenders *c, int m, const float *x, float *y,
                           size_t n, size_t block, double *blk, size_t *nb)
 {
-    const double t0 = now_s();
+    const double t0 = cli_now_seconds();
     for (size_t done = 0; done < n; done += block) {
         const size_t k = n - done < block ? n - done : block;
-        const double b0 = now_s();
+        const double b0 = cli_now_seconds();
         run_method(c, m, x + done, y + done, k);
-        blk[(*nb)++] = now_s() - b0;
+        blk[(*nb)++] = cli_now_seconds() - b0;
     }
-    return now_s() - t0;
+    return cli_now_seconds() - t0;
 }
 
 typedef struct {
@@ -226,9 +213,10 @@ static void bench_taps(const bench_args *a, size_t taps)
     static const char *names[METHODS] = {"partitioned", "direct", "single-fft"};
     const double budget_us = 1e6 * a->block / RATE;
     for (int m = 0; m < METHODS; m++) {
-        qsort(ns + m * a->repeats, (size_t)a->repeats, sizeof *ns, cmp_d);
+        qsort(ns + m * a->repeats, (size_t)a->repeats, sizeof *ns,
+              cli_cmp_double);
         const double med = ns[m * a->repeats + a->repeats / 2];
-        qsort(blk[m], nb[m], sizeof *blk[m], cmp_d);
+        qsort(blk[m], nb[m], sizeof *blk[m], cli_cmp_double);
         const double p999 = 1e6 * blk[m][(size_t)(0.999 * (double)(nb[m] - 1))];
         const double worst = 1e6 * blk[m][nb[m] - 1];
         printf("| %6zu | %-11s | %9.1f | %7.1f | %7.1f (%4.1f%%) | %s |\n",

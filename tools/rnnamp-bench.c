@@ -22,19 +22,6 @@
 #include "model.h"
 #include "model_io.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* layers x (t, H), a linear head, skip, and FIR stages of pre and post
  * taps (0: none); random weights. */
 static rnnamp_model *make_model(rnnamp_layer_type t, int H, int layers, int pre,
@@ -80,15 +67,15 @@ static double bench(const rnnamp_model *m, rnnamp_kernel k, long samples,
     double *t = calloc((size_t)repeats, sizeof *t);
     for (int r = 0; r < repeats; r++) {
         long done = 0;
-        double t0 = now_s();
+        double t0 = cli_now_seconds();
         while (done < samples) {
             rnnamp_engine_process(e, sig + done % (NSIG - B + 1) / B * B, out,
                                   B, NULL);
             done += B;
         }
-        t[r] = (now_s() - t0) * 1e9 / (double)done;
+        t[r] = (cli_now_seconds() - t0) * 1e9 / (double)done;
     }
-    qsort(t, (size_t)repeats, sizeof *t, cmp_d);
+    qsort(t, (size_t)repeats, sizeof *t, cli_cmp_double);
     double med = t[repeats / 2];
     free(t);
     free(sig);

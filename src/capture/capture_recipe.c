@@ -214,7 +214,9 @@ void capture_recipe_choose(const capture_probe *p, capture_choice *c)
     c->post_fir = post;
     c->pre_fir = post && !nearly_linear ? 32 : 0;
     c->hidden = nearly_linear ? 8 : p->explained >= 0.5 ? 16 : 24;
-    c->skip = p->explained >= 0.9;
+    /* a hybrid model always has the skip path (the trainer starts it as
+     * the linear fit through it) */
+    c->skip = p->explained >= 0.9 || c->pre_fir || c->post_fir;
     c->use_budget = !nearly_linear;
     c->kind = nearly_linear         ? "nearly linear"
               : p->explained >= 0.9 ? "mildly nonlinear"

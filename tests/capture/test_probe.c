@@ -111,6 +111,16 @@ START_TEST(probe_tanh_clipper)
     ck_assert_int_eq(c.post_fir, 0);
     ck_assert_int_eq(c.pre_fir, 0);
     ck_assert_int_eq(c.use_budget, 1);
+    /* the Chump's measured probe: 45 % explained, 256 taps needed: a
+     * hybrid, which always has the skip path */
+    capture_probe q = p;
+    q.explained = 0.453;
+    q.taps_needed = 256;
+    capture_recipe_choose(&q, &c);
+    ck_assert_int_eq(c.post_fir, 256);
+    ck_assert_int_eq(c.pre_fir, 32);
+    ck_assert_int_eq(c.hidden, 24);
+    ck_assert_int_eq(c.skip, 1);
     free(x);
     free(y);
 }
