@@ -339,6 +339,17 @@ static double engine_test_esr(const rnnamp_model *m, const rnnamp_pair *p)
     return er / tt;
 }
 
+/* The hybrid tests' trainer: LSTM-6 for `seconds` of wall-clock time, no
+ * early stop (the FIR tests compare what each model reaches in that time). */
+static void hybrid_test_config(rnnamp_train_config *c, double seconds)
+{
+    small_config(c);
+    c->arch = RNNAMP_LSTM;
+    c->hidden = 6;
+    c->minutes = seconds / 60.0;
+    c->early_stop = 1000;
+}
+
 /* A hybrid with a post-FIR learns a FIR after a clipper: low ESR in a few
  * seconds, better than the same network without FIR in the same time; its
  * model file round-trips and the engine plays what the trainer evaluated. */
@@ -347,11 +358,7 @@ START_TEST(hybrid_learns_fir_after_clipper)
     rnnamp_dataset d;
     fir_clip_dataset(&d, 8.0, 0);
     rnnamp_train_config c;
-    small_config(&c);
-    c.arch = RNNAMP_LSTM;
-    c.hidden = 6;
-    c.minutes = 3.0 / 60.0;
-    c.early_stop = 1000;
+    hybrid_test_config(&c, 3.0);
     c.post_fir = 64;
     rnnamp_train_result rh, rp;
     rnnamp_model *h = run(&c, &d, NULL, NULL, &rh);
@@ -412,11 +419,7 @@ START_TEST(hybrid_pre_fir_learns_a_delay)
     rnnamp_dataset d;
     fir_clip_dataset(&d, 8.0, 6);
     rnnamp_train_config c;
-    small_config(&c);
-    c.arch = RNNAMP_LSTM;
-    c.hidden = 6;
-    c.minutes = 2.0 / 60.0;
-    c.early_stop = 1000;
+    hybrid_test_config(&c, 2.0);
     c.pre_fir = 8;
     rnnamp_train_result rh, rp;
     rnnamp_model *h = run(&c, &d, NULL, NULL, &rh);
