@@ -62,6 +62,7 @@ typedef struct {
     int n_di, n_test_di;
     int rate;
     double guitar_seconds;
+    int signal_version; /* of the capture signal (capture_signal.h) */
     int eval_knobs;
     int latency; /* -1: measure */
     /* training: the trainer's defaults except patience and early stop */
@@ -94,6 +95,8 @@ static void usage(FILE *f)
         "options:\n"
         "  --rate R            capture sample rate (default 48000)\n"
         "  --guitar-seconds S  training guitar in the signal (default 60)\n"
+        "  --signal-version V  make the capture signal as version V did\n"
+        "                      (1 or 2, default 2; see docs/capture.md)\n"
         "  --di FILE           extra DI audio to train on (repeatable)\n"
         "  --test-di FILE      held-out DI to report ESR on (repeatable)\n"
         "  --eval-knobs N      knob values to evaluate a --sweep model at\n"
@@ -142,6 +145,8 @@ static const cli_option option_table[] = {
     {"test-di", 0, CLI_CALL, 0, 0, 0, 0},
     {"rate", 0, CLI_INT, 8000, 384000, OFF(rate), 0},
     {"guitar-seconds", 0, CLI_DOUBLE, 5.0, 600.0, OFF(guitar_seconds), 0},
+    {"signal-version", 0, CLI_INT, 1, CAPTURE_SIGNAL_VERSION,
+     OFF(signal_version), 0},
     {"eval-knobs", 0, CLI_INT, 2, 21, OFF(eval_knobs), 0},
     {"arch", 0, CLI_ARCH, 0, 0, OFF(tc.arch), 0},
     {"hidden", 0, CLI_INT, 1, RNNAMP_MAX_HIDDEN, OFF(tc.hidden),
@@ -269,6 +274,7 @@ static void default_options(options *o)
 {
     *o = (options){.rate = 48000,
                    .guitar_seconds = 60.0,
+                   .signal_version = CAPTURE_SIGNAL_VERSION,
                    .eval_knobs = 5,
                    .latency = -1,
                    .pre_fir = -1,
@@ -465,7 +471,8 @@ static int make_material(capture_job *j)
     const options *o = j->o;
     char *err = j->err;
     size_t el = sizeof j->err;
-    if (capture_signal_make(&j->sig, o->rate, o->guitar_seconds, err, el) ||
+    if (capture_signal_make(&j->sig, o->rate, o->guitar_seconds,
+                            o->signal_version, err, el) ||
         capture_heldout_make(&j->ho, &j->sig, o->test_di, o->n_test_di, o->rate,
                              1, err, el) ||
         capture_input_make(&j->in, &j->sig, o->di, o->n_di, o->rate, err, el))
@@ -672,9 +679,9 @@ static int evaluate_at(capture_job *j, float knob)
 static int evaluate(capture_job *j)
 {
     const options *o = j->o;
-    if (capture_meta_begin(&j->meta, j->host, j->latency, j->res.test_esr,
-                           o->set_sym, o->set_val, o->n_set, j->err,
-                           sizeof j->err))
+    if (capture_meta_begin(&j->meta, j->host, j->latency, j->sig.version,
+                           j->res.test_esr, o->set_sym, o->set_val, o->n_set,
+                           j->err, sizeof j->err))
         return -1;
     fprintf(stderr, PROG ": held-out ESR (real-time engine, no "
                          "pre-emphasis):\n");
@@ -739,7 +746,8 @@ static int write_signal_mode(const options *o)
 {
     char err[RNNAMP_ERR_LEN];
     capture_signal s;
-    if (capture_signal_make(&s, o->rate, o->guitar_seconds, err, sizeof err)) {
+    if (capture_signal_make(&s, o->rate, o->guitar_seconds, o->signal_version,
+                            err, sizeof err)) {
         fprintf(stderr, PROG ": %s\n", err);
         return 1;
     }
@@ -791,7 +799,7 @@ typedef struct {
     json_t *heldout, *settings;
     const char *plugin, *ksym;
     double kmin, kmax;
-    int latency, rate;
+    int latency, rate, signal_version;
     capture_lv2 *host;
     capture_signal sig;
     capture_heldout ho;
@@ -835,6 +843,18 @@ static int verify_load(verify_job *j)
         return -1;
     }
     j->latency = (int)json_integer_value(lat);
+    /* Captures made before signal versions were stored used version 1. */
+    json_t *ver = json_object_get(cap, "signal_version");
+    j->signal_version = ver ? (int)json_integer_value(ver) : 1;
+    if (j->signal_version < 1 || j->signal_version > CAPTURE_SIGNAL_VERSION) {
+        fprintf(stderr,
+                PROG ": %s: capture signal_version %s: this rnnamp-capture "
+                     "makes versions 1 to %d\n",
+                path,
+                ver && json_is_integer(ver) ? "out of range" : "not an integer",
+                CAPTURE_SIGNAL_VERSION);
+        return -1;
+    }
     j->rate = j->model->meta.sample_rate > 0 ? (int)j->model->meta.sample_rate
                                              : j->o->rate;
     json_t *knob = json_object_get(cap, "knob1");
@@ -900,7 +920,8 @@ static int verify_clips(verify_job *j)
         if (j->n_files < CAPTURE_MAX_HELDOUT_FILES)
             j->files[j->n_files++] = path;
     }
-    if (capture_signal_make(&j->sig, j->rate, 5.0, j->err, sizeof j->err) ||
+    if (capture_signal_make(&j->sig, j->rate, 5.0, j->signal_version, j->err,
+                            sizeof j->err) ||
         capture_heldout_make(&j->ho, &j->sig, j->files, j->n_files, j->rate, 1,
                              j->err, sizeof j->err)) {
         fprintf(stderr, PROG ": %s\n", j->err);

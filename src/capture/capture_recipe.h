@@ -150,8 +150,9 @@ typedef struct {
 /* Start the object: plugin, latency, the trainer's test ESR and the n_set
  * settings sym[i] = val[i]. Returns 0, or -1 (out of memory). */
 int capture_meta_begin(capture_meta *m, const capture_lv2 *host, int latency,
-                       double train_test_esr, const char *const *sym,
-                       const float *val, int n_set, char *err, size_t errlen);
+                       int signal_version, double train_test_esr,
+                       const char *const *sym, const float *val, int n_set,
+                       char *err, size_t errlen);
 
 /* One held-out result (knob < 0: not a swept capture). */
 void capture_meta_heldout(capture_meta *m, const char *clip, double knob,

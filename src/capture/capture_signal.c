@@ -102,8 +102,48 @@ typedef struct {
 } pluck;
 
 /* Add one plucked string to out (n samples). */
+/* Where the string is picked: 8-25 % of its length, in samples of the
+ * period M. */
+static int pick_position(int M, sig_rng *r)
+{
+    return 1 + (int)((0.08 + 0.17 * (rng_uni(r) * 0.5 + 0.5)) * M);
+}
+
+/* Version 1 excitation: one period of low-passed noise with a
+ * pick-position comb: a flat harmonic spectrum, much brighter than a real
+ * string (its DI is strongest at 1-3 kHz). */
+static void noise_burst(double *e, int M, double dark, sig_rng *r)
+{
+    double lp = 0.0, a = 0.35 + 0.6 * dark;
+    for (int i = 0; i < M; i++) {
+        lp = (1.0 - a) * rng_uni(r) + a * lp;
+        e[i] = lp;
+    }
+    int pick = pick_position(M, r);
+    for (int i = M - 1; i >= pick; i--)
+        e[i] -= e[i - pick];
+}
+
+/* Version 2 excitation: the string's displacement when the pick lets go, a
+ * triangle peaking at the pick position (harmonics fall as 1/k^2, with the
+ * pick-position notches), softened by the pick (a one-pole low-pass, darker
+ * for softer picking) and with a little noise. The magnetic pickup's
+ * velocity response (the first difference in pluck_render) makes it 1/k,
+ * as measured on real DI. */
+static void pluck_shape(double *e, int M, double dark, sig_rng *r)
+{
+    int pick = pick_position(M, r);
+    double lp = 0.0, a = 0.5 + 0.45 * dark, noise = 0.02 * (1.0 - dark);
+    for (int i = 0; i < M; i++) {
+        double tri =
+            i < pick ? (double)i / pick : (double)(M - i) / (double)(M - pick);
+        lp = (1.0 - a) * (tri + noise * rng_uni(r)) + a * lp;
+        e[i] = lp;
+    }
+}
+
 static void pluck_render(const pluck *p, float *out, size_t n, int rate,
-                         sig_rng *r)
+                         int version, sig_rng *r)
 {
     double f = 440.0 * pow(2.0, (p->key - 69) / 12.0);
     double period = rate / f - 0.5; /* the averaging loop filter adds 0.5 */
@@ -126,22 +166,18 @@ static void pluck_render(const pluck *p, float *out, size_t n, int rate,
         free(e);
         return;
     }
-    /* Excitation: one period of low-passed noise, pick-position comb,
-     * zero mean. */
-    double lp = 0.0, a = 0.35 + 0.6 * p->dark, mean = 0.0;
-    for (int i = 0; i < M; i++) {
-        lp = (1.0 - a) * rng_uni(r) + a * lp;
-        e[i] = lp;
-    }
-    int pick = 1 + (int)((0.08 + 0.17 * (rng_uni(r) * 0.5 + 0.5)) * M);
-    for (int i = M - 1; i >= pick; i--)
-        e[i] -= e[i - pick];
+    double mean = 0.0;
+    if (version >= 2)
+        pluck_shape(e, M, p->dark, r);
+    else
+        noise_burst(e, M, p->dark, r);
     for (int i = 0; i < M; i++)
         mean += e[i];
     mean /= M;
     double g_hold = pow(10.0, -3.0 / (f * p->t60));
     double g_damp = pow(10.0, -3.0 / (f * 0.05));
-    double vprev = 0.0;
+    double vprev = 0.0, yprev = 0.0;
+    double vel_gain = 1.0 / (2.0 * sin(M_PI * f / rate));
     int w = 0; /* write index; y[w - k] is k samples ago */
     for (size_t i = 0; i < len; i++) {
         int i1 = (w - M + 2 * L) % L, i2 = (w - M - 1 + 2 * L) % L;
@@ -152,7 +188,10 @@ static void pluck_render(const pluck *p, float *out, size_t n, int rate,
         vprev = v;
         y[w] = yn;
         w = (w + 1) % L;
-        out[s0 + i] += (float)yn;
+        /* Version 2: a velocity pickup (first difference, scaled so that
+         * the fundamental keeps about its level). */
+        out[s0 + i] += (float)(version >= 2 ? (yn - yprev) * vel_gain : yn);
+        yprev = yn;
     }
     free(y);
     free(e);
@@ -199,8 +238,31 @@ static int add_pluck(pluck_list *l, double start, double dur, int key,
     return 0;
 }
 
-/* Write the note list for seconds of playing. */
-static int compose(pluck_list *l, double seconds, sig_rng *r)
+/* Version 2's fifth kind of playing: a riff on the low strings (E2 to
+ * E3), single notes and power chords, palm-muted or let ring; this is where
+ * real DI has most of its energy (100-300 Hz). Returns the time after it. */
+static double low_riff(pluck_list *l, double t, sig_rng *r, int *fail)
+{
+    int root = 40 + rng_int(r, 0, 5), n = rng_int(r, 8, 20);
+    double grid = 0.125 + 0.0625 * rng_int(r, 0, 3);
+    for (int i = 0; i < n; i++) {
+        static const int riff[8] = {0, 0, 3, 5, 0, 7, 5, 10};
+        int key = root + riff[rng_int(r, 0, 7)];
+        int muted = rng_int(r, 0, 2) != 0, chord = rng_int(r, 0, 3) == 0;
+        double vel = 0.35 + 0.65 * (rng_uni(r) * 0.5 + 0.5);
+        double dur = muted ? grid * 0.7 : grid * rng_int(r, 1, 3);
+        double t60 = muted ? 0.15 : 2.0;
+        *fail |= add_pluck(l, t, dur, key, vel, t60);
+        if (chord)
+            *fail |= add_pluck(l, t + 0.005, dur, key + 7, vel - 0.05, t60);
+        t += muted ? grid : dur;
+    }
+    return t;
+}
+
+/* Write the note list for seconds of playing (version: see
+ * capture_guitar_render). */
+static int compose(pluck_list *l, double seconds, int version, sig_rng *r)
 {
     static const int penta[5] = {0, 3, 5, 7, 10};
     double t = 0.05;
@@ -208,10 +270,12 @@ static int compose(pluck_list *l, double seconds, sig_rng *r)
     while (t < seconds - 1.0 && !fail) {
         int kind;
         do
-            kind = rng_int(r, 0, 3);
+            kind = rng_int(r, 0, version >= 2 ? 5 : 3);
         while (kind == last);
         last = kind;
-        if (kind == 0) { /* strummed chords */
+        if (kind >= 4) { /* version 2: a third of the phrases */
+            t = low_riff(l, t, r, &fail);
+        } else if (kind == 0) { /* strummed chords */
             const int *c = capture_chord_shapes[rng_int(r, 0, N_SHAPES - 1)];
             double base = 0.3 + 0.6 * (rng_uni(r) * 0.5 + 0.5);
             for (int k = 0; k < 4; k++) {
@@ -275,28 +339,40 @@ static int compose(pluck_list *l, double seconds, sig_rng *r)
 }
 
 float *capture_guitar_render(int rate, double seconds, unsigned seed,
-                             double peak_db, size_t *n)
+                             double peak_db, int version, size_t *n)
 {
     *n = (size_t)(seconds * rate);
     float *x = calloc(*n ? *n : 1, sizeof *x);
     pluck_list l = {0};
     sig_rng r = {0x5EED0000ULL + seed};
-    if (!x || compose(&l, seconds, &r)) {
+    if (!x || compose(&l, seconds, version, &r)) {
         free(x);
         free(l.p);
         return NULL;
     }
     for (size_t i = 0; i < l.n; i++)
-        pluck_render(&l.p[i], x, *n, rate, &r);
+        pluck_render(&l.p[i], x, *n, rate, version, &r);
     free(l.p);
-    /* Pickup: resonant low-pass near 2.8 kHz (below Nyquist), and a DC
-     * blocker (one-pole high-pass near 20 Hz). */
-    biquad pu;
-    double fc = 2800.0 < 0.4 * rate ? 2800.0 : 0.4 * rate;
-    biquad_lowpass(&pu, fc, 1.3, rate);
+    /* Pickup: resonant low-pass (version 1: 2.8 kHz, Q 1.3; version 2: a
+     * pickup and cable picked per seed, 2.2-5 kHz, Q 0.8-2.5), kept below
+     * Nyquist, and a DC blocker (one-pole high-pass near 20 Hz). */
+    biquad pu, cable;
+    double fc = 2800.0, Q = 1.3;
+    if (version >= 2) {
+        fc = 1400.0 + 1400.0 * (rng_uni(&r) * 0.5 + 0.5);
+        Q = 0.7 + 0.9 * (rng_uni(&r) * 0.5 + 0.5);
+    }
+    fc = fc < 0.4 * rate ? fc : 0.4 * rate;
+    biquad_lowpass(&pu, fc, Q, rate);
+    /* Version 2: the string's faster loss of high partials and the
+     * cable, a second low-pass an octave above (kept below Nyquist). */
+    double fc2 = 1.5 * fc < 0.45 * rate ? 1.5 * fc : 0.45 * rate;
+    biquad_lowpass(&cable, fc2, 0.7071, rate);
     double hp_x = 0.0, hp_y = 0.0, R = 1.0 - 2.0 * M_PI * 20.0 / rate;
     for (size_t i = 0; i < *n; i++) {
         double v = biquad_run(&pu, x[i]);
+        if (version >= 2)
+            v = biquad_run(&cable, v);
         hp_y = v - hp_x + R * hp_y;
         hp_x = v;
         x[i] = (float)hp_y;
@@ -384,10 +460,13 @@ static int limit_peaks(float *x, size_t n, int rate, double c)
  * attacks limited (limit_peaks), a few times over since the limiter lowers
  * the RMS. The synthetic guitar's crest factor (about 26 dB) becomes that
  * of hot, hard-played DI (19-22 dB, as the shared real DI clips). */
-static int hot_level(float *x, size_t n, int rate, double rms, double peak_db)
+static int hot_level(float *x, size_t n, int rate, double rms, double peak_db,
+                     int version)
 {
     double c = pow(10.0, peak_db / 20.0);
-    for (int it = 0; it < 4; it++) {
+    /* version 1 stopped after 4 rounds; version 2's guitar, with more
+     * sustained low notes, needs more to reach the RMS within 0.2 %. */
+    for (int it = 0; it < (version >= 2 ? 12 : 4); it++) {
         double e = 0.0;
         for (size_t i = 0; i < n; i++)
             e += (double)x[i] * x[i];
@@ -411,8 +490,10 @@ static int put_guitar(capture_signal *s, size_t *p, size_t n, double seconds,
                       size_t errlen)
 {
     size_t m;
-    float *g = capture_guitar_render(s->rate, seconds, seed, peak_db, &m);
-    if (g && hot_rms > 0.0 && hot_level(g, m, s->rate, hot_rms, peak_db)) {
+    float *g =
+        capture_guitar_render(s->rate, seconds, seed, peak_db, s->version, &m);
+    if (g && hot_rms > 0.0 &&
+        hot_level(g, m, s->rate, hot_rms, peak_db, s->version)) {
         free(g);
         g = NULL;
     }
@@ -430,9 +511,16 @@ static int put_guitar(capture_signal *s, size_t *p, size_t n, double seconds,
 }
 
 int capture_signal_make(capture_signal *s, int rate, double guitar_seconds,
-                        char *err, size_t errlen)
+                        int version, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
+    if (version < 1 || version > CAPTURE_SIGNAL_VERSION) {
+        rnnamp_seterr(err, errlen,
+                      "capture signal version %d: this rnnamp makes versions "
+                      "1 to %d",
+                      version, CAPTURE_SIGNAL_VERSION);
+        return -1;
+    }
     if (rate < 8000 || rate > 384000) {
         rnnamp_seterr(err, errlen, "--rate %d: must be 8000 to 384000 Hz",
                       rate);
@@ -458,6 +546,7 @@ int capture_signal_make(capture_signal *s, int rate, double guitar_seconds,
         return -1;
     }
     s->rate = rate;
+    s->version = version;
     size_t p = R / 2;
     s->impulse_spacing = R / 4;
     for (int i = 0; i < CAPTURE_N_IMPULSES; i++) {

@@ -38,10 +38,19 @@
  * DI clips are also evaluated at (capture_eval.h). */
 #define CAPTURE_HOT_RMS 0.075
 
+/* The capture signal's version. 1: the guitar of rnnamp 0.x up to the
+ * hybrid models, with a flat (too bright) string excitation; 2: plucks with
+ * a real string's spectrum (velocity pickup, harmonics falling as 1/k),
+ * low-string riffs, and a pickup resonance that varies per section (see
+ * docs/capture.md). Captures store the version they were made with so that
+ * --verify rebuilds the same held-out clip. */
+#define CAPTURE_SIGNAL_VERSION 2
+
 typedef struct {
     float *x; /* n samples, owned */
     size_t n;
     int rate;
+    int version; /* CAPTURE_SIGNAL_VERSION or older */
     size_t impulse_pos[CAPTURE_N_IMPULSES]; /* sample index of each impulse */
     size_t impulse_spacing;                 /* samples between impulses */
     size_t train_start, train_end; /* sweeps, noise and training guitar */
@@ -52,9 +61,10 @@ typedef struct {
 } capture_signal;
 
 /* Build the signal at rate Hz (8000..384000) with guitar_seconds (5..600)
- * of training guitar. Returns 0, or -1 with a message in err. */
+ * of training guitar, as version (1..CAPTURE_SIGNAL_VERSION) made it.
+ * Returns 0, or -1 with a message in err. */
 int capture_signal_make(capture_signal *s, int rate, double guitar_seconds,
-                        char *err, size_t errlen);
+                        int version, char *err, size_t errlen);
 
 void capture_signal_free(capture_signal *s);
 
@@ -84,8 +94,9 @@ extern const int capture_chord_shapes[CAPTURE_N_CHORD_SHAPES][6];
 
 /* Render seconds of synthetic guitar DI at rate into a new malloc'ed
  * buffer (caller frees with free()), peak-normalised to peak_db dBFS.
- * seed picks the playing. Returns NULL on allocation failure. */
+ * seed picks the playing, version (see CAPTURE_SIGNAL_VERSION) the string
+ * and pickup model. Returns NULL on allocation failure. */
 float *capture_guitar_render(int rate, double seconds, unsigned seed,
-                             double peak_db, size_t *n);
+                             double peak_db, int version, size_t *n);
 
 #endif

@@ -51,7 +51,8 @@ START_TEST(capture_overdrive)
 
     /* Independent check on the held-out clip. */
     capture_signal s;
-    ck_assert(capture_signal_make(&s, 48000, 20.0, err, sizeof err) == 0);
+    ck_assert(capture_signal_make(&s, 48000, 20.0, CAPTURE_SIGNAL_VERSION, err,
+                                  sizeof err) == 0);
     capture_lv2 *h = capture_lv2_open(OD, 48000, NULL, err, sizeof err);
     ck_assert_msg(h != NULL, "%s", err);
     ck_assert(capture_lv2_set(h, "drive", 0.2f, err, sizeof err) == 0);

@@ -28,7 +28,8 @@ static capture_signal sig;
 static void setup(void)
 {
     char err[512];
-    ck_assert_msg(capture_signal_make(&sig, 48000, 5.0, err, sizeof err) == 0,
+    ck_assert_msg(capture_signal_make(&sig, 48000, 5.0, CAPTURE_SIGNAL_VERSION,
+                                      err, sizeof err) == 0,
                   "%s", err);
 }
 

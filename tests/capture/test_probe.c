@@ -154,7 +154,8 @@ START_TEST(signal_hot_sections)
 {
     capture_signal s;
     char err[256];
-    ck_assert(capture_signal_make(&s, 48000, 60.0, err, sizeof err) == 0);
+    ck_assert(capture_signal_make(&s, 48000, 60.0, CAPTURE_SIGNAL_VERSION, err,
+                                  sizeof err) == 0);
     size_t sec = 360000; /* 60 s in eight 7.5 s sections */
     ck_assert_uint_eq(s.train_end - s.guitar_start, 8 * sec);
     static const double want_rms[8] = {0, 0.075, 0, 0, 0.1, 0, 0, 0};
@@ -194,7 +195,8 @@ START_TEST(heldout_hot_copies)
     ck_assert_ptr_nonnull(test_tmpdir_make(dir, sizeof dir, "rnnamp-hot"));
     write_clip(dir, path, sizeof path);
     capture_signal s;
-    ck_assert(capture_signal_make(&s, 48000, 5.0, err, sizeof err) == 0);
+    ck_assert(capture_signal_make(&s, 48000, 5.0, CAPTURE_SIGNAL_VERSION, err,
+                                  sizeof err) == 0);
     capture_heldout h;
     const char *files[1] = {path};
     ck_assert_msg(
