@@ -124,6 +124,11 @@ rnnamp_model *rnnamp_guitarml_from_json(const json_t *root,
             goto fail;
         }
         m->meta.sample_rate = sr;
+    } else {
+        /* GuitarML's trainer (Automated-GuitarAmpModelling), Proteus and
+         * NeuralPi record and run at 44.1 kHz. */
+        m->meta.sample_rate = RNNAMP_GUITARML_DEFAULT_RATE;
+        m->meta.sample_rate_assumed = 1;
     }
     rnnamp_json_get_str(md, "name", m->meta.name, sizeof m->meta.name);
     return m;

@@ -21,6 +21,10 @@
 #include "json_util.h"
 #include "model.h"
 
+/* The rate of a file that states none: GuitarML's trainer records at
+ * 44.1 kHz and Proteus / NeuralPi run its models at 44.1 kHz. */
+#define RNNAMP_GUITARML_DEFAULT_RATE 44100.0
+
 /* 1 if root looks like this format ("model_data" and "state_dict"). */
 int rnnamp_guitarml_detect(const json_t *root);
 

@@ -249,6 +249,9 @@ START_TEST(guitarml_models)
     const gml_case *g = &gml[_i];
     rnnamp_model *m = load_shared(g->model);
     ck_assert_str_eq(m->meta.source_format, "guitarml");
+    /* no rate in the files: GuitarML's 44.1 kHz, marked as assumed */
+    ck_assert_double_eq(m->meta.sample_rate, 44100.0);
+    ck_assert_int_eq(m->meta.sample_rate_assumed, 1);
     ck_assert_int_eq(m->n_inputs, g->n_in);
     ck_assert_int_eq(m->n_layers, 2);
     ck_assert_int_eq(m->layers[0].type, g->type);
