@@ -13,6 +13,9 @@
 
 /* Settle time when the format does not name one (samples at model rate). */
 #define DEFAULT_PREWARM 2048
+/* Length of the calibration factor's ramp when interface_dbu or calibrate
+ * change (as the gain ports' ramps in rnnamp.c). */
+#define CAL_SECONDS 0.02
 
 static void run_engine(void *ctx, float *buf, uint32_t n)
 {
@@ -69,6 +72,9 @@ static void slot_facts(rnnamp_slot *s, const rnnamp_model *m)
     s->n_knobs = m->n_inputs - 1;
     s->pre_lin = rnnamp_db_to_lin(meta->in_gain_db);
     s->post_lin = rnnamp_db_to_lin(meta->out_gain_db);
+    s->has_input_level =
+        meta->has_input_level && isfinite(meta->input_level_dbu);
+    s->input_level_dbu = s->has_input_level ? meta->input_level_dbu : 0.0;
     if (meta->has_loudness && isfinite(meta->loudness_db))
         s->norm_lin = rnnamp_db_to_lin(
             (float)(RNNAMP_NORMALIZE_TARGET_DB - meta->loudness_db));
@@ -80,12 +86,12 @@ static void slot_facts(rnnamp_slot *s, const rnnamp_model *m)
     }
 }
 
-/* "loaded <name>: <model>, <rates>, <kernel>, <knobs>" */
+/* "loaded <name>: <model>, <rates>, <kernel>, <knobs>, <input level>" */
 static void slot_describe(rnnamp_slot *s, const rnnamp_model *m,
                           double host_rate, double model_rate,
                           const rnnamp_engine_opts *opts, int resample)
 {
-    char desc[256], rate[200], mr[64];
+    char desc[256], rate[200], mr[64], level[96];
     rnnamp_model_describe(m, desc, sizeof desc);
     snprintf(mr, sizeof mr, "%g Hz%s", model_rate,
              m->meta.sample_rate_assumed ? " (assumed)" : "");
@@ -97,9 +103,15 @@ static void slot_describe(rnnamp_slot *s, const rnnamp_model *m,
                  host_rate);
     else
         snprintf(rate, sizeof rate, "%s", mr);
-    snprintf(s->item.status, sizeof s->item.status, "loaded %s: %s, %s, %s, %s",
-             s->name, desc, rate, rnnamp_engine_kernel_name(s->engine),
-             knob_use(s->n_knobs));
+    if (s->has_input_level)
+        snprintf(level, sizeof level, "input level %g dBu (for calibrate)",
+                 s->input_level_dbu);
+    else
+        snprintf(level, sizeof level,
+                 "no input level: calibrate leaves it unscaled");
+    snprintf(s->item.status, sizeof s->item.status,
+             "loaded %s: %s, %s, %s, %s, %s", s->name, desc, rate,
+             rnnamp_engine_kernel_name(s->engine), knob_use(s->n_knobs), level);
 }
 
 rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
@@ -111,6 +123,9 @@ rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
     s->item.seq = seq;
     s->item.kind = RNNAMP_ITEM_MODEL;
     s->pre_lin = s->post_lin = s->norm_lin = 1.0f;
+    rnnamp_ramp_init(
+        &s->cal, 1.0f,
+        (uint32_t)(CAL_SECONDS * (host_rate > 0.0 ? host_rate : 48000.0)));
     rnnamp_strcopy(s->item.path, sizeof s->item.path, path ? path : "");
     if (!s->item.path[0]) {
         s->item.ok = 1;
@@ -175,10 +190,23 @@ void rnnamp_slot_free(rnnamp_slot *s)
     free(s);
 }
 
+float rnnamp_slot_calibration(const rnnamp_slot *s, int on, float interface_dbu)
+{
+    if (!on || !s->has_input_level || !isfinite(interface_dbu))
+        return 1.0f;
+    return (float)pow(10.0,
+                      ((double)interface_dbu - s->input_level_dbu) / 20.0);
+}
+
 void rnnamp_slot_process(rnnamp_slot *s, const float *in, float *out,
                          uint32_t n, const float *knobs)
 {
     s->knobs = knobs;
+    if (!(rnnamp_ramp_done(&s->cal) && s->cal.value == 1.0f)) {
+        for (uint32_t i = 0; i < n; i++)
+            out[i] = in[i] * rnnamp_ramp_next(&s->cal);
+        in = out;
+    }
     if (s->pre_lin != 1.0f) {
         for (uint32_t i = 0; i < n; i++)
             out[i] = in[i] * s->pre_lin;

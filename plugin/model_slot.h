@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "model.h"
 #include "resampler.h"
+#include "smoother.h"
 #include "track.h"
 
 #define RNNAMP_SLOT_NAME_MAX 128
@@ -31,16 +32,20 @@
 #define RNNAMP_NORMALIZE_TARGET_DB (-18.0)
 
 typedef struct rnnamp_slot {
-    rnnamp_item item;      /* first: path, status, request number, links;
-                            * item.plays = (engine != NULL) */
-    rnnamp_engine *engine; /* NULL: no model */
-    rnnamp_resampler *rs;  /* NULL unless host rate < model rate */
-    int n_knobs;           /* conditioning inputs the model uses */
-    float pre_lin;         /* model in_gain (linear) */
-    float post_lin;        /* model out_gain (linear) */
-    float norm_lin;        /* loudness normalisation factor (1 if none) */
-    uint32_t latency;      /* host samples added by the resampler */
-    const float *knobs;    /* set by rnnamp_slot_process for the callback */
+    rnnamp_item item;       /* first: path, status, request number, links;
+                             * item.plays = (engine != NULL) */
+    rnnamp_engine *engine;  /* NULL: no model */
+    rnnamp_resampler *rs;   /* NULL unless host rate < model rate */
+    int n_knobs;            /* conditioning inputs the model uses */
+    float pre_lin;          /* model in_gain (linear) */
+    float post_lin;         /* model out_gain (linear) */
+    float norm_lin;         /* loudness normalisation factor (1 if none) */
+    uint32_t latency;       /* host samples added by the resampler */
+    int has_input_level;    /* the model states input_level_dbu (NAM) */
+    double input_level_dbu; /* dBu at 0 dBFS the model was captured at */
+    rnnamp_ramp cal;        /* input calibration factor (run() sets it with
+                             * rnnamp_slot_calibration); starts at 1 */
+    const float *knobs;     /* set by rnnamp_slot_process for the callback */
     char name[RNNAMP_SLOT_NAME_MAX];
 } rnnamp_slot;
 
@@ -55,8 +60,17 @@ rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
 /* Free a slot and what it owns. NULL is fine. */
 void rnnamp_slot_free(rnnamp_slot *s);
 
-/* out[i] = post * net(pre * in[i]) at the host rate, n any size, in and
- * out may alias. knobs: RNNAMP_SLOT_KNOBS values. Must not be called on a
+/* Input calibration as NAM's plugin does it: the factor
+ * 10^((interface_dbu - L)/20) when on is non-zero and the model states its
+ * input level L (input_level_dbu), else 1. Rounded to float once from a
+ * double computation, so that a caller can reproduce it exactly. Any
+ * thread; real-time safe. */
+float rnnamp_slot_calibration(const rnnamp_slot *s, int on,
+                              float interface_dbu);
+
+/* out[i] = post * net(pre * cal[i] * in[i]) at the host rate (cal: the slot's
+ * calibration ramp, advanced n samples), n any size, in and out may
+ * alias. knobs: RNNAMP_SLOT_KNOBS values. Must not be called on a
  * slot without engine. Real-time safe. */
 void rnnamp_slot_process(rnnamp_slot *s, const float *in, float *out,
                          uint32_t n, const float *knobs);

@@ -10,8 +10,13 @@
  * block, crossfades old and new over ~50 ms, and sends the old slot back to
  * the worker to be freed.
  *
- * Signal: input gain -> model -> DC blocker -> IR (times ir_gain, faded in
- * and out by ir_enabled) -> output gain; bypass mixes in the dry input.
+ * Signal: input gain -> noise gate -> input calibration -> model -> DC
+ * blocker -> IR (times ir_gain, faded in and out by ir_enabled) -> output
+ * gain; bypass mixes in the dry input. The gate (src/dsp/noise_gate.c)
+ * sees the interface's level after input gain, so its threshold does not
+ * move with the model; calibration is per model slot (model_slot.c: each
+ * model states its own input level) and multiplies after the input gain,
+ * as NAM's plugin adds the two in dB.
  *
  * Ardour may call work_response re-entrantly inside schedule_work (export)
  * and from the GUI thread (presets). Both are fine: work_response touches
@@ -44,6 +49,7 @@
 #include "denormals.h"
 #include "ir_slot.h"
 #include "model_slot.h"
+#include "noise_gate.h"
 #include "smoother.h"
 #include "strcopy.h"
 #include "track.h"
@@ -63,6 +69,10 @@
  * states it */
 #define GAIN_DB_MIN (-24.0f)
 #define GAIN_DB_MAX 24.0f
+/* interface_dbu range and default (dBu at 0 dBFS), as the ttl */
+#define DBU_MIN     (-20.0f)
+#define DBU_MAX     30.0f
+#define DBU_DEFAULT 12.0f
 #define IR_SEP      "; " /* between the model's and the IR's status */
 /* the status sent to the host: the model's, then the IR's */
 #define STATUS_OUT_MAX (2 * RNNAMP_SLOT_STATUS_MAX + sizeof IR_SEP)
@@ -95,6 +105,10 @@ typedef enum {
     PORT_KNOB3, /* added later: appended so that saved sessions still fit */
     PORT_IR_ENABLED, /* appended with the cabinet IR */
     PORT_IR_GAIN,
+    PORT_PROGRAM, /* reserved for model folders (not read yet) */
+    PORT_CALIBRATE,
+    PORT_INTERFACE_DBU,
+    PORT_GATE_THRESHOLD,
     PORT_COUNT
 } port_index;
 
@@ -151,6 +165,9 @@ typedef struct {
     rnnamp_ramp in_gain, out_gain, norm_mix, wet, dc_mix, ir_on, ir_gain;
     int ir_idle; /* the IR was off (convolver not run) */
     rnnamp_dc_blocker dc;
+    rnnamp_noise_gate gate;
+    int cal_on;     /* calibrate port, 0 or 1 */
+    float cal_dbu;  /* interface_dbu port, clamped */
     int send_state; /* tell the host the model/status on notify */
     char status[RNNAMP_SLOT_STATUS_MAX];    /* the model's */
     char ir_status[RNNAMP_SLOT_STATUS_MAX]; /* the IR's ("" : no IR) */
@@ -276,10 +293,26 @@ static void request_load(Plugin *self, uint32_t type, const char *path,
 
 /* Take results from the stacks. The newest request wins; a failed newest
  * request keeps the playing model (IR) and reports the error. */
+/* Point a model slot's calibration ramp at its factor for the current
+ * calibrate and interface_dbu (jump: at once, for a slot about to fade
+ * in). */
+static void calibrate_slot(Plugin *self, rnnamp_item *it, int jump)
+{
+    rnnamp_slot *s = as_slot(it);
+    if (!s)
+        return;
+    const float f = rnnamp_slot_calibration(s, self->cal_on, self->cal_dbu);
+    if (jump)
+        rnnamp_ramp_set(&s->cal, f);
+    else
+        rnnamp_ramp_to(&s->cal, f);
+}
+
 static void install_pending(Plugin *self)
 {
     rnnamp_item *m = rnnamp_track_take(&self->model, &self->garbage);
     if (m) {
+        calibrate_slot(self, m, 1);
         set_status(self, m->status);
         if (m->ok)
             rnnamp_strcopy(self->name, sizeof self->name, as_slot(m)->name);
@@ -444,6 +477,7 @@ static void process_chunk(Plugin *self, const float *in, float *out, uint32_t n)
 
     memcpy(self->drive, in, n * sizeof *out); /* out not written yet */
     rnnamp_ramp_apply(&self->in_gain, self->drive, n);
+    rnnamp_noise_gate_process(&self->gate, self->drive, self->drive, n);
 
     /* normalisation amount per sample (0..1), kept in blocked[] for now */
     float *norm = NULL;
@@ -502,6 +536,14 @@ static void read_controls(Plugin *self)
     rnnamp_ramp_to(&self->ir_on,
                    toggle_target(self->ctl[PORT_IR_ENABLED], 1.0f));
     rnnamp_ramp_to(&self->ir_gain, gain_target(self->ctl[PORT_IR_GAIN]));
+    rnnamp_noise_gate_set_threshold(
+        &self->gate,
+        port_or(self->ctl[PORT_GATE_THRESHOLD], RNNAMP_GATE_OFF_DB));
+    float dbu = port_or(self->ctl[PORT_INTERFACE_DBU], DBU_DEFAULT);
+    self->cal_dbu = dbu < DBU_MIN ? DBU_MIN : dbu > DBU_MAX ? DBU_MAX : dbu;
+    self->cal_on = toggle_target(self->ctl[PORT_CALIBRATE], 0.0f) == 1.0f;
+    calibrate_slot(self, self->model.cur, 0);
+    calibrate_slot(self, self->model.old, 0);
 }
 
 /* Write patch:Set <property> <value> to notify. */
@@ -963,6 +1005,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     rnnamp_ramp_init(&self->ir_on, 1.0f, fade);
     rnnamp_ramp_init(&self->ir_gain, 1.0f, gain);
     rnnamp_dc_blocker_init(&self->dc, DC_CORNER_HZ, rate);
+    rnnamp_noise_gate_init(&self->gate, rate);
     self->knob_coef =
         (float)(1.0 - exp(-(double)KNOB_STEP / (KNOB_SECONDS * rate)));
     for (int i = 0; i < RNNAMP_SLOT_KNOBS; i++)
@@ -1000,6 +1043,8 @@ static void activate(LV2_Handle instance)
     rnnamp_ramp_set(&self->ir_on, self->ir_on.target);
     rnnamp_ramp_set(&self->ir_gain, self->ir_gain.target);
     rnnamp_dc_blocker_reset(&self->dc);
+    rnnamp_noise_gate_reset(&self->gate);
+    calibrate_slot(self, self->model.cur, 1);
     current_knobs(self, self->knobs);
     self->frame = 0;
 }
