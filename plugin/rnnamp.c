@@ -668,8 +668,9 @@ static void run(LV2_Handle instance, uint32_t n_samples)
     }
     rnnamp_track_start_queued(&self->model);
     rnnamp_track_start_queued(&self->ir);
+    read_controls(self); /* first: a model installed now starts at the
+                          * calibration of this block's ports */
     install_pending(self);
-    read_controls(self);
 
     if (self->in && self->out) {
         for (uint32_t done = 0; done < n_samples;) {

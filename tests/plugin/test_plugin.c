@@ -27,6 +27,7 @@
 #include "lv2_host.h"
 #include "model.h"
 #include "model_io.h"
+#include "noise_gate.h"
 #include "resampler.h"
 #include "smoother.h"
 #include "test_util.h"
@@ -1501,6 +1502,207 @@ START_TEST(t_ir_switches_no_alloc)
 }
 END_TEST
 
+/* ---- input calibration and noise gate ---------------------------------- */
+
+/* model_a with NAM's input level metadata (input_level_dbu = level) as
+ * path. */
+static void make_level_model(const char *path, double level)
+{
+    char err[RNNAMP_ERR_LEN];
+    rnnamp_model *m = rnnamp_model_load(model_a, err, sizeof err);
+    ck_assert_msg(m, "%s", err);
+    m->meta.has_input_level = 1;
+    m->meta.input_level_dbu = level;
+    ck_assert_msg(rnnamp_model_save_aidax(m, path, NULL, err, sizeof err) == 0,
+                  "%s", err);
+    rnnamp_model_free(m);
+}
+
+/* What the plugin plays for x (n samples after a 256-sample load) with
+ * model, DC blocker off, and calibrate / interface_dbu (calibrate < 0:
+ * ports left at their defaults); status into st. */
+static float *play(const char *model, const float *x, size_t n, float calibrate,
+                   float dbu, char *st, size_t stlen)
+{
+    rnnamp_lv2_host *h = host(48000.0, 0, 8192);
+    set(h, "dc_block", 0.0f);
+    if (calibrate >= 0.0f) {
+        set(h, "calibrate", calibrate);
+        set(h, "interface_dbu", dbu);
+    }
+    load(h, model, 256, 0);
+    if (st)
+        snprintf(st, stlen, "%s", status(h));
+    float *y = malloc(n * sizeof *y);
+    render(h, x, y, n, 256);
+    rnnamp_lv2_host_free(h);
+    return y;
+}
+
+/* x * 10^((dbu - level)/20), the factor rounded to float once. */
+static float *scaled(const float *x, size_t n, float dbu, double level)
+{
+    const float c = (float)pow(10.0, ((double)dbu - level) / 20.0);
+    float *v = malloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = x[i] * c;
+    return v;
+}
+
+/* With calibrate on and interface_dbu D, a model that states its input
+ * level L plays exactly what it plays uncalibrated for x * 10^((D-L)/20);
+ * a model without the metadata plays unscaled and says so. */
+static void check_calibration(const char *model, double level, float dbu)
+{
+    const size_t n = 24000, fade = 2400;
+    float *x = test_signal(n, 48000.0, 0.5);
+    char st[2048];
+    float *y = play(model, x, n, 1.0f, dbu, st, sizeof st);
+    ck_assert_msg(strstr(st, "(for calibrate)"), "%s", st);
+    float *xs = scaled(x, n, dbu, level);
+    float *r = play(model, xs, n, 0.0f, dbu, NULL, 0);
+    float *u = play(model, x, n, 0.0f, dbu, NULL, 0);
+    const double d = max_abs_diff(y + fade, r + fade, n - fade);
+    ck_assert_msg(d == 0.0, "%s: calibrated vs scaled input differ by %g",
+                  model, d);
+    ck_assert_msg(max_abs_diff(y + fade, u + fade, n - fade) > 1e-3,
+                  "%s: calibration changes nothing", model);
+    free(x);
+    free(xs);
+    free(y);
+    free(r);
+    free(u);
+}
+
+START_TEST(t_calibrate)
+{
+    char cal[400];
+    snprintf(cal, sizeof cal, "%s/level.json", dir);
+    make_level_model(cal, 18.3);
+    check_calibration(cal, 18.3, 6.0f);
+    check_calibration(cal, 18.3, 24.0f);
+
+    /* no metadata: calibrate on plays exactly what calibrate off plays */
+    const size_t n = 12000;
+    float *x = test_signal(n, 48000.0, 0.5);
+    char st[2048];
+    float *y = play(model_a, x, n, 1.0f, 6.0f, st, sizeof st);
+    ck_assert_msg(strstr(st, "no input level: calibrate leaves it unscaled"),
+                  "%s", st);
+    float *r = play(model_a, x, n, -1.0f, 0.0f, NULL, 0);
+    ck_assert(max_abs_diff(y, r, n) == 0.0);
+    free(y);
+    free(r);
+
+    /* calibrate off (the default) with the metadata: unscaled too */
+    y = play(cal, x, n, -1.0f, 0.0f, NULL, 0);
+    r = play(model_a, x, n, -1.0f, 0.0f, NULL, 0);
+    ck_assert(max_abs_diff(y, r, n) == 0.0);
+    free(y);
+    free(r);
+    free(x);
+
+    /* a real NAM file from ../shared (MIT, input_level_dbu 18.3) */
+    char nam[4096];
+    test_shared_path(nam, sizeof nam,
+                     "models/nam-lstm/NeuralAmpModelerCore_example_lstm.nam");
+    if (test_file_exists(nam))
+        check_calibration(nam, 18.3, 12.0f);
+    else
+        fprintf(stderr, "t_calibrate: %s is missing: NAM file part not run\n",
+                nam);
+}
+END_TEST
+
+/* Changing interface_dbu while playing ramps: no output step bigger than
+ * the plugin makes at either setting. */
+START_TEST(t_calibrate_ramp)
+{
+    char cal[400];
+    snprintf(cal, sizeof cal, "%s/level.json", dir);
+    make_level_model(cal, 18.3);
+    const size_t n = 48000, at = 24064;
+    float *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(0.5 * sin(2 * M_PI * 110.0 * i / 48000.0));
+    float *lo = play(cal, x, n, 1.0f, 0.0f, NULL, 0);
+    float *hi = play(cal, x, n, 1.0f, 30.0f, NULL, 0);
+    rnnamp_lv2_host *h = host(48000.0, 0, 8192);
+    set(h, "dc_block", 0.0f);
+    set(h, "calibrate", 1.0f);
+    set(h, "interface_dbu", 0.0f);
+    load(h, cal, 256, 0);
+    render(h, x, y, at, 256);
+    set(h, "interface_dbu", 30.0f);
+    render(h, x + at, y + at, n - at, 256);
+    const double j = max_step(y, 4800, n);
+    const double jl = max_step(lo, 4800, n), jh = max_step(hi, 4800, n);
+    fprintf(stderr, "calibration step: %.4f (0 dBu %.4f, 30 dBu %.4f)\n", j, jl,
+            jh);
+    ck_assert_msg(j <= 1.05 * fmax(jl, jh), "step %g", j);
+    /* and it got there: the last 0.25 s play as the 30 dBu render does */
+    ck_assert(max_abs_diff(y + n - 12000, hi + n - 12000, 12000) < 0.05);
+    ck_assert(max_abs_diff(y + n - 12000, lo + n - 12000, 12000) > 0.1);
+    rnnamp_lv2_host_free(h);
+    free(x);
+    free(y);
+    free(lo);
+    free(hi);
+}
+END_TEST
+
+/* The noise gate: off (explicitly -100) the plugin plays exactly what the
+ * engine computes; on, it plays exactly what it plays ungated for the
+ * input gated by src/dsp/noise_gate.c (the gate sits before the model),
+ * and the gate shuts in the quiet tail. */
+START_TEST(t_gate)
+{
+    const size_t n = 48000, fade = 2400, silent = 256;
+    float *x = test_signal(n, 48000.0, 0.5);
+    for (size_t i = 12000; i < n; i++) /* a -80 dBFS hiss after 0.25 s */
+        x[i] = 1e-4f * (float)sin(0.7 * (double)i) * (float)((i % 7) < 4);
+    rnnamp_lv2_host *h = host(48000.0, 0, 8192);
+    set(h, "dc_block", 0.0f);
+    set(h, "gate_threshold", -100.0f);
+    load(h, model_a, (uint32_t)silent, 0);
+    float *y = malloc(n * sizeof *y);
+    render(h, x, y, n, 256);
+    rnnamp_lv2_host_free(h);
+    float *r = reference(model_a, (long)silent, x, n, NULL);
+    ck_assert(max_abs_diff(y + fade, r + fade, n - fade) == 0.0);
+    free(r);
+
+    /* on at -50 dBFS */
+    h = host(48000.0, 0, 8192);
+    set(h, "dc_block", 0.0f);
+    set(h, "gate_threshold", -50.0f);
+    load(h, model_a, (uint32_t)silent, 0);
+    render(h, x, y, n, 256);
+    rnnamp_lv2_host_free(h);
+    rnnamp_noise_gate g;
+    rnnamp_noise_gate_init(&g, 48000.0);
+    rnnamp_noise_gate_set_threshold(&g, -50.0f);
+    float *z = calloc(silent, sizeof *z), *xg = malloc(n * sizeof *xg);
+    rnnamp_noise_gate_process(&g, z, z, (uint32_t)silent); /* the load */
+    rnnamp_noise_gate_process(&g, x, xg, (uint32_t)n);
+    /* shut from hold + release after the hiss begins (0.4 s) on */
+    for (size_t i = 12000 + g.hold + g.release; i < n; i++)
+        ck_assert(xg[i] == 0.0f);
+    ck_assert(xg[12000 - 4800] == x[12000 - 4800]);
+    r = reference(model_a, (long)silent, xg, n, NULL);
+    ck_assert(max_abs_diff(y + fade, r + fade, n - fade) == 0.0);
+    free(r);
+    /* and the gate is audible there: ungated, the hiss reaches the model */
+    float *u = reference(model_a, (long)silent, x, n, NULL);
+    ck_assert(max_abs_diff(y + n - 4800, u + n - 4800, 4800) > 0.0);
+    free(u);
+    free(z);
+    free(xg);
+    free(y);
+    free(x);
+}
+END_TEST
+
 #ifdef RNNAMP_RENDER
 /* rnnamp-render --model M --ir R equals the --model M render convolved
  * with R at unit energy. */
@@ -1546,6 +1748,44 @@ START_TEST(t_render_ir)
     free(x);
 }
 END_TEST
+/* rnnamp-render --set calibrate=1 --set interface_dbu=D plays exactly
+ * what it plays for the input scaled by 10^((D - L)/20). */
+START_TEST(t_render_calibrate)
+{
+    const size_t n = 24000;
+    char cal[400], in[400], ins[400], o0[400], o1[400], cmd[3000];
+    char err[RNNAMP_ERR_LEN];
+    snprintf(cal, sizeof cal, "%s/level.json", dir);
+    make_level_model(cal, 18.3);
+    snprintf(in, sizeof in, "%s/in.wav", dir);
+    snprintf(ins, sizeof ins, "%s/in-scaled.wav", dir);
+    snprintf(o0, sizeof o0, "%s/cal.wav", dir);
+    snprintf(o1, sizeof o1, "%s/scaled.wav", dir);
+    float *x = test_signal(n, 48000.0, 0.5);
+    float *xs = scaled(x, n, 3.0f, 18.3);
+    ck_assert(rnnamp_audio_write(in, x, n, 1, 48000, err, sizeof err) == 0);
+    ck_assert(rnnamp_audio_write(ins, xs, n, 1, 48000, err, sizeof err) == 0);
+    snprintf(cmd, sizeof cmd,
+             "'%s' --quiet --model '%s' --set calibrate=1 "
+             "--set interface_dbu=3 '%s' '%s'",
+             RNNAMP_RENDER, cal, in, o0);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "'%s' --quiet --model '%s' '%s' '%s'",
+             RNNAMP_RENDER, cal, ins, o1);
+    ck_assert_int_eq(system(cmd), 0);
+    rnnamp_audio a0, a1;
+    ck_assert_msg(rnnamp_audio_read(o0, &a0, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(rnnamp_audio_read(o1, &a1, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(a0.frames, n);
+    ck_assert_uint_eq(a1.frames, n);
+    ck_assert(max_abs_diff(a0.data, a1.data, n) == 0.0);
+    ck_assert(max_abs_diff(a0.data, x, n) > 0.01);
+    rnnamp_audio_free(&a0);
+    rnnamp_audio_free(&a1);
+    free(x);
+    free(xs);
+}
+END_TEST
 #endif
 
 int main(void)
@@ -1567,8 +1807,12 @@ int main(void)
     tcase_add_test(tc, t_bypass_latency);
     tcase_add_test(tc, t_ir_convolution);
     tcase_add_test(tc, t_ir_state);
+    tcase_add_test(tc, t_calibrate);
+    tcase_add_test(tc, t_calibrate_ramp);
+    tcase_add_test(tc, t_gate);
 #ifdef RNNAMP_RENDER
     tcase_add_test(tc, t_render_ir);
+    tcase_add_test(tc, t_render_calibrate);
 #endif
     suite_add_tcase(s, tc);
     /* the worker on its own thread (the tsan suite runs this case alone:
