@@ -121,7 +121,10 @@ test_all() {
   build build-asan -Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
   # CK_TIMEOUT_MULTIPLIER stretches Check's own per-test timeouts like
   # --timeout-multiplier stretches meson's.
+  # tests/lsan.supp: third-party one-time allocations (fontconfig behind the
+  # trainer's PNG text, libvorbis on corrupt files), see the file.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  LSAN_OPTIONS=suppressions="$here/tests/lsan.supp" \
   CK_TIMEOUT_MULTIPLIER=4 \
     run_suite "unit, plugin, train and capture suites under ASan+UBSan" build-asan \
       --timeout-multiplier 4 --suite unit --suite plugin --suite train --suite capture

@@ -721,9 +721,11 @@ static int write_outputs(const train_args *a, const rnnamp_dataset *d,
     rnnamp_span sp = p0->n_spans[RNNAMP_SPLIT_TEST]
                          ? p0->spans[RNNAMP_SPLIT_TEST][0]
                          : p0->spans[RNNAMP_SPLIT_VAL][0];
-    int plot_ok = rnnamp_plot_write(png, r->train_loss, r->val_hist,
-                                    r->n_epochs, p0->target + sp.start, bout,
-                                    nb, r->test_esr, err, sizeof err) == 0;
+    const rnnamp_plot_data pd = {
+        m->meta.name, r->train_loss,         r->val_hist,
+        r->n_epochs,  p0->target + sp.start, bout,
+        nb,           (double)d->rate,       r->test_esr};
+    int plot_ok = rnnamp_plot_write(png, &pd, err, sizeof err) == 0;
     if (!plot_ok)
         fprintf(stderr, "warning: %s\n", err);
     if (a->lv2 &&

@@ -188,18 +188,24 @@ int rnnamp_train_config_check(const rnnamp_train_config *c, char *err,
     return 0;
 }
 
+/* NAM's trainer thresholds (nam/train/core.py) and its words */
+static const double grade_bound[RNNAMP_ESR_GRADE_BOUNDS] = {0.01, 0.035, 0.1,
+                                                            0.3};
+static const char *const grade_name[RNNAMP_ESR_GRADE_BOUNDS + 1] = {
+    "Great!", "Not bad!", "This might sound OK.",
+    "This probably won't sound great.", "Something seems to have gone wrong."};
+
 const char *rnnamp_esr_grade(double esr)
 {
-    /* NAM's trainer thresholds (nam/train/core.py) */
-    if (esr < 0.01)
-        return "Great!";
-    if (esr < 0.035)
-        return "Not bad!";
-    if (esr < 0.1)
-        return "This might sound OK.";
-    if (esr < 0.3)
-        return "This probably won't sound great.";
-    return "Something seems to have gone wrong.";
+    int i = 0; /* the first bound above esr (NaN: none, the worst) */
+    while (i < RNNAMP_ESR_GRADE_BOUNDS && !(esr < grade_bound[i]))
+        i++;
+    return grade_name[i];
+}
+
+double rnnamp_esr_grade_bound(int i)
+{
+    return i >= 0 && i < RNNAMP_ESR_GRADE_BOUNDS ? grade_bound[i] : NAN;
 }
 
 void rnnamp_train_result_free(rnnamp_train_result *r)

@@ -175,4 +175,10 @@ double rnnamp_train_eval_esr(const rnnamp_model *m, const rnnamp_dataset *d,
 /* NAM's verbal grade for an ESR ("Great!", "Not bad!", ...). */
 const char *rnnamp_esr_grade(double esr);
 
+/* NAM's grade thresholds, ascending (0.01, 0.035, 0.1, 0.3): an ESR below
+ * bound i and at or above bound i-1 gets grade i; at or above the last,
+ * the worst grade. i in 0..RNNAMP_ESR_GRADE_BOUNDS-1 (else NaN). */
+#define RNNAMP_ESR_GRADE_BOUNDS 4
+double rnnamp_esr_grade_bound(int i);
+
 #endif

@@ -67,7 +67,7 @@ run() { # run <target> <corpus dir> [libFuzzer options]
     cp "$seeds"/* "$work/corpus-$t/"
     echo "fuzzing $t for ${secs}s (seeds: $(ls "$work/corpus-$t" | wc -l))"
     ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
-    LSAN_OPTIONS=suppressions="$src/tests/fuzz/lsan.supp" \
+    LSAN_OPTIONS=suppressions="$src/tests/lsan.supp" \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         "$work/$t" -max_total_time="$secs" -timeout=20 \
         -rss_limit_mb=2048 -print_final_stats=1 \

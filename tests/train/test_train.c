@@ -607,6 +607,29 @@ START_TEST(resume_with_restarts_is_exact)
 }
 END_TEST
 
+/* NAM's grades at and around its thresholds (0.01, 0.035, 0.1, 0.3; an
+ * ESR at a threshold gets the worse grade), and the thresholds the plot
+ * draws. */
+START_TEST(esr_grades)
+{
+    static const double bound[4] = {0.01, 0.035, 0.1, 0.3};
+    static const char *const word[5] = {"Great!", "Not bad!",
+                                        "This might sound OK.",
+                                        "This probably won't sound great.",
+                                        "Something seems to have gone wrong."};
+    for (int i = 0; i < 4; i++) {
+        ck_assert_double_eq(rnnamp_esr_grade_bound(i), bound[i]);
+        ck_assert_str_eq(rnnamp_esr_grade(0.999 * bound[i]), word[i]);
+        ck_assert_str_eq(rnnamp_esr_grade(bound[i]), word[i + 1]);
+    }
+    ck_assert_str_eq(rnnamp_esr_grade(0.0), word[0]);
+    ck_assert_str_eq(rnnamp_esr_grade(5.0), word[4]);
+    ck_assert_str_eq(rnnamp_esr_grade(NAN), word[4]);
+    ck_assert(isnan(rnnamp_esr_grade_bound(4)));
+    ck_assert(isnan(rnnamp_esr_grade_bound(-1)));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("train");
@@ -626,5 +649,8 @@ int main(void)
     tcase_add_test(tc, budget_stops_at_real_plateau);
     tcase_add_test(tc, resume_with_restarts_is_exact);
     suite_add_tcase(s, tc);
+    TCase *grade = tcase_create("grade");
+    tcase_add_test(grade, esr_grades);
+    suite_add_tcase(s, grade);
     return test_run_suite(s);
 }
