@@ -2,7 +2,7 @@
  * two usual ways of doing it.
  *
  *   rnnamp-bench-conv [--seconds S] [--repeats R] [--block N]
- *                     [--taps N]
+ *                     [--taps N] [--gate]
  *
  * For IRs of 2048, 8192 and 96000 taps (or --taps N) it runs white noise
  * through, in blocks of --block samples (default 128, at 48 kHz):
@@ -15,7 +15,12 @@
  * alike, after one untimed pass each. It prints the median ns/sample, the
  * 99.9th percentile and the worst of the block times over all repeats
  * (microseconds; the budget of a block is block/48000 s). Never time it while
- * the machine is busy. */
+ * the machine is busy.
+ *
+ * --gate times the plugin's noise gate (src/dsp/noise_gate.c) instead: a
+ * note every half second decaying into a -70 dBFS hiss, so that the gate
+ * opens, holds and closes, at threshold -50 dBFS, and off (-100: the
+ * copy the plugin skips in place), same blocks and repeats, medians. */
 #include <fftw3.h>
 #include <math.h>
 #include <stddef.h>
@@ -27,6 +32,7 @@
 #include "cli.h"
 #include "conv_kernel.h"
 #include "convolver.h"
+#include "noise_gate.h"
 
 #define PROG    "rnnamp-bench-conv"
 #define RATE    48000.0
@@ -163,8 +169,57 @@ static double time_method(contenders *c, int m, const float *x, float *y,
 
 typedef struct {
     double seconds;
-    int repeats, block, taps;
+    int repeats, block, taps, gate;
 } bench_args;
+
+/* ---- --gate: the noise gate ---------------------------------------- */
+
+/* Seconds to gate n samples of x in blocks, in place (as the plugin). */
+static double time_gate(rnnamp_noise_gate *g, float *x, size_t n, size_t block)
+{
+    const double t0 = cli_now_seconds();
+    for (size_t done = 0; done < n; done += block) {
+        const size_t k = n - done < block ? n - done : block;
+        rnnamp_noise_gate_process(g, x + done, x + done, (uint32_t)k);
+    }
+    return cli_now_seconds() - t0;
+}
+
+static void bench_gate(const bench_args *a)
+{
+    const size_t n = (size_t)(a->seconds * RATE);
+    float *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    uint32_t seed = 12345;
+    for (size_t i = 0; i < n; i++) {
+        const double t = (double)(i % 24000) / RATE;
+        seed = seed * 1664525u + 1013904223u;
+        x[i] = (float)(0.5 * exp(-t / 0.05) * sin(0.05 * (double)i) +
+                       6e-4 * ((double)(seed >> 8) / 16777216.0 - 0.5));
+    }
+    static const float thr[2] = {-50.0f, -100.0f};
+    static const char *names[2] = {"on (-50 dBFS)", "off (-100)"};
+    double *ns = malloc(2 * (size_t)a->repeats * sizeof *ns);
+    for (int r = -1; r < a->repeats; r++) /* r = -1: untimed */
+        for (int m = 0; m < 2; m++) {
+            rnnamp_noise_gate g;
+            rnnamp_noise_gate_init(&g, RATE);
+            rnnamp_noise_gate_set_threshold(&g, thr[m]);
+            memcpy(y, x, n * sizeof *y);
+            const double s = time_gate(&g, y, n, (size_t)a->block);
+            if (r >= 0)
+                ns[m * a->repeats + r] = 1e9 * s / (double)n;
+        }
+    printf("| noise gate | ns/sample (median) |\n|---|---|\n");
+    for (int m = 0; m < 2; m++) {
+        qsort(ns + m * a->repeats, (size_t)a->repeats, sizeof *ns,
+              cli_cmp_double);
+        printf("| %s | %.2f |\n", names[m],
+               ns[m * a->repeats + a->repeats / 2]);
+    }
+    free(ns);
+    free(x);
+    free(y);
+}
 
 static void bench_taps(const bench_args *a, size_t taps)
 {
@@ -238,21 +293,29 @@ static const cli_option option_table[] = {
     {"repeats", 0, CLI_INT, 1, 1000, offsetof(bench_args, repeats), 0},
     {"block", 0, CLI_INT, 1, 8192, offsetof(bench_args, block), 0},
     {"taps", 0, CLI_INT, 1, 1 << 22, offsetof(bench_args, taps), 0},
+    {"gate", 0, CLI_FLAG, 0, 0, offsetof(bench_args, gate), 0},
     {NULL, 0, CLI_FLAG, 0, 0, 0, 0},
 };
 
 int main(int argc, char **argv)
 {
-    bench_args a = {10.0, 5, 128, 0};
+    bench_args a = {10.0, 5, 128, 0, 0};
     const int r = cli_parse(PROG, option_table, &a, NULL, argc, argv);
     if (r > 0) {
         printf("usage: %s [--seconds S] [--repeats R] [--block N] "
-               "[--taps N]\n",
+               "[--taps N] [--gate]\n",
                PROG);
         return 0;
     }
     if (r || cli_no_more_args(PROG, argc, argv))
         return 2;
+    if (a.gate) {
+        printf("%s --gate: %g s of audio, %d repeats, %d-sample blocks at "
+               "48 kHz\n\n",
+               PROG, a.seconds, a.repeats, a.block);
+        bench_gate(&a);
+        return 0;
+    }
     printf("%s: %g s of audio per method and repeat (direct form: 1/8 of "
            "it above 8192 taps), %d repeats, %d-sample blocks at 48 kHz\n\n",
            PROG, a.seconds, a.repeats, a.block);
