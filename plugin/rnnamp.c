@@ -291,8 +291,6 @@ static void request_load(Plugin *self, uint32_t type, const char *path,
                       : "error: the host's worker refused the load request");
 }
 
-/* Take results from the stacks. The newest request wins; a failed newest
- * request keeps the playing model (IR) and reports the error. */
 /* Point a model slot's calibration ramp at its factor for the current
  * calibrate and interface_dbu (jump: at once, for a slot about to fade
  * in). */
@@ -308,6 +306,8 @@ static void calibrate_slot(Plugin *self, rnnamp_item *it, int jump)
         rnnamp_ramp_to(&s->cal, f);
 }
 
+/* Take results from the stacks. The newest request wins; a failed newest
+ * request keeps the playing model (IR) and reports the error. */
 static void install_pending(Plugin *self)
 {
     rnnamp_item *m = rnnamp_track_take(&self->model, &self->garbage);
