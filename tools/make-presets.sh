@@ -5,9 +5,10 @@
 # usage: tools/make-presets.sh [BUILD_DIR] [NAME ...]
 #   BUILD_DIR  meson build dir with tools/rnnamp-capture (default ./build)
 #   NAME       only rebuild these presets (default: all)
-# Environment: MINUTES (training budget per preset, default 5; knob models
-# get twice that; the shipped presets were made with the default on an
-# otherwise idle 2-core machine), THREADS (default 2), RNNAMP_SHARED_DIR
+# Environment: MINUTES (training budget per preset, default 10 as
+# rnnamp-capture's; knob models get twice that; the older presets were made
+# with 5 on an otherwise idle 2-core machine, see presets/README.md),
+# THREADS (default 2), RNNAMP_SHARED_DIR
 # (for the real-DI held-out clips; without it only the capture signal's own
 # test clip is scored). Training is time-limited, so results vary with
 # machine load. Each result is compared with presets/targets.txt.
@@ -19,13 +20,13 @@
 # Amp + cabinet presets (CABS below, e.g. combo-high-cab) are not
 # captured: the amp preset's model and a cabinet IR from presets/ are
 # copied into the bundle.
-# Needs: mda-lv2, guitarix-lv2.
+# Needs: mda-lv2, guitarix-lv2, zam-plugins.
 set -eu
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRC/build}
 [ $# -gt 0 ] && shift
-MINUTES=${MINUTES:-5}
+MINUTES=${MINUTES:-10}
 THREADS=${THREADS:-2}
 SHARED=${RNNAMP_SHARED_DIR:-$SRC/../shared}
 CAPTURE="$BUILD/tools/rnnamp-capture"
@@ -40,11 +41,12 @@ MDA=http://drobilla.net/plugins/mda
 # name | label | plugin URI | capture options (settings, sweep, network)
 PRESETS="\
 od-low|Overdrive, low drive (mda Overdrive 0.2)|$MDA/Overdrive|--set drive=0.2 --set muffle=0 --set output=0.5 --hidden 12
-ts9-high|Tube Screamer, full drive (guitarix TS9)|$GX/gxts9#ts9sim|--set fslider2_=1 --set fslider1_=500 --set fslider0_=-10 --hidden 16
+ts9-high|Tube Screamer, full drive (guitarix TS9)|$GX/gxts9#ts9sim|--set fslider2_=1 --set fslider1_=500 --set fslider0_=-10
 fuzzface|Fuzz Face (guitarix)|$GX/gx_fuzzface_#_fuzzface_|--set FUZZ=0.7 --set LEVEL=0.5 --hidden 24 --early-stop 150
 combo-clean|Clean tube stage (mda Combo, D.I. model, drive 0.3)|$MDA/Combo|--set model=0 --set drive=0.3 --set bias=0.5 --set output=0.5 --hidden 12
 combo-high|High-gain amp (mda Combo, D.I. model, drive 1.0)|$MDA/Combo|--set model=0 --set drive=1 --set bias=0.5 --set output=0.5 --hidden 16
 rezfilter|Resonant low-pass (mda RezFilter, static)|$MDA/RezFilter|--set freq=0.45 --set res=0.6 --set env_vcf=0.5 --set lfo_vcf=0.5 --set output=0.5 --hidden 12
+zamtube-clean|Clean tube amp (ZamTube, tube drive 5, flat tone stack)|urn:zamaudio:ZamTube|--set tubedrive=5 --set tonestack=0 --set bass=5 --set mids=5 --set treb=5
 od-knob|Overdrive with Drive knob (mda Overdrive 0.1-0.9 on knob1)|$MDA/Overdrive|--set muffle=0 --set output=0.5 --sweep drive=0.1:0.9:3 --hidden 16"
 
 # Run from the source folder so that the clip names stored in the models'
@@ -131,7 +133,7 @@ echo "$PRESETS" | while IFS='|' read -r name label uri opts; do
 	] ;
 ' ;;
     esac
-    comment="Captured by rnnamp-capture from <$uri> with: $(echo "$opts" | sed 's/--hidden [0-9]*//; s/  */ /g; s/ *$//'). Model: LSTM, see $name.json metadata for the held-out ESR. GPL-3.0-or-later."
+    comment="Captured by rnnamp-capture from <$uri> with: $(echo "$opts" | sed 's/--hidden [0-9]*//; s/  */ /g; s/ *$//'). See $name.json metadata for the network, its FIR stages and the held-out ESRs. GPL-3.0-or-later."
     write_preset "$name" "$label" "$comment" "$knob" \
         "		<http://rnnamp.org/plugins/rnnamp#model> <$name.json>"
     grep -E "ESR|latency" "$log" | sed "s/^/  /" >&2
