@@ -31,6 +31,16 @@
 /* Loudness that "normalize" brings a NAM model to (dB, as NAM's plugin). */
 #define RNNAMP_NORMALIZE_TARGET_DB (-18.0)
 
+/* Where a slot's model came from, when a model folder is involved
+ * (dir_slot.h): dir[0] == '\0' for a plain model file. */
+typedef struct {
+    char dir[RNNAMP_SLOT_PATH_MAX]; /* the model folder */
+    int program;                    /* the program asked for (0..127) */
+    int from_dir; /* 1: program `program` of dir was asked for; 0: a model
+                   * file, with dir as the folder to take programs from */
+    int n_models; /* the folder's programs; -1 unknown or unreadable */
+} rnnamp_slot_origin;
+
 typedef struct rnnamp_slot {
     rnnamp_item item;       /* first: path, status, request number, links;
                              * item.plays = (engine != NULL) */
@@ -47,6 +57,7 @@ typedef struct rnnamp_slot {
                              * rnnamp_slot_calibration); starts at 1 */
     const float *knobs;     /* set by rnnamp_slot_process for the callback */
     char name[RNNAMP_SLOT_NAME_MAX];
+    rnnamp_slot_origin origin; /* set by the folder loader (dir_slot.h) */
 } rnnamp_slot;
 
 /* Load path (empty string: a "no model" slot) for a host at host_rate,

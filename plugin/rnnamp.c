@@ -10,6 +10,12 @@
  * block, crossfades old and new over ~50 ms, and sends the old slot back to
  * the worker to be freed.
  *
+ * Model folders (program.h, dir_slot.h): a patch:Set of #modelDir, a
+ * change of the program port, or a MIDI Program Change / CC 20 / CC 21 on
+ * the control port make run() ask the worker for program k of the folder
+ * (MSG_LOAD_DIR); the worker lists the folder and loads that file into a
+ * model slot, which then goes the way of any model.
+ *
  * Signal: input gain -> noise gate -> input calibration -> model -> DC
  * blocker -> IR (times ir_gain, faded in and out by ir_enabled) -> output
  * gain; bypass mixes in the dry input. The gate (src/dsp/noise_gate.c)
@@ -47,9 +53,11 @@
 
 #include "dc_blocker.h"
 #include "denormals.h"
+#include "dir_slot.h"
 #include "ir_slot.h"
 #include "model_slot.h"
 #include "noise_gate.h"
+#include "program.h"
 #include "smoother.h"
 #include "strcopy.h"
 #include "track.h"
@@ -77,14 +85,14 @@
 /* the status sent to the host: the model's, then the IR's */
 #define STATUS_OUT_MAX (2 * RNNAMP_SLOT_STATUS_MAX + sizeof IR_SEP)
 
-/* Largest message run() writes on notify: the sequence header and four
- * patch:Set events (model path, IR path, name, status), each at most 128
- * bytes of atoms around its string (see notify_set). ttl/rnnamp.ttl asks
- * the host for NOTIFY_MIN_SIZE bytes (rsz:minimumSize) on the notify
- * port. */
+/* Largest message run() writes on notify: the sequence header and five
+ * patch:Set events (model path, IR path, folder, name, status), each at
+ * most 128 bytes of atoms around its string (see notify_set).
+ * ttl/rnnamp.ttl asks the host for NOTIFY_MIN_SIZE bytes (rsz:minimumSize)
+ * on the notify port. */
 #define NOTIFY_MIN_SIZE 32768
 #define NOTIFY_MAX_MESSAGE                                                     \
-    (sizeof(LV2_Atom_Sequence) + 4 * 128 + 2 * RNNAMP_SLOT_PATH_MAX +          \
+    (sizeof(LV2_Atom_Sequence) + 5 * 128 + 3 * RNNAMP_SLOT_PATH_MAX +          \
      RNNAMP_SLOT_NAME_MAX + STATUS_OUT_MAX)
 _Static_assert(NOTIFY_MAX_MESSAGE <= NOTIFY_MIN_SIZE,
                "rsz:minimumSize of the notify port is too small");
@@ -105,22 +113,27 @@ typedef enum {
     PORT_KNOB3, /* added later: appended so that saved sessions still fit */
     PORT_IR_ENABLED, /* appended with the cabinet IR */
     PORT_IR_GAIN,
-    PORT_PROGRAM, /* reserved for model folders (not read yet) */
+    PORT_PROGRAM, /* appended with model folders */
     PORT_CALIBRATE,
     PORT_INTERFACE_DBU,
     PORT_GATE_THRESHOLD,
     PORT_COUNT
 } port_index;
 
-/* Worker messages. A LOAD or LOAD_IR message is followed by path_len bytes
- * (the path with its terminating NUL). */
-enum { MSG_LOAD = 1, MSG_FREE = 2, MSG_LOAD_IR = 3 };
+/* Worker messages. A LOAD, LOAD_IR or LOAD_DIR message is followed by
+ * path_len bytes (the path with its terminating NUL), then ctx_len bytes
+ * (a MSG_LOAD from restore: the folder programs are taken from, with its
+ * NUL; usually none). MSG_LOAD_DIR: path is the folder, program the
+ * program to load. */
+enum { MSG_LOAD = 1, MSG_FREE = 2, MSG_LOAD_IR = 3, MSG_LOAD_DIR = 4 };
 
 typedef struct {
-    uint32_t type; /* MSG_LOAD (model) or MSG_LOAD_IR */
+    uint32_t type; /* MSG_LOAD (model), MSG_LOAD_IR or MSG_LOAD_DIR */
     uint32_t seq;
     float knobs[RNNAMP_SLOT_KNOBS];
     uint32_t path_len;
+    uint32_t ctx_len;
+    int32_t program;
 } load_msg;
 
 /* A load request as built by make_load_msg (only the first
@@ -159,6 +172,8 @@ typedef struct {
     /* the model and the IR: shared parts are atomics (track.h), the rest
      * is run()'s */
     rnnamp_track model, ir;
+    rnnamp_program prog;   /* the model folder's program (program.h) */
+    rnnamp_dir_cache dirs; /* the worker's folder listing (dir_slot.h) */
 
     /* owned by run() */
     rnnamp_item *garbage; /* to be sent to the worker for freeing */
@@ -213,6 +228,7 @@ static uint32_t make_load_msg(load_request *m, uint32_t type, uint32_t seq,
         len--;
     if (len >= sizeof m->path)
         return 0;
+    memset(&m->h, 0, sizeof m->h);
     m->h.type = type;
     m->h.seq = seq;
     memcpy(m->h.knobs, knobs, sizeof m->h.knobs);
@@ -277,6 +293,7 @@ static void request_load(Plugin *self, uint32_t type, const char *path,
     current_knobs(self, knobs);
     const uint32_t seq = rnnamp_track_new_seq(track_of(self, type));
     const uint32_t size = make_load_msg(&m, type, seq, knobs, path, len);
+    m.h.program = self->prog.program;
     void (*say)(Plugin *, const char *) =
         type == MSG_LOAD_IR ? set_ir_status : set_status;
     if (!size) {
@@ -306,6 +323,15 @@ static void calibrate_slot(Plugin *self, rnnamp_item *it, int jump)
         rnnamp_ramp_to(&s->cal, f);
 }
 
+/* Ask the worker for the current program of the model folder (none set:
+ * nothing). */
+static void request_program(Plugin *self)
+{
+    const char *dir = rnnamp_program_req_dir(&self->prog);
+    if (dir)
+        request_load(self, MSG_LOAD_DIR, dir, (uint32_t)strlen(dir));
+}
+
 /* Take results from the stacks. The newest request wins; a failed newest
  * request keeps the playing model (IR) and reports the error. */
 static void install_pending(Plugin *self)
@@ -313,6 +339,9 @@ static void install_pending(Plugin *self)
     rnnamp_item *m = rnnamp_track_take(&self->model, &self->garbage);
     if (m) {
         calibrate_slot(self, m, 1);
+        rnnamp_program_answer(&self->prog, as_slot(m),
+                              !rnnamp_track_superseded(&self->model, m->seq),
+                              m->ok);
         set_status(self, m->status);
         if (m->ok)
             rnnamp_strcopy(self->name, sizeof self->name, as_slot(m)->name);
@@ -588,6 +617,8 @@ static void send_state(Plugin *self)
     notify_set(self, self->uris.model, self->uris.atom_Path, path);
     rnnamp_track_read_path(&self->ir, path, sizeof path);
     notify_set(self, self->uris.ir, self->uris.atom_Path, path);
+    notify_set(self, self->uris.model_dir, self->uris.atom_Path,
+               self->prog.dir);
     notify_set(self, self->uris.model_name, self->uris.atom_String, self->name);
     notify_set(self, self->uris.status, self->uris.atom_String,
                compose_status(self));
@@ -618,9 +649,23 @@ static void handle_set(Plugin *self, const LV2_Atom_Object *obj)
         property->type != u->atom_URID || !value)
         return; /* not ours: ignore */
     const LV2_URID prop = ((const LV2_Atom_URID *)property)->body;
-    if (prop != u->model && prop != u->ir)
+    if (prop != u->model && prop != u->ir && prop != u->model_dir)
         return;
     const int is_ir = prop == u->ir;
+    if (prop == u->model_dir) {
+        if (value->type != u->atom_Path && value->type != u->atom_String)
+            set_status(self, "error: patch:Set of the model folder needs an "
+                             "atom:Path");
+        else if (rnnamp_program_set_dir(
+                     &self->prog, (const char *)LV2_ATOM_BODY_CONST(value),
+                     value->size))
+            request_program(self);
+        else
+            self->send_state = 1; /* cleared, or too long (status below) */
+        if (value->size >= RNNAMP_SLOT_PATH_MAX)
+            set_status(self, "error: model folder path too long");
+        return;
+    }
     if (value->type != u->atom_Path && value->type != u->atom_String) {
         if (is_ir)
             set_ir_status(self,
@@ -637,6 +682,12 @@ static void handle_set(Plugin *self, const LV2_Atom_Object *obj)
 static void handle_event(Plugin *self, const LV2_Atom_Event *ev)
 {
     const rnnamp_uris *u = &self->uris;
+    if (ev->body.type == u->midi_MidiEvent) {
+        if (rnnamp_program_midi(&self->prog, LV2_ATOM_BODY_CONST(&ev->body),
+                                ev->body.size))
+            request_program(self);
+        return;
+    }
     if (ev->body.type != u->atom_Object)
         return;
     const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
@@ -660,6 +711,8 @@ static void run(LV2_Handle instance, uint32_t n_samples)
         lv2_atom_forge_set_buffer(&self->forge, (uint8_t *)self->notify, cap);
         lv2_atom_forge_sequence_head(&self->forge, &self->notify_frame, 0);
     }
+    if (rnnamp_program_port(&self->prog, self->ctl[PORT_PROGRAM]))
+        request_program(self); /* before the block's MIDI: last one wins */
     if (self->control) {
         LV2_ATOM_SEQUENCE_FOREACH(self->control, ev)
         {
@@ -711,16 +764,26 @@ static void item_free(rnnamp_item *it)
         rnnamp_slot_free(as_slot(it));
 }
 
-/* Load path as a model (MSG_LOAD) or an IR (MSG_LOAD_IR); NULL only when
- * memory runs out. Non-real-time threads (worker, restore). */
-static rnnamp_item *item_load(Plugin *self, uint32_t type, const char *path,
-                              const float *knobs, uint32_t seq)
+/* Load path as a model (MSG_LOAD; with ctx, a folder to take programs
+ * from later), an IR (MSG_LOAD_IR) or program h->program of the folder
+ * path (MSG_LOAD_DIR); NULL only when memory runs out. Non-real-time
+ * threads (worker, restore). */
+static rnnamp_item *item_load(Plugin *self, const load_msg *h, const char *path,
+                              const char *ctx)
 {
-    if (type == MSG_LOAD_IR) {
-        rnnamp_ir_slot *s = rnnamp_ir_slot_load(path, self->rate, seq);
+    if (h->type == MSG_LOAD_IR) {
+        rnnamp_ir_slot *s = rnnamp_ir_slot_load(path, self->rate, h->seq);
         return s ? &s->item : NULL;
     }
-    rnnamp_slot *s = rnnamp_slot_load(path, self->rate, knobs, seq);
+    rnnamp_slot *s = h->type == MSG_LOAD_DIR
+                         ? rnnamp_dir_slot_load(&self->dirs, path, h->program,
+                                                self->rate, h->knobs, h->seq)
+                         : rnnamp_slot_load(path, self->rate, h->knobs, h->seq);
+    if (s && h->type == MSG_LOAD && ctx && ctx[0]) {
+        rnnamp_strcopy(s->origin.dir, sizeof s->origin.dir, ctx);
+        s->origin.program = h->program;
+        s->origin.n_models = -1;
+    }
     return s ? &s->item : NULL;
 }
 
@@ -739,15 +802,18 @@ static LV2_Worker_Status work_load(Plugin *self,
         return LV2_WORKER_ERR_UNKNOWN;
     memcpy(&h, data, sizeof h);
     const char *path = (const char *)data + sizeof h;
+    const char *ctx = path + h.path_len;
     if (h.path_len == 0 || sizeof h + h.path_len > size ||
-        path[h.path_len - 1] != '\0')
+        path[h.path_len - 1] != '\0' ||
+        h.ctx_len > size - sizeof h - h.path_len ||
+        (h.ctx_len && ctx[h.ctx_len - 1] != '\0'))
         return LV2_WORKER_ERR_UNKNOWN;
     if (rnnamp_track_superseded(track_of(self, h.type), h.seq)) {
         lv2_log_note(&self->logger,
                      "rnnamp: skipped %s: a newer load was requested\n", path);
         return LV2_WORKER_SUCCESS;
     }
-    rnnamp_item *it = item_load(self, h.type, path, h.knobs, h.seq);
+    rnnamp_item *it = item_load(self, &h, path, h.ctx_len ? ctx : NULL);
     if (!it) {
         lv2_log_error(&self->logger, "rnnamp: out of memory loading %s\n",
                       path);
@@ -786,7 +852,7 @@ static LV2_Worker_Status work(LV2_Handle instance,
         item_free(m.item);
         return LV2_WORKER_SUCCESS;
     }
-    if (type == MSG_LOAD || type == MSG_LOAD_IR)
+    if (type == MSG_LOAD || type == MSG_LOAD_IR || type == MSG_LOAD_DIR)
         return work_load(self, respond, handle, size, data);
     return LV2_WORKER_ERR_UNKNOWN;
 }
@@ -801,7 +867,9 @@ static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size,
         return LV2_WORKER_ERR_UNKNOWN;
     item_msg m;
     memcpy(&m, data, sizeof m);
-    if ((m.type != MSG_LOAD && m.type != MSG_LOAD_IR) || !m.item)
+    if ((m.type != MSG_LOAD && m.type != MSG_LOAD_IR &&
+         m.type != MSG_LOAD_DIR) ||
+        !m.item)
         return LV2_WORKER_ERR_UNKNOWN;
     rnnamp_track_publish(track_of(self, (uint32_t)m.item->kind), m.item);
     return LV2_WORKER_SUCCESS;
@@ -820,15 +888,13 @@ static void free_mapped(LV2_State_Free_Path *free_path, char *p)
         free(p);
 }
 
-/* Store the path a track plays under key (abstract, via state:mapPath when
- * the host gives it). Host/GUI thread. */
-static LV2_State_Status store_path(Plugin *self, rnnamp_track *t, LV2_URID key,
+/* Store path under key (abstract, via state:mapPath when the host gives
+ * it). Host/GUI thread. */
+static LV2_State_Status store_path(Plugin *self, const char *path, LV2_URID key,
                                    LV2_State_Store_Function store,
                                    LV2_State_Handle handle,
                                    const LV2_Feature *const *features)
 {
-    char path[RNNAMP_SLOT_PATH_MAX];
-    rnnamp_track_read_path(t, path, sizeof path);
     if (!path[0])
         return LV2_STATE_SUCCESS; /* nothing loaded: no key (an empty path
                                    * would come back from Ardour as the
@@ -849,7 +915,10 @@ static LV2_State_Status store_path(Plugin *self, rnnamp_track *t, LV2_URID key,
 }
 
 /* Host/GUI thread: store the playing model's and IR's paths (no key for
- * what is not loaded; restore() takes a missing key as "none"). */
+ * what is not loaded; restore() takes a missing key as "none"). With a
+ * model folder: the folder and the program; the model's path only when
+ * the playing model is not that program (a model file set after the
+ * folder). */
 static LV2_State_Status save(LV2_Handle instance,
                              LV2_State_Store_Function store,
                              LV2_State_Handle handle, uint32_t flags,
@@ -857,11 +926,26 @@ static LV2_State_Status save(LV2_Handle instance,
 {
     (void)flags;
     Plugin *self = instance;
-    LV2_State_Status st = store_path(self, &self->model, self->uris.model,
-                                     store, handle, features);
+    char path[RNNAMP_SLOT_PATH_MAX], dir[RNNAMP_SLOT_PATH_MAX];
+    int program = 0, from_dir = 0;
+    rnnamp_program_read(&self->prog, dir, sizeof dir, &program, &from_dir);
+    rnnamp_track_read_path(&self->model, path, sizeof path);
+    LV2_State_Status st = LV2_STATE_SUCCESS;
+    if (!from_dir)
+        st = store_path(self, path, self->uris.model, store, handle, features);
+    if (st == LV2_STATE_SUCCESS && dir[0]) {
+        const int32_t k = program;
+        st = store_path(self, dir, self->uris.model_dir, store, handle,
+                        features);
+        if (st == LV2_STATE_SUCCESS)
+            st = store(handle, self->uris.program, &k, sizeof k,
+                       self->uris.atom_Int,
+                       LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
+    }
     if (st != LV2_STATE_SUCCESS)
         return st;
-    return store_path(self, &self->ir, self->uris.ir, store, handle, features);
+    rnnamp_track_read_path(&self->ir, path, sizeof path);
+    return store_path(self, path, self->uris.ir, store, handle, features);
 }
 
 /* The path a state holds under key (what: "model" or "IR", for messages),
@@ -908,29 +992,70 @@ restored_path(Plugin *self, LV2_URID key, const char *what,
     return LV2_STATE_SUCCESS;
 }
 
+/* The program a state holds (0 when none or not an atom:Int). */
+static int restored_program(Plugin *self, LV2_State_Retrieve_Function retrieve,
+                            LV2_State_Handle handle)
+{
+    size_t size = 0;
+    uint32_t type = 0, vflags = 0;
+    const void *v = retrieve(handle, self->uris.program, &size, &type, &vflags);
+    int32_t k = 0;
+    if (!v || type != self->uris.atom_Int || size != sizeof k)
+        return 0;
+    memcpy(&k, v, sizeof k);
+    return k < 0 ? 0 : k >= RNNAMP_PROGRAMS ? RNNAMP_PROGRAMS - 1 : (int)k;
+}
+
+/* A worker message for a restored item: type, path, the folder programs
+ * are taken from (ctx, "" none), program. Returns its size, 0 if the
+ * paths do not fit. */
+typedef struct {
+    load_msg h;
+    char body[2 * RNNAMP_SLOT_PATH_MAX];
+} restore_request;
+
+static uint32_t make_restore_msg(restore_request *m, uint32_t type,
+                                 uint32_t seq, const char *path,
+                                 const char *ctx, int program)
+{
+    const size_t lp = strlen(path) + 1, lc = ctx[0] ? strlen(ctx) + 1 : 0;
+    if (lp + lc > sizeof m->body)
+        return 0;
+    memset(&m->h, 0, sizeof m->h);
+    m->h.type = type;
+    m->h.seq = seq;
+    for (int i = 0; i < RNNAMP_SLOT_KNOBS; i++)
+        m->h.knobs[i] = KNOB_DEFAULT;
+    m->h.path_len = (uint32_t)lp;
+    m->h.ctx_len = (uint32_t)lc;
+    m->h.program = program;
+    memcpy(m->body, path, lp);
+    memcpy(m->body + lp, ctx, lc);
+    return (uint32_t)(sizeof m->h + lp + lc);
+}
+
 /* Hand a restored path to the worker, or load it here when the host gives
  * no worker (as Ardour does). Either way the slot reaches run() through
- * its track's pending stack only. Host/GUI thread. */
+ * its track's pending stack only. ctx and program: see make_restore_msg.
+ * Host/GUI thread. */
 static LV2_State_Status restore_load(Plugin *self, uint32_t type,
-                                     const char *path,
+                                     const char *path, const char *ctx,
+                                     int program,
                                      const LV2_Feature *const *features)
 {
-    const float knobs[RNNAMP_SLOT_KNOBS] = {KNOB_DEFAULT, KNOB_DEFAULT,
-                                            KNOB_DEFAULT};
     rnnamp_track *t = track_of(self, type);
-    const uint32_t seq = rnnamp_track_new_seq(t);
+    restore_request m;
+    const uint32_t size =
+        make_restore_msg(&m, type, rnnamp_track_new_seq(t), path, ctx, program);
+    if (!size)
+        return LV2_STATE_ERR_UNKNOWN;
     LV2_Worker_Schedule *schedule =
         lv2_features_data(features, LV2_WORKER__schedule);
-    if (schedule) {
-        load_request m;
-        const uint32_t size =
-            make_load_msg(&m, type, seq, knobs, path, strlen(path));
-        if (size && schedule->schedule_work(schedule->handle, size, &m) ==
+    if (schedule && schedule->schedule_work(schedule->handle, size, &m) ==
                         LV2_WORKER_SUCCESS)
-            return LV2_STATE_SUCCESS;
-        /* fall through: load here */
-    }
-    rnnamp_item *it = item_load(self, type, path, knobs, seq);
+        return LV2_STATE_SUCCESS;
+    /* no worker (or it refused): load here */
+    rnnamp_item *it = item_load(self, &m.h, path, ctx);
     if (!it)
         return LV2_STATE_ERR_UNKNOWN;
     if (!it->ok)
@@ -940,7 +1065,9 @@ static LV2_State_Status restore_load(Plugin *self, uint32_t type,
 }
 
 /* Host/GUI thread: load the state's model and IR (a state without an IR
- * clears it, as one without a model clears the model). */
+ * clears it, as one without a model clears the model). With a model
+ * folder and no model file: the folder's program; with both: the model
+ * file, and the folder for later program changes. */
 static LV2_State_Status restore(LV2_Handle instance,
                                 LV2_State_Retrieve_Function retrieve,
                                 LV2_State_Handle handle, uint32_t flags,
@@ -949,17 +1076,26 @@ static LV2_State_Status restore(LV2_Handle instance,
     (void)flags;
     Plugin *self = instance;
     char model[RNNAMP_SLOT_PATH_MAX], ir[RNNAMP_SLOT_PATH_MAX];
+    char dir[RNNAMP_SLOT_PATH_MAX];
     LV2_State_Status st = restored_path(self, self->uris.model, "model",
                                         retrieve, handle, features, model);
     if (st == LV2_STATE_SUCCESS)
         st = restored_path(self, self->uris.ir, "IR", retrieve, handle,
                            features, ir);
+    if (st == LV2_STATE_SUCCESS)
+        st = restored_path(self, self->uris.model_dir, "model folder", retrieve,
+                           handle, features, dir);
     if (st != LV2_STATE_SUCCESS)
         return st;
-    st = restore_load(self, MSG_LOAD, model, features);
+    const int program = restored_program(self, retrieve, handle);
+    rnnamp_program_resync(&self->prog);
+    if (dir[0] && !model[0])
+        st = restore_load(self, MSG_LOAD_DIR, dir, "", program, features);
+    else
+        st = restore_load(self, MSG_LOAD, model, dir, program, features);
     if (st != LV2_STATE_SUCCESS)
         return st;
-    return restore_load(self, MSG_LOAD_IR, ir, features);
+    return restore_load(self, MSG_LOAD_IR, ir, "", 0, features);
 }
 
 /* ---- life cycle (instantiation thread) -------------------------------- */
@@ -998,6 +1134,8 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     const uint32_t gain = (uint32_t)(GAIN_SECONDS * rate);
     rnnamp_track_init(&self->model, fade);
     rnnamp_track_init(&self->ir, fade);
+    rnnamp_program_init(&self->prog);
+    rnnamp_dir_cache_init(&self->dirs);
     rnnamp_ramp_init(&self->wet, 1.0f, fade);
     rnnamp_ramp_init(&self->in_gain, 1.0f, gain);
     rnnamp_ramp_init(&self->out_gain, 1.0f, gain);
@@ -1046,6 +1184,7 @@ static void activate(LV2_Handle instance)
     rnnamp_dc_blocker_reset(&self->dc);
     rnnamp_noise_gate_reset(&self->gate);
     calibrate_slot(self, self->model.cur, 1);
+    rnnamp_program_activate(&self->prog, self->ctl[PORT_PROGRAM]);
     current_knobs(self, self->knobs);
     self->frame = 0;
 }
@@ -1073,6 +1212,7 @@ static void cleanup(LV2_Handle instance)
     free_track(&self->model);
     free_track(&self->ir);
     free_list(self->garbage);
+    rnnamp_dir_cache_free(&self->dirs);
     free(self);
 }
 

@@ -8,9 +8,7 @@ void rnnamp_track_init(rnnamp_track *t, uint32_t fade)
     memset(t, 0, sizeof *t);
     atomic_init(&t->pending, NULL);
     atomic_init(&t->next_seq, 0u);
-    atomic_init(&t->path_gen, 0u);
-    for (size_t i = 0; i < RNNAMP_SLOT_PATH_MAX; i++)
-        atomic_init(&t->path[i], '\0');
+    rnnamp_shared_path_init(&t->path);
     rnnamp_ramp_init(&t->xfade, 1.0f, fade);
 }
 
@@ -32,38 +30,49 @@ void rnnamp_track_publish(rnnamp_track *t, rnnamp_item *it)
     } while (!atomic_compare_exchange_weak(&t->pending, &head, it));
 }
 
-void rnnamp_track_read_path(rnnamp_track *t, char *buf, size_t len)
+void rnnamp_shared_path_init(rnnamp_shared_path *p)
+{
+    atomic_init(&p->gen, 0u);
+    for (size_t i = 0; i < RNNAMP_SLOT_PATH_MAX; i++)
+        atomic_init(&p->path[i], '\0');
+}
+
+void rnnamp_shared_path_read(rnnamp_shared_path *p, char *buf, size_t len)
 {
     if (!len)
         return;
     for (;;) {
-        unsigned g1 = atomic_load_explicit(&t->path_gen, memory_order_acquire);
+        unsigned g1 = atomic_load_explicit(&p->gen, memory_order_acquire);
         if (g1 & 1u)
-            continue; /* run() is writing: a few hundred cycles at most */
+            continue; /* the writer is writing: a few hundred cycles at most */
         size_t i = 0;
         for (; i + 1 < len && i + 1 < RNNAMP_SLOT_PATH_MAX; i++) {
-            buf[i] = atomic_load_explicit(&t->path[i], memory_order_acquire);
+            buf[i] = atomic_load_explicit(&p->path[i], memory_order_acquire);
             if (!buf[i])
                 break;
         }
         buf[i] = '\0';
         /* ordered after the acquire loads above */
-        if (atomic_load_explicit(&t->path_gen, memory_order_relaxed) == g1)
+        if (atomic_load_explicit(&p->gen, memory_order_relaxed) == g1)
             return;
     }
 }
 
-/* Update the path save() reads. Audio thread (bounded, lock-free). */
-static void write_path(rnnamp_track *t, const char *path)
+void rnnamp_shared_path_write(rnnamp_shared_path *p, const char *path)
 {
-    const unsigned g = atomic_load_explicit(&t->path_gen, memory_order_relaxed);
-    atomic_store_explicit(&t->path_gen, g + 1u, memory_order_relaxed);
+    const unsigned g = atomic_load_explicit(&p->gen, memory_order_relaxed);
+    atomic_store_explicit(&p->gen, g + 1u, memory_order_relaxed);
     /* release stores: a reader that sees a new byte also sees g + 1 */
     size_t i = 0;
     for (; i + 1 < RNNAMP_SLOT_PATH_MAX && path[i]; i++)
-        atomic_store_explicit(&t->path[i], path[i], memory_order_release);
-    atomic_store_explicit(&t->path[i], '\0', memory_order_release);
-    atomic_store_explicit(&t->path_gen, g + 2u, memory_order_release);
+        atomic_store_explicit(&p->path[i], path[i], memory_order_release);
+    atomic_store_explicit(&p->path[i], '\0', memory_order_release);
+    atomic_store_explicit(&p->gen, g + 2u, memory_order_release);
+}
+
+void rnnamp_track_read_path(rnnamp_track *t, char *buf, size_t len)
+{
+    rnnamp_shared_path_read(&t->path, buf, len);
 }
 
 void rnnamp_item_to_garbage(rnnamp_item **garbage, rnnamp_item *it)
@@ -121,7 +130,7 @@ void rnnamp_track_install(rnnamp_track *t, rnnamp_item *it,
         rnnamp_item_to_garbage(garbage, it);
         return;
     }
-    write_path(t, it->path);
+    rnnamp_shared_path_write(&t->path, it->path);
     if (!it->plays && !t->cur && !t->fading) {
         rnnamp_item_to_garbage(garbage, it); /* clearing while none plays */
         return;

@@ -47,12 +47,30 @@ typedef struct rnnamp_item {
     char status[RNNAMP_SLOT_STATUS_MAX];
 } rnnamp_item;
 
+/* A path one thread writes (bounded, lock-free) and others read: a
+ * seqlock over atomic bytes (no data race, no lock on the writer). */
+typedef struct {
+    atomic_uint gen; /* odd while the writer writes */
+    atomic_char path[RNNAMP_SLOT_PATH_MAX];
+} rnnamp_shared_path;
+
+/* Empty path. Before any other call. */
+void rnnamp_shared_path_init(rnnamp_shared_path *p);
+
+/* Set the path (truncated to RNNAMP_SLOT_PATH_MAX - 1 bytes). One writer
+ * thread only (real-time safe: bounded, no lock). */
+void rnnamp_shared_path_write(rnnamp_shared_path *p, const char *path);
+
+/* Copy the path into buf[len]. Any thread; retries while the writer is
+ * writing (a few hundred cycles at most), so not on the writer's thread's
+ * real-time path while another writer could run (there is none). */
+void rnnamp_shared_path_read(rnnamp_shared_path *p, char *buf, size_t len);
+
 typedef struct {
     /* shared between threads (atomics only) */
     _Atomic(rnnamp_item *) pending; /* results not yet seen by run() */
     atomic_uint next_seq;           /* last request number given out */
-    atomic_uint path_gen;           /* odd while run() writes path */
-    atomic_char path[RNNAMP_SLOT_PATH_MAX];
+    rnnamp_shared_path path;        /* the playing item's, for save() */
     /* owned by run() */
     rnnamp_item *cur;    /* playing (NULL = none) */
     rnnamp_item *old;    /* fading out while fading */

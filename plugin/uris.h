@@ -7,6 +7,7 @@
 #define RNNAMP_PLUGIN_URIS_H
 
 #include <lv2/atom/atom.h>
+#include <lv2/midi/midi.h>
 #include <lv2/patch/patch.h>
 #include <lv2/urid/urid.h>
 
@@ -14,10 +15,11 @@
 
 typedef struct {
     LV2_URID atom_Path, atom_String, atom_URID, atom_URI, atom_Object;
+    LV2_URID atom_Int, midi_MidiEvent;
     LV2_URID patch_Set, patch_Get, patch_property, patch_value;
     LV2_URID patch_subject;
     LV2_URID plugin; /* RNNAMP_URI, the subject of our patch messages */
-    LV2_URID model, status, model_name, ir;
+    LV2_URID model, status, model_name, ir, model_dir, program;
 } rnnamp_uris;
 
 static inline void rnnamp_uris_map(rnnamp_uris *u, LV2_URID_Map *map)
@@ -37,6 +39,10 @@ static inline void rnnamp_uris_map(rnnamp_uris *u, LV2_URID_Map *map)
     u->status = map->map(map->handle, RNNAMP__status);
     u->model_name = map->map(map->handle, RNNAMP__modelName);
     u->ir = map->map(map->handle, RNNAMP__ir);
+    u->model_dir = map->map(map->handle, RNNAMP__modelDir);
+    u->program = map->map(map->handle, RNNAMP__program);
+    u->atom_Int = map->map(map->handle, LV2_ATOM__Int);
+    u->midi_MidiEvent = map->map(map->handle, LV2_MIDI__MidiEvent);
 }
 
 #endif

@@ -9,6 +9,8 @@
 #define RNNAMP__model     RNNAMP_URI "#model"
 #define RNNAMP__status    RNNAMP_URI "#status"
 #define RNNAMP__modelName RNNAMP_URI "#modelName"
-#define RNNAMP__ir        RNNAMP_URI "#ir" /* cabinet IR file */
+#define RNNAMP__ir        RNNAMP_URI "#ir"       /* cabinet IR file */
+#define RNNAMP__modelDir  RNNAMP_URI "#modelDir" /* model folder */
+#define RNNAMP__program   RNNAMP_URI "#program"  /* state: folder program */
 
 #endif
