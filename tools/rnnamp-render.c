@@ -1,13 +1,16 @@
 /* rnnamp-render: run the rnnamp LV2 plugin (or any LV2 plugin) over a file.
  *
- *   rnnamp-render [--plugin URI] [--preset URI | --model FILE]
- *                 [--ir FILE] [--set sym=val ...] [--rate R] [--block N]
+ *   rnnamp-render [--plugin URI] [--preset URI | --model FILE |
+ *                 --model-dir DIR] [--ir FILE] [--set sym=val ...] [--rate R]
+ * [--block N]
  *                 [--threaded-worker] [--quiet] in.wav out.wav
  *
  * An offline host on lilv (src/host/lv2_host.h). The plugin runs at --rate
  * (default: the input file's rate; the file must be at that rate). A model
  * (and a cabinet IR, --ir) is sent as a patch:Set on the control input, as
- * a real host does; the tool then runs silence until the plugin reports
+ * a real host does; so is a model folder (--model-dir), whose program the
+ * `program` port chooses (--set program=K: its K-th loadable model file in
+ * name order); the tool then runs silence until the plugin reports
  * its status (with the IR in, when one was given), then 0.5 s
  * more (crossfade and DC blocker settle), and only then renders the file. The
  * output (mono, 32-bit float WAV, at the same rate) is written atomically
@@ -16,6 +19,7 @@
  * Exit status: 0 on success, 1 on any error (message on stderr; for a model
  * or IR that fails to load, the plugin's status text).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
@@ -38,7 +42,9 @@ static void usage(FILE *f)
 {
     fprintf(
         f,
-        "usage: rnnamp-render [--plugin URI] [--preset URI | --model FILE]\n"
+        "usage: rnnamp-render [--plugin URI]\n"
+        "                     [--preset URI | --model FILE | --model-dir "
+        "DIR]\n"
         "                     [--ir FILE] [--set sym=val ...] [--rate R] "
         "[--block N]\n"
         "                     [--threaded-worker] [--quiet] in.wav "
@@ -46,6 +52,9 @@ static void usage(FILE *f)
         "  --plugin URI       LV2 plugin to run (default %s)\n"
         "  --preset URI       apply an LV2 preset (port values and state)\n"
         "  --model FILE       model file for the rnnamp plugin (patch:Set)\n"
+        "  --model-dir DIR    model folder for the rnnamp plugin (patch:Set);\n"
+        "                     --set program=K plays its K-th loadable model\n"
+        "                     file in name order (default 0)\n"
         "  --ir FILE          cabinet IR for the rnnamp plugin (patch:Set; "
         "WAV,\n"
         "                     FLAC, AIFF, OGG; first channel; resampled to\n"
@@ -63,7 +72,7 @@ static void usage(FILE *f)
 #define PROG "rnnamp-render"
 
 typedef struct {
-    const char *plugin, *preset, *model, *ir;
+    const char *plugin, *preset, *model, *model_dir, *ir;
     const char *sets[MAX_SETS];
     int n_sets, threaded, quiet;
     double rate; /* 0: the input file's */
@@ -77,6 +86,7 @@ static const cli_option option_table[] = {
     {"plugin", 0, CLI_STRING, 0, 0, OFF(plugin), 0},
     {"preset", 0, CLI_STRING, 0, 0, OFF(preset), 0},
     {"model", 0, CLI_STRING, 0, 0, OFF(model), 0},
+    {"model-dir", 0, CLI_STRING, 0, 0, OFF(model_dir), 0},
     {"ir", 0, CLI_STRING, 0, 0, OFF(ir), 0},
     {"set", 0, CLI_CALL, 0, 0, 0, 0},
     {"rate", 0, CLI_DOUBLE, 8000.0, 768000.0, OFF(rate), 0},
@@ -122,10 +132,19 @@ static int parse_args(int argc, char **argv, render_args *a)
     }
     a->in = argv[optind];
     a->out = argv[optind + 1];
-    if (a->preset && a->model) {
-        fprintf(stderr, PROG ": give --preset or --model, not both\n");
+    if (!!a->preset + !!a->model + !!a->model_dir > 1) {
+        fprintf(stderr,
+                PROG ": give one of --preset, --model and --model-dir\n");
         return -1;
     }
+    DIR *d = a->model_dir ? opendir(a->model_dir) : NULL;
+    if (a->model_dir && !d) {
+        fprintf(stderr, PROG ": --model-dir %s: %s\n", a->model_dir,
+                strerror(errno));
+        return -1;
+    }
+    if (d)
+        closedir(d);
     FILE *f = a->model ? fopen(a->model, "rb") : NULL;
     if (a->model && !f) {
         fprintf(stderr, PROG ": --model %s: %s\n", a->model, strerror(errno));
@@ -246,15 +265,18 @@ static int load_model(const render_args *a, rnnamp_lv2_host *h)
 {
     char err[4096] = "";
     int is_rnnamp = !a->plugin || !strcmp(a->plugin, RNNAMP_URI);
-    if ((a->model || a->ir) && !is_rnnamp) {
-        fprintf(stderr,
-                PROG ": --model and --ir only work with the rnnamp plugin\n");
+    if ((a->model || a->model_dir || a->ir) && !is_rnnamp) {
+        fprintf(stderr, PROG ": --model, --model-dir and --ir only work with "
+                             "the rnnamp plugin\n");
         return -1;
     }
-    if (!a->model && !a->ir && !(a->preset && is_rnnamp))
+    if (!a->model && !a->model_dir && !a->ir && !(a->preset && is_rnnamp))
         return 0;
     if ((a->model && rnnamp_lv2_host_set_path(h, RNNAMP__model, a->model, err,
                                               sizeof err) != 0) ||
+        (a->model_dir &&
+         rnnamp_lv2_host_set_path(h, RNNAMP__modelDir, a->model_dir, err,
+                                  sizeof err) != 0) ||
         (a->ir && rnnamp_lv2_host_set_path(h, RNNAMP__ir, a->ir, err,
                                            sizeof err) != 0)) {
         fprintf(stderr, PROG ": %s\n", err);
@@ -272,7 +294,8 @@ static int load_model(const render_args *a, rnnamp_lv2_host *h)
                              "(timeout)\n");
         return -1;
     }
-    if ((a->model || a->preset) && strncmp(st, "loaded", 6) != 0) {
+    if ((a->model || a->model_dir || a->preset) &&
+        strncmp(st, "loaded", 6) != 0) {
         fprintf(stderr, PROG ": model failed to load: %s\n", st);
         return -1;
     }

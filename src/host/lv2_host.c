@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <limits.h>
 #include <lilv/lilv.h>
@@ -19,6 +21,7 @@
 #include <lv2/buf-size/buf-size.h>
 #include <lv2/core/lv2.h>
 #include <lv2/log/log.h>
+#include <lv2/midi/midi.h>
 #include <lv2/options/options.h>
 #include <lv2/parameters/parameters.h>
 #include <lv2/patch/patch.h>
@@ -105,7 +108,7 @@ struct rnnamp_lv2_host {
     prop_value props[MAX_PROPS];
     unsigned long serial;
     LV2_URID u_path, u_string, u_urid, u_seq, u_chunk, u_object, u_set, u_get,
-        u_property, u_value, u_subject, u_int, u_float;
+        u_property, u_value, u_subject, u_int, u_float, u_midi;
 };
 
 /* ---- urid ---------------------------------------------------------- */
@@ -475,6 +478,108 @@ static void absolute_lv2_path(void)
     free(copy);
 }
 
+/* ---- the rnnamp bundle without LV2_PATH ---------------------------- */
+
+#ifndef RNNAMP_LV2DIR
+#define RNNAMP_LV2DIR "/usr/local/lib/lv2"
+#endif
+#ifndef RNNAMP_LV2DIR_FROM_BINDIR
+#define RNNAMP_LV2DIR_FROM_BINDIR "../lib/lv2"
+#endif
+
+enum { OWN_NONE = 0, OWN_BUILD = 1, OWN_INSTALLED = 2 };
+
+/* 1 if dir/rel exists. */
+static int exists_in(const char *dir, const char *rel)
+{
+    char p[PATH_MAX + 64];
+    struct stat st;
+    return snprintf(p, sizeof p, "%s/%s", dir, rel) < (int)sizeof p &&
+           stat(p, &st) == 0;
+}
+
+/* The folder of LV2 bundles that goes with this program, into out[len]:
+ * in a build tree (the executable at most 3 folders below one holding
+ * build.ninja and lv2/rnnamp.lv2), its lv2 folder (OWN_BUILD); installed,
+ * RNNAMP_LV2DIR_FROM_BINDIR next to the executable, or else RNNAMP_LV2DIR,
+ * when it holds rnnamp.lv2 (OWN_INSTALLED); else OWN_NONE. */
+static int own_lv2_dir(char *out, size_t len)
+{
+    char exe[PATH_MAX], d[PATH_MAX];
+    const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        snprintf(d, sizeof d, "%s", exe);
+        for (int up = 0; up < 4; up++) {
+            char *slash = strrchr(d, '/');
+            if (!slash || slash == d)
+                break;
+            *slash = '\0';
+            if (up > 0 && exists_in(d, "build.ninja") &&
+                exists_in(d, "lv2/rnnamp.lv2/manifest.ttl") &&
+                snprintf(out, len, "%s/lv2", d) < (int)len)
+                return OWN_BUILD;
+        }
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            if (snprintf(d, sizeof d, "%s/%s", exe, RNNAMP_LV2DIR_FROM_BINDIR) <
+                    (int)sizeof d &&
+                exists_in(d, "rnnamp.lv2/manifest.ttl") && len >= PATH_MAX &&
+                realpath(d, out))
+                return OWN_INSTALLED;
+        }
+    }
+    if (exists_in(RNNAMP_LV2DIR, "rnnamp.lv2/manifest.ttl")) {
+        snprintf(out, len, "%s", RNNAMP_LV2DIR);
+        return OWN_INSTALLED;
+    }
+    return OWN_NONE;
+}
+
+/* Load every bundle (*.lv2 folder) of dir into the world. */
+static void load_bundles_in(LilvWorld *w, const char *dir)
+{
+    DIR *dd = opendir(dir);
+    if (!dd)
+        return;
+    for (struct dirent *de; (de = readdir(dd));) {
+        const size_t l = strlen(de->d_name);
+        char b[PATH_MAX + 300];
+        if (de->d_name[0] == '.' || l < 4 || strcmp(de->d_name + l - 4, ".lv2"))
+            continue;
+        /* a bundle URI ends in '/' */
+        if (snprintf(b, sizeof b, "%s/%s/", dir, de->d_name) >= (int)sizeof b)
+            continue;
+        LilvNode *u = lilv_new_file_uri(w, NULL, b);
+        if (u)
+            lilv_world_load_bundle(w, u);
+        lilv_node_free(u);
+    }
+    closedir(dd);
+}
+
+/* Load the LV2 world: LV2_PATH when set; otherwise lilv's default folders
+ * and the bundles that go with this program (own_lv2_dir): a build tree's
+ * before the default folders (it wins over an installed copy), an
+ * installed one when the default folders lack rnnamp. Writes the folder
+ * used into own[len] ("" none). */
+static void load_world(LilvWorld *w, char *own, size_t len)
+{
+    const char *env = getenv("LV2_PATH");
+    own[0] = '\0';
+    const int kind = env && *env ? OWN_NONE : own_lv2_dir(own, len);
+    if (kind == OWN_BUILD)
+        load_bundles_in(w, own);
+    lilv_world_load_all(w);
+    if (kind != OWN_INSTALLED)
+        return;
+    LilvNode *uri = lilv_new_uri(w, RNNAMP_URI);
+    if (!lilv_plugins_get_by_uri(lilv_world_get_all_plugins(w), uri))
+        load_bundles_in(w, own);
+    lilv_node_free(uri);
+}
+
 /* Instantiate, start the worker thread if asked, connect and activate. */
 static int start_instance(rnnamp_lv2_host *h, char *err, size_t errlen)
 {
@@ -582,6 +687,7 @@ static void map_urids(rnnamp_lv2_host *h)
     h->u_subject = map_uri(h, LV2_PATCH__subject);
     h->u_int = map_uri(h, LV2_ATOM__Int);
     h->u_float = map_uri(h, LV2_ATOM__Float);
+    h->u_midi = map_uri(h, LV2_MIDI__MidiEvent);
     lv2_atom_forge_init(&h->forge, &h->map);
 }
 
@@ -628,7 +734,8 @@ static int find_plugin(rnnamp_lv2_host *h, char *err, size_t errlen)
         rnnamp_seterr(err, errlen, "cannot create the LV2 world");
         return -1;
     }
-    lilv_world_load_all(h->world);
+    char own[PATH_MAX];
+    load_world(h->world, own, sizeof own);
     if (h->o.extra_bundle && *h->o.extra_bundle) {
         /* a bundle URI must end in '/' */
         char path[4200];
@@ -648,9 +755,10 @@ static int find_plugin(rnnamp_lv2_host *h, char *err, size_t errlen)
     if (!h->plugin) {
         rnnamp_seterr(err, errlen,
                       "no such LV2 plugin is installed: <%s> (run lv2ls to "
-                      "list them, or set LV2_PATH; now %s)",
+                      "list them, or set LV2_PATH; now %s%s%s)",
                       h->o.plugin_uri,
-                      getenv("LV2_PATH") ? getenv("LV2_PATH") : "unset");
+                      getenv("LV2_PATH") ? getenv("LV2_PATH") : "unset",
+                      own[0] ? "; also looked in " : "", own);
         return -1;
     }
     snprintf(h->name, sizeof h->name, "%s", h->o.plugin_uri);
@@ -894,6 +1002,23 @@ int rnnamp_lv2_host_set_path_of(rnnamp_lv2_host *h, const char *subject_uri,
     return 0;
 }
 
+int rnnamp_lv2_host_send_midi(rnnamp_lv2_host *h, const uint8_t *msg,
+                              uint32_t size, char *err, size_t errlen)
+{
+    if (queue_room(h, err, errlen) != 0)
+        return -1;
+    if (size == 0 || size > 256 || h->pending_len + size + 64 > SEQ_SIZE) {
+        rnnamp_seterr(err, errlen, "MIDI message of %u bytes does not fit",
+                      size);
+        return -1;
+    }
+    lv2_atom_forge_frame_time(&h->forge, 0);
+    lv2_atom_forge_atom(&h->forge, size, h->u_midi);
+    lv2_atom_forge_write(&h->forge, msg, size);
+    queue_done(h);
+    return 0;
+}
+
 void rnnamp_lv2_host_get_all(rnnamp_lv2_host *h)
 {
     char err[64];
@@ -1095,6 +1220,14 @@ static LV2_State_Status peek_store(LV2_State_Handle handle, uint32_t key,
 {
     (void)flags;
     state_peek *pk = handle;
+    if (key == pk->key && type == pk->h->u_int && size == sizeof(int32_t) &&
+        pk->len) {
+        int32_t v;
+        memcpy(&v, value, sizeof v);
+        snprintf(pk->buf, pk->len, "%d", (int)v);
+        pk->found = 1;
+        return LV2_STATE_SUCCESS;
+    }
     if (key != pk->key || (type != pk->h->u_path && type != pk->h->u_string) ||
         !pk->len)
         return LV2_STATE_SUCCESS;

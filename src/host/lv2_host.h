@@ -20,7 +20,13 @@
  * rnnamp_lv2_host_run() itself does not allocate around the plugin's run()
  * (see run_hook, used by the allocation tests).
  * LV2_PATH: relative folders in it are made absolute (setenv) before lilv
- * reads it, as lilv cannot handle them.
+ * reads it, as lilv cannot handle them. Without LV2_PATH (unset or empty)
+ * the host loads lilv's default folders and also finds the rnnamp bundle
+ * (and the preset bundles) that go with the running program: in a build
+ * tree, <builddir>/lv2 (the executable lies at most 3 folders below
+ * <builddir>; this one wins over an installed copy); installed, the LV2
+ * folder meson installed to, found relative to the executable's folder
+ * (so a moved install tree works) or at its configured absolute path.
  *
  * Memory: rnnamp_lv2_host_new() returns a host owning the lilv world, the
  * instance and all buffers; rnnamp_lv2_host_free() releases everything.
@@ -102,6 +108,11 @@ int rnnamp_lv2_host_set_path_of(rnnamp_lv2_host *h, const char *subject_uri,
                                 const char *prop_uri, const char *path,
                                 char *err, size_t errlen);
 
+/* Queue a MIDI message (size bytes, e.g. {0xC0, 3} for Program Change 3)
+ * as a midi:MidiEvent at frame 0 of the next run's control input. */
+int rnnamp_lv2_host_send_midi(rnnamp_lv2_host *h, const uint8_t *msg,
+                              uint32_t size, char *err, size_t errlen);
+
 /* Queue a patch:Get (all properties) for the next run. */
 void rnnamp_lv2_host_get_all(rnnamp_lv2_host *h);
 
@@ -132,10 +143,11 @@ int rnnamp_lv2_host_save_state(rnnamp_lv2_host *h, const char *dir, char *err,
 
 /* Call the plugin's state save() directly, with no features (so paths
  * stay absolute), and copy the string or path it stores under prop_uri
- * into buf[len]. Returns 0; 1 when save() stored no such value (buf is
- * then ""); -1 if the plugin has no state interface. Thread: any one thread besides the one running the
- * plugin, as a host saving a session from its GUI thread; it takes no lock
- * of the host but the URI map's. */
+ * (an atom:Int as its decimal text) into buf[len]. Returns 0; 1 when
+ * save() stored no such value (buf is
+ * then ""); -1 if the plugin has no state interface. Thread: any one thread
+ * besides the one running the plugin, as a host saving a session from its GUI
+ * thread; it takes no lock of the host but the URI map's. */
 int rnnamp_lv2_host_state_value(rnnamp_lv2_host *h, const char *prop_uri,
                                 char *buf, size_t len);
 
