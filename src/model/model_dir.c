@@ -205,8 +205,8 @@ int rnnamp_model_dir_program_path(const rnnamp_model_dir *d, int k, char *buf,
 static void append(char *buf, size_t len, size_t *off, const char *s)
 {
     static const char dots[] = "...";
-    if (*off + 1 >= len)
-        return;
+    if (*off >= len)
+        return; /* truncated already */
     const size_t n = strlen(s);
     if (*off + n < len) {
         memcpy(buf + *off, s, n + 1);
