@@ -18,12 +18,23 @@
 # 0.1) and lose at least 20 dB of its energy above 8 kHz to the cabinet;
 # and jalv must log no error while loading it.
 #
-# usage: jalv-test.sh LV2_PATH RNNAMP_RENDER JACK_PROBE [PRESETS_DIR]
+# With JACK_MIDI_SEND (tests/plugin/jack_midi_send.c), model folders and
+# MIDI: a preset made here sets a model folder (two of the shipped models,
+# a.json and b.json, and a text file) at program 0. jalv plays a.json
+# (compared with rnnamp-render --model-dir DIR --set program=0); then a
+# MIDI Program Change 1 goes to jalv's MIDI input (the plugin's control
+# port) from a JACK MIDI client, and jalv must play b.json (compared with
+# rnnamp-render --model-dir DIR --set program=1, which must differ from
+# program 0: the probe against program 0 must now fail).
+#
+# usage: jalv-test.sh LV2_PATH RNNAMP_RENDER JACK_PROBE [PRESETS_DIR
+#                     [JACK_MIDI_SEND]]
 set -u
 lv2path=$1
 render=$2
 probe=$3
 presets_dir=${4:-}
+midi_send=${5:-}
 uri=http://rnnamp.org/plugins/rnnamp
 
 for t in jackd jalv jack_lsp sox stdbuf; do
@@ -137,6 +148,42 @@ check_cab() {
     return 0
 }
 
+# make_folder_preset: the preset of the model-folder check (see the top)
+# in $tmp/lv2, its folder in the bundle (a relative path in the state)
+folder_preset=http://rnnamp.org/presets/test-folder
+make_folder_preset() {
+    b=$tmp/lv2/rnnamp-test-folder.lv2
+    mkdir -p "$b/models" || fail "mkdir $b/models"
+    cp "$presets_dir/rnnamp-demo.lv2/demo-lstm8.json" "$b/models/a.json" &&
+        cp "$presets_dir/rnnamp-combo-clean.lv2/combo-clean.json" \
+            "$b/models/b.json" && echo "not a model" >"$b/models/readme.txt" ||
+        fail "cannot copy the folder's models"
+    cat >"$b/manifest.ttl" <<EOF
+@prefix lv2:  <http://lv2plug.in/ns/lv2core#> .
+@prefix pset: <http://lv2plug.in/ns/ext/presets#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<$folder_preset> a pset:Preset ;
+	lv2:appliesTo <$uri> ;
+	rdfs:seeAlso <folder.ttl> .
+EOF
+    cat >"$b/folder.ttl" <<EOF
+@prefix lv2:   <http://lv2plug.in/ns/lv2core#> .
+@prefix pset:  <http://lv2plug.in/ns/ext/presets#> .
+@prefix rdfs:  <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix state: <http://lv2plug.in/ns/ext/state#> .
+<$folder_preset> a pset:Preset ;
+	lv2:appliesTo <$uri> ;
+	rdfs:label "Model folder test" ;
+	state:state [ <$uri#modelDir> <models> ] .
+EOF
+    folder=$b/models
+}
+
+if [ -n "$midi_send" ]; then
+    [ -n "$presets_dir" ] || fail "JACK_MIDI_SEND needs PRESETS_DIR"
+    make_folder_preset
+    lv2path=$lv2path:$tmp/lv2
+fi
 export LV2_PATH="$lv2path"
 export JACK_DEFAULT_SERVER=$server
 export JACK_NO_AUDIO_RESERVATION=1
@@ -240,4 +287,42 @@ for preset in $preset_list; do
     "$probe" "$tmp/in.wav" "$tmp/expect$n.wav" "$client:in" "$client:out" \
         30 1e-6 || fail "$preset through jalv differs from rnnamp-render"
 done
+# wait_loaded N PATTERN: until the plugin logged more than N "loaded" notes
+# and the last one matches PATTERN
+wait_loaded() {
+    i=0
+    until [ "$(grep -c "rnnamp: loaded" "$tmp/jalv.log")" -gt "$1" ] &&
+        grep "rnnamp: loaded" "$tmp/jalv.log" | tail -n 1 | grep -q "$2"; do
+        i=$((i + 1))
+        [ $i -gt 100 ] && fail "jalv did not load $2"
+        sleep 0.1
+    done
+    grep "rnnamp: loaded" "$tmp/jalv.log" | tail -n 1
+}
+
+if [ -n "$midi_send" ]; then
+    for k in 0 1; do
+        "$render" --quiet --model-dir "$folder" --set program=$k \
+            "$tmp/in.wav" "$tmp/prog$k.wav" ||
+            fail "rnnamp-render --model-dir $folder --set program=$k failed"
+    done
+    before=$(grep -c "rnnamp: loaded" "$tmp/jalv.log")
+    echo "preset $folder_preset" >&7
+    wait_loaded "$before" "program 0 of folder .*2 models: 0 a.json, 1 b.json; skipped 1: readme.txt (not a model file)"
+    # jalv keeps the last preset's port values: back to the defaults
+    printf 'input_gain = 0\noutput_gain = 0\nir_gain = 0\nnormalize = 0\nknob1 = 0.5\nknob2 = 0.5\nknob3 = 0.5\n' >&7
+    sleep 0.3
+    "$probe" "$tmp/in.wav" "$tmp/prog0.wav" "$client:in" "$client:out" \
+        30 1e-6 || fail "folder program 0 through jalv differs from rnnamp-render"
+    before=$(grep -c "rnnamp: loaded" "$tmp/jalv.log")
+    "$midi_send" "$client:control" c0 01 ||
+        fail "could not send Program Change 1 to $client:control"
+    wait_loaded "$before" "program 1 of folder"
+    "$probe" "$tmp/in.wav" "$tmp/prog1.wav" "$client:in" "$client:out" \
+        30 1e-6 || fail "after Program Change 1 jalv does not play b.json"
+    "$probe" "$tmp/in.wav" "$tmp/prog0.wav" "$client:in" "$client:out" \
+        30 1e-6
+    [ $? -eq 1 ] || fail "after Program Change 1 jalv still plays a.json"
+    echo "jalv-test: MIDI Program Change switched the model folder's program"
+fi
 echo "jalv-test: OK ($n presets)"

@@ -1,6 +1,7 @@
 /* rnnamp tests: the LV2 plugin through lilv (tools/lv2_host.c).
  *
- * Needs the built bundle on LV2_PATH (meson sets LV2_PATH=<builddir>/lv2).
+ * Runs with LV2_PATH unset (main()): the offline host finds the built
+ * bundle next to the test program in the build tree.
  * Models are made here with rnnamp_model_save_aidax (deterministic weights)
  * in a temporary folder, so nothing from ../shared is needed. References
  * come from rnnamp_engine run directly on the same model file.
@@ -1790,6 +1791,7 @@ END_TEST
 
 int main(void)
 {
+    unsetenv("LV2_PATH"); /* the host must find the bundle by itself */
     Suite *s = suite_create("plugin");
     TCase *tc = tcase_create("lv2");
     tcase_add_checked_fixture(tc, setup, teardown);
