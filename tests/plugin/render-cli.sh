@@ -1,9 +1,13 @@
 #!/bin/sh
 # rnnamp-render: every user error exits non-zero with a message naming the
-# problem; a good run writes the file.
-# usage: render-cli.sh LV2_PATH RNNAMP_RENDER
+# problem; a good run writes the file. Runs with LV2_PATH unset: the tool
+# finds the build tree's bundle next to itself; an explicit LV2_PATH (one
+# without the bundle) still wins. LV2_PATH_DIR, the build's LV2 folder,
+# is used for one check that it works when given.
+# usage: render-cli.sh LV2_PATH_DIR RNNAMP_RENDER
 set -u
-export LV2_PATH=$1
+lv2dir=$1
+unset LV2_PATH
 render=$2
 tmp=$(mktemp -d /tmp/rnnamp-render-cli-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -56,7 +60,30 @@ expect_fail "bad block" "--block 0" \
     --block 0 "$tmp/in.wav" "$tmp/o.wav"
 expect_fail "unknown option" "unknown option '--frobnicate'" \
     --frobnicate "$tmp/in.wav" "$tmp/o.wav"
+mkdir "$tmp/folder" "$tmp/empty-lv2"
+cp "$(dirname "$0")/../../presets/rnnamp-demo.lv2/demo-lstm8.json" "$tmp/folder/a.json"
+echo "notes" >"$tmp/folder/notes.txt"
+expect_fail "missing model folder" "--model-dir $tmp/nope: No such file or directory" \
+    --model-dir "$tmp/nope" "$tmp/in.wav" "$tmp/o.wav"
+expect_fail "model and folder" "give one of --preset, --model and --model-dir" \
+    --model "$tmp/folder/a.json" --model-dir "$tmp/folder" "$tmp/in.wav" "$tmp/o.wav"
+expect_fail "program past the folder" "program 1: model folder $tmp/folder holds only 1 model (programs 0..0); 1 model: 0 a.json; skipped 1: notes.txt (not a model file)" \
+    --model-dir "$tmp/folder" --set program=1 "$tmp/in.wav" "$tmp/o.wav"
+expect_fail "program out of range" "out of range 0..127" \
+    --model-dir "$tmp/folder" --set program=128 "$tmp/in.wav" "$tmp/o.wav"
+export LV2_PATH="$tmp/empty-lv2"
+expect_fail "explicit LV2_PATH wins" \
+    "no such LV2 plugin is installed: <http://rnnamp.org/plugins/rnnamp> (run lv2ls to list them, or set LV2_PATH; now $tmp/empty-lv2)" \
+    --preset "$preset" "$tmp/in.wav" "$tmp/o.wav"
+unset LV2_PATH
 [ -e "$tmp/o.wav" ] && { echo "FAIL: output written on error" >&2; fails=$((fails + 1)); }
+
+if LV2_PATH=$lv2dir "$render" --quiet --preset "$preset" "$tmp/in.wav" "$tmp/o.wav"; then
+    echo "ok: preset render with LV2_PATH=$lv2dir"
+else
+    echo "FAIL: preset render with LV2_PATH=$lv2dir" >&2
+    fails=$((fails + 1))
+fi
 
 if "$render" --quiet --preset "$preset" --block 100 "$tmp/in.wav" "$tmp/o.wav" &&
     [ "$(soxi -s "$tmp/o.wav")" = "$(soxi -s "$tmp/in.wav")" ]; then
