@@ -85,10 +85,9 @@ int rnnamp_program_midi(rnnamp_program *p, const uint8_t *msg, uint32_t size)
 
 int rnnamp_program_set_dir(rnnamp_program *p, const char *path, uint32_t len)
 {
-    if (len > 0 && path[len - 1] == '\0')
-        len--;
+    len = (uint32_t)strnlen(path, len); /* the atom may hold NULs after it */
     if (len >= sizeof p->req_dir)
-        return 0;
+        return -1;
     memcpy(p->req_dir, path, len);
     p->req_dir[len] = '\0';
     if (len)

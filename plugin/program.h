@@ -69,7 +69,8 @@ int rnnamp_program_midi(rnnamp_program *p, const uint8_t *msg, uint32_t size);
 
 /* A patch:Set of the folder (len bytes, need not be NUL-terminated; an
  * empty path leaves folder mode). Returns 1 when a load must be asked
- * for, 0 when the folder was cleared or the path is too long. */
+ * for, 0 when the folder was cleared, -1 when the path is too long
+ * (nothing changes). */
 int rnnamp_program_set_dir(rnnamp_program *p, const char *path, uint32_t len);
 
 /* The folder a program change loads from, or NULL when no folder is set. */

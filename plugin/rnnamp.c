@@ -639,6 +639,25 @@ static int for_this_plugin(const Plugin *self, const LV2_Atom *subject)
     return 0;
 }
 
+/* patch:Set of the model folder: ask for its current program. */
+static void handle_set_dir(Plugin *self, const LV2_Atom *value)
+{
+    const rnnamp_uris *u = &self->uris;
+    if (value->type != u->atom_Path && value->type != u->atom_String) {
+        set_status(self,
+                   "error: patch:Set of the model folder needs an atom:Path");
+        return;
+    }
+    const int r = rnnamp_program_set_dir(
+        &self->prog, (const char *)LV2_ATOM_BODY_CONST(value), value->size);
+    if (r > 0)
+        request_program(self);
+    else if (r < 0)
+        set_status(self, "error: model folder path too long");
+    else
+        self->send_state = 1; /* no folder any more */
+}
+
 static void handle_set(Plugin *self, const LV2_Atom_Object *obj)
 {
     const rnnamp_uris *u = &self->uris;
@@ -653,17 +672,7 @@ static void handle_set(Plugin *self, const LV2_Atom_Object *obj)
         return;
     const int is_ir = prop == u->ir;
     if (prop == u->model_dir) {
-        if (value->type != u->atom_Path && value->type != u->atom_String)
-            set_status(self, "error: patch:Set of the model folder needs an "
-                             "atom:Path");
-        else if (rnnamp_program_set_dir(
-                     &self->prog, (const char *)LV2_ATOM_BODY_CONST(value),
-                     value->size))
-            request_program(self);
-        else
-            self->send_state = 1; /* cleared, or too long (status below) */
-        if (value->size >= RNNAMP_SLOT_PATH_MAX)
-            set_status(self, "error: model folder path too long");
+        handle_set_dir(self, value);
         return;
     }
     if (value->type != u->atom_Path && value->type != u->atom_String) {

@@ -270,6 +270,14 @@ START_TEST(t_errors)
                       strstr(status(h), "c.json") &&
                       strstr(status(h), "; program 2 of folder"),
                   "%s", status(h));
+
+    /* an empty folder path leaves folder mode: b stays, programs do
+     * nothing */
+    send_path(h, RNNAMP__modelDir, "");
+    run_both(h, r);
+    ck_assert_str_eq(rnnamp_lv2_host_property(h, RNNAMP__modelDir), "");
+    midi(h, 0xC0, 0, 0);
+    run_both(h, r);
     rnnamp_lv2_host_free(h);
     rnnamp_lv2_host_free(r);
 }
