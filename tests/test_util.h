@@ -63,6 +63,25 @@ static inline int test_tmpdir_remove(const char *dir)
     return system(cmd);
 }
 
+/* Run a command line whose first word is one of the project's built
+ * programs: under meson's exe wrapper when it sets one (a cross build's
+ * qemu-user, MESON_EXE_WRAPPER), else as it is. Returns system()'s
+ * status. */
+static inline int test_run_tool(const char *cmd)
+{
+    const char *w = getenv("MESON_EXE_WRAPPER");
+    if (!w || !*w)
+        return system(cmd);
+    size_t n = strlen(w) + strlen(cmd) + 2;
+    char *full = malloc(n);
+    if (!full)
+        return -1;
+    snprintf(full, n, "%s %s", w, cmd);
+    int st = system(full);
+    free(full);
+    return st;
+}
+
 /* Define `static char var[256]` and the Check fixture pair var##_setup /
  * var##_teardown that make a fresh "/tmp/<prefix>-XXXXXX" into var before
  * each test and remove it (and all it holds) after:

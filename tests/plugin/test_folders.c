@@ -449,10 +449,10 @@ START_TEST(t_render)
         snprintf(cmd, sizeof cmd,
                  "'%s' --quiet --model-dir '%s' --set program=%d '%s' '%s'",
                  RNNAMP_RENDER, folder, k, in, o0);
-        ck_assert_int_eq(system(cmd), 0);
+        ck_assert_int_eq(test_run_tool(cmd), 0);
         snprintf(cmd, sizeof cmd, "'%s' --quiet --model '%s' '%s' '%s'",
                  RNNAMP_RENDER, files[k], in, o1);
-        ck_assert_int_eq(system(cmd), 0);
+        ck_assert_int_eq(test_run_tool(cmd), 0);
         size_t n0, n1;
         float *y0 = read_wav(o0, &n0), *y1 = read_wav(o1, &n1);
         ck_assert_uint_eq(n0, STEP);
@@ -475,7 +475,7 @@ START_TEST(t_render)
              "'%s' --quiet --model-dir '%s' --set program=3 '%s' '%s' "
              "2>'%s/err.txt'",
              RNNAMP_RENDER, folder, in, o0, tmpdir);
-    ck_assert_int_ne(system(cmd), 0);
+    ck_assert_int_ne(test_run_tool(cmd), 0);
 }
 END_TEST
 #endif

@@ -1718,10 +1718,10 @@ START_TEST(t_render_ir)
     ck_assert(rnnamp_audio_write(in, x, n, 1, 48000, err, sizeof err) == 0);
     snprintf(cmd, sizeof cmd, "'%s' --quiet --model '%s' '%s' '%s'",
              RNNAMP_RENDER, model_a, in, o0);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(test_run_tool(cmd), 0);
     snprintf(cmd, sizeof cmd, "'%s' --quiet --model '%s' --ir '%s' '%s' '%s'",
              RNNAMP_RENDER, model_a, ir1, in, o1);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(test_run_tool(cmd), 0);
     rnnamp_audio a0, a1;
     ck_assert_msg(rnnamp_audio_read(o0, &a0, err, sizeof err) == 0, "%s", err);
     ck_assert_msg(rnnamp_audio_read(o1, &a1, err, sizeof err) == 0, "%s", err);
@@ -1770,10 +1770,10 @@ START_TEST(t_render_calibrate)
              "'%s' --quiet --model '%s' --set calibrate=1 "
              "--set interface_dbu=3 '%s' '%s'",
              RNNAMP_RENDER, cal, in, o0);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(test_run_tool(cmd), 0);
     snprintf(cmd, sizeof cmd, "'%s' --quiet --model '%s' '%s' '%s'",
              RNNAMP_RENDER, cal, ins, o1);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(test_run_tool(cmd), 0);
     rnnamp_audio a0, a1;
     ck_assert_msg(rnnamp_audio_read(o0, &a0, err, sizeof err) == 0, "%s", err);
     ck_assert_msg(rnnamp_audio_read(o1, &a1, err, sizeof err) == 0, "%s", err);
