@@ -110,12 +110,9 @@ static float gru_nx_weight(const packsrc *s, int r, int c)
 }
 
 /* Bump allocator over the single aligned block (64-byte granules). */
-typedef struct {
-    char *base;
-    size_t off;
-} bump;
+typedef rnnamp_bump bump;
 
-static float *take(bump *b, size_t nfloats)
+float *rnnamp_bump_take(rnnamp_bump *b, size_t nfloats)
 {
     size_t bytes = (nfloats * sizeof(float) + 63u) & ~(size_t)63u;
     float *p = b->base ? (float *)(b->base + b->off) : NULL;
@@ -153,14 +150,14 @@ static void layout(rnnamp_engine *e, const rnnamp_model *m, bump *b, int fill)
             gmax = gl;
     }
     e->s_len = off;
-    e->S = take(b, (size_t)off);
-    e->g = take(b, (size_t)gmax);
+    e->S = rnnamp_bump_take(b, (size_t)off);
+    e->g = rnnamp_bump_take(b, (size_t)gmax);
     for (int l = 0; l < hidden; l++) {
         const rnnamp_layer *ml = &m->layers[l];
         rnnamp_eng_layer *L = &e->L[l];
         packsrc s = {ml, L, ml->n_in};
-        float *W = take(b, (size_t)L->R * (size_t)L->C);
-        float *bb = take(b, (size_t)L->R);
+        float *W = rnnamp_bump_take(b, (size_t)L->R * (size_t)L->C);
+        float *bb = rnnamp_bump_take(b, (size_t)L->R);
         L->W = W;
         L->b = bb;
         if (fill) {
@@ -174,15 +171,15 @@ static void layout(rnnamp_engine *e, const rnnamp_model *m, bump *b, int fill)
         float *h0 = NULL, *c0 = NULL;
         if (ml->type == RNNAMP_DENSE)
             continue;
-        h0 = take(b, (size_t)L->Hp);
+        h0 = rnnamp_bump_take(b, (size_t)L->Hp);
         if (fill) {
             memset(h0, 0, (size_t)L->Hp * sizeof(float));
             memcpy(h0, ml->h0, (size_t)L->H * sizeof(float));
         }
         L->h0 = h0;
         if (ml->type == RNNAMP_GRU) {
-            float *Wnx = take(b, (size_t)L->Hp * (size_t)L->K);
-            float *bnx = take(b, (size_t)L->Hp);
+            float *Wnx = rnnamp_bump_take(b, (size_t)L->Hp * (size_t)L->K);
+            float *bnx = rnnamp_bump_take(b, (size_t)L->Hp);
             if (fill) {
                 pack(Wnx, L->Hp, L->K, &s, gru_nx_weight);
                 for (int r = 0; r < L->Hp; r++)
@@ -192,8 +189,8 @@ static void layout(rnnamp_engine *e, const rnnamp_model *m, bump *b, int fill)
             L->bnx = bnx;
         }
         if (ml->type == RNNAMP_LSTM) {
-            L->c = take(b, (size_t)L->Hp);
-            c0 = take(b, (size_t)L->Hp);
+            L->c = rnnamp_bump_take(b, (size_t)L->Hp);
+            c0 = rnnamp_bump_take(b, (size_t)L->Hp);
             if (fill) {
                 memset(c0, 0, (size_t)L->Hp * sizeof(float));
                 memcpy(c0, ml->c0, (size_t)L->H * sizeof(float));
@@ -201,15 +198,17 @@ static void layout(rnnamp_engine *e, const rnnamp_model *m, bump *b, int fill)
         }
         L->c0 = c0;
         if (e->use_ratio) {
-            L->ring_h = take(b, (size_t)e->ring_len * (size_t)L->Hp);
+            L->ring_h =
+                rnnamp_bump_take(b, (size_t)e->ring_len * (size_t)L->Hp);
             if (ml->type == RNNAMP_LSTM)
-                L->ring_c = take(b, (size_t)e->ring_len * (size_t)L->Hp);
+                L->ring_c =
+                    rnnamp_bump_take(b, (size_t)e->ring_len * (size_t)L->Hp);
         }
     }
     const rnnamp_layer *head = &m->layers[m->n_layers - 1];
     e->hin = hidden ? e->L[hidden - 1].out0 : RNNAMP_X_SLOT - m->n_inputs;
     e->hk = hidden ? e->L[hidden - 1].Hp : m->n_inputs;
-    float *hw = take(b, (size_t)pad8(e->hk));
+    float *hw = rnnamp_bump_take(b, (size_t)pad8(e->hk));
     if (fill) {
         memset(hw, 0, (size_t)pad8(e->hk) * sizeof(float));
         memcpy(hw, head->w_ih, (size_t)head->n_in * sizeof(float));
@@ -246,8 +245,11 @@ static int setup_ratio(rnnamp_engine *e, double ratio, char *err, size_t errlen)
 static size_t measure(rnnamp_engine *e, const rnnamp_model *m)
 {
     bump b = {NULL, 0};
-    take(&b, sizeof(rnnamp_engine) / sizeof(float) + 1);
-    layout(e, m, &b, 0);
+    rnnamp_bump_take(&b, sizeof(rnnamp_engine) / sizeof(float) + 1);
+    if (m->kind == RNNAMP_KIND_WAVENET)
+        rnnamp_wn_layout(e, m, &b, 0);
+    else
+        layout(e, m, &b, 0);
     return b.off;
 }
 
@@ -310,11 +312,43 @@ static int build_firs(rnnamp_engine *e, const rnnamp_model *m, char *err,
     return 0;
 }
 
-rnnamp_engine *rnnamp_engine_new(const rnnamp_model *m,
+/* The kernel's run function for e's network. */
+static rnnamp_run_fn pick_run(rnnamp_kernel k, int wavenet)
+{
+    switch (k) {
+#ifdef RNNAMP_X86
+    case RNNAMP_KERNEL_AVX2:
+        return wavenet ? rnnamp_wn_run_avx2 : rnnamp_run_avx2;
+    case RNNAMP_KERNEL_SSE2:
+        return wavenet ? rnnamp_wn_run_sse2 : rnnamp_run_sse2;
+#endif
+    default: return wavenet ? rnnamp_wn_run_scalar : rnnamp_run_scalar;
+    }
+}
+
+/* A WaveNet runs at its own rate (the caller resamples). */
+static int check_wavenet_ratio(const rnnamp_model *m,
+                               const rnnamp_engine_opts *opts, char *err,
+                               size_t errlen)
+{
+    double r = opts ? opts->rate_ratio : 1.0;
+    if (m->kind != RNNAMP_KIND_WAVENET || r == 0.0 || fabs(r - 1.0) < 1e-9)
+        return 0;
+    rnnamp_seterr(err, errlen,
+                  "a WaveNet runs at its own sample rate only (rate ratio "
+                  "%g): resample around it",
+                  r);
+    return -1;
+}
+
+rnnamp_engine *rnnamp_engine_new(const rnnamp_model *model,
                                  const rnnamp_engine_opts *opts, char *err,
                                  size_t errlen)
 {
-    if (rnnamp_model_validate(m, err, errlen) != 0)
+    if (rnnamp_model_validate(model, err, errlen) != 0)
+        return NULL;
+    const rnnamp_model *m = rnnamp_model_playable(model);
+    if (check_wavenet_ratio(m, opts, err, errlen) != 0)
         return NULL;
     rnnamp_engine tmp;
     memset(&tmp, 0, sizeof tmp);
@@ -339,19 +373,21 @@ rnnamp_engine *rnnamp_engine_new(const rnnamp_model *m,
     rnnamp_engine *e = (rnnamp_engine *)mem;
     *e = tmp;
     bump b = {mem, 0};
-    take(&b, sizeof(rnnamp_engine) / sizeof(float) + 1);
-    layout(e, m, &b, 1);
+    rnnamp_bump_take(&b, sizeof(rnnamp_engine) / sizeof(float) + 1);
+    const int wavenet = m->kind == RNNAMP_KIND_WAVENET;
+    if (wavenet)
+        rnnamp_wn_layout(e, m, &b, 1);
+    else
+        layout(e, m, &b, 1);
     e->n_inputs = m->n_inputs;
     e->skip = m->skip;
-    e->meta = m->meta;
+    e->meta = model->meta;
     e->bytes = bytes;
     e->kernel = k;
-    switch (k) {
-#ifdef RNNAMP_X86
-    case RNNAMP_KERNEL_AVX2: e->run = rnnamp_run_avx2; break;
-    case RNNAMP_KERNEL_SSE2: e->run = rnnamp_run_sse2; break;
-#endif
-    default: e->run = rnnamp_run_scalar; break;
+    e->run = pick_run(k, wavenet);
+    if (wavenet) {
+        rnnamp_wn_settle(e);
+        return e;
     }
     for (int i = 1; i < e->n_inputs; i++)
         e->S[RNNAMP_X_SLOT - e->n_inputs + i] = 0.5f;
@@ -376,6 +412,10 @@ void rnnamp_engine_free(rnnamp_engine *e)
 
 void rnnamp_engine_reset(rnnamp_engine *e)
 {
+    if (e->wn) {
+        rnnamp_wn_reset(e);
+        return;
+    }
     int x0 = RNNAMP_X_SLOT - e->n_inputs;
     for (int i = 0; i < e->s_len; i++)
         if (i < x0 || i >= RNNAMP_X_SLOT)
@@ -443,6 +483,8 @@ static void run_hybrid(rnnamp_engine *e, const float *in, float *out,
 
 static int state_finite(const rnnamp_engine *e)
 {
+    if (e->wn)
+        return rnnamp_wn_state_finite(e);
     float s = 0.f;
     for (int i = 0; i < e->s_len; i++)
         s += e->S[i] * 0.f;
@@ -535,8 +577,11 @@ static double fir_cost(int taps)
     return 64.0 + 40.0 * log2((double)taps);
 }
 
-double rnnamp_engine_cost_macs(const rnnamp_model *m)
+double rnnamp_engine_cost_macs(const rnnamp_model *model)
 {
+    const rnnamp_model *m = rnnamp_model_playable(model);
+    if (m->kind == RNNAMP_KIND_WAVENET)
+        return rnnamp_wn_cost_macs(m->wavenet);
     double macs = 0;
     for (int l = 0; l < m->n_layers; l++) {
         const rnnamp_layer *L = &m->layers[l];
@@ -549,10 +594,13 @@ double rnnamp_engine_cost_macs(const rnnamp_model *m)
     return macs + fir_cost(m->pre_taps) + fir_cost(m->post_taps);
 }
 
-size_t rnnamp_engine_cost_bytes(const rnnamp_model *m, double rate_ratio)
+size_t rnnamp_engine_cost_bytes(const rnnamp_model *model, double rate_ratio)
 {
+    const rnnamp_model *m = rnnamp_model_playable(model);
     rnnamp_engine tmp;
     memset(&tmp, 0, sizeof tmp);
+    if (m->kind == RNNAMP_KIND_WAVENET)
+        rate_ratio = 1.0; /* resampled, never delay-line corrected */
     if (setup_ratio(&tmp, rate_ratio, NULL, 0) != 0)
         return 0;
     return measure(&tmp, m);
@@ -566,8 +614,9 @@ double rnnamp_engine_cost_per_second(const rnnamp_model *m, double host_rate)
      * say, as the plugin plays it). */
     double mr = m->meta.sample_rate > 0 ? m->meta.sample_rate : 48000.0;
     double rate = host_rate;
-    if (!(host_rate >= mr && host_rate <= 8.0 * mr))
-        rate = mr;
+    if (!(host_rate >= mr && host_rate <= 8.0 * mr) ||
+        rnnamp_model_playable(m)->kind == RNNAMP_KIND_WAVENET)
+        rate = mr; /* resampled: the network runs at its own rate */
     return rnnamp_engine_cost_macs(m) * rate;
 }
 

@@ -22,6 +22,7 @@
 #include "convolver.h"
 #include "engine.h"
 #include "model.h"
+#include "wavenet.h"
 
 #define RNNAMP_FIR_CHUNK 256 /* samples a hybrid model runs at a time */
 
@@ -49,6 +50,55 @@ typedef struct {
 typedef void (*rnnamp_run_fn)(rnnamp_engine *e, const float *in, float *out,
                               uint32_t n);
 
+/* ---- WaveNet engine (engine_wavenet.c builds it, wavenet_body.h runs it)
+ *
+ * Signals are rows of floats over time. A ring holds one convolution's
+ * input history: row r is buf[r * len .. (r + 1) * len), column pos is the
+ * current block's first sample and columns pos - lb .. pos - 1 are the
+ * lb = dilation * (kernel - 1) samples before it. When a block would run
+ * past len, each row's last lb columns move to its start (pos = lb); len
+ * = lb + max(lb, 4 RNNAMP_WN_BLOCK) keeps that move rarer than writing.
+ * Blocks of up to RNNAMP_WN_BLOCK samples run layer by layer: every
+ * convolution is one small matrix product over the block. */
+#define RNNAMP_WN_BLOCK 64
+
+typedef struct {
+    float *buf;
+    int rows, len, lb, pos;
+    float *steady; /* rows values after prewarm (NAM Core's reset state) */
+} rnnamp_wn_ring;
+
+typedef struct {
+    const float *W;         /* [Z][kernel][C]: W[(o * K + k) * C + i] */
+    const float *b, *mix;   /* [Z] each */
+    const float *l1w, *l1b; /* [C][B], [C]; NULL without layer1x1 */
+    const float *h1w, *h1b; /* [Hi][B], [Hi]; NULL without head1x1 */
+    int K, d, Z, gating;
+    int act, act2; /* rnnamp_wn_act_type */
+    float ap[4], a2p[4];
+    rnnamp_wn_ring in; /* C rows */
+} rnnamp_wn_elayer;
+
+typedef struct {
+    int C, B, Hi, Hs, hk, hd, in_size, first, n;
+    const float *rw;      /* rechannel [C][in_size] */
+    const float *hw, *hb; /* head conv [Hs][hk][Hi], bias or NULL */
+    rnnamp_wn_ring head;  /* head accumulator, Hi rows */
+} rnnamp_wn_earray;
+
+typedef struct rnnamp_wn_engine {
+    int n_arrays, n_layers;
+    float head_scale;
+    rnnamp_wn_earray A[RNNAMP_WN_MAX_ARRAYS];
+    rnnamp_wn_elayer L[RNNAMP_WN_MAX_LAYERS];
+    /* block scratch, RNNAMP_WN_BLOCK columns a row */
+    float *x;    /* the input block, 1 row */
+    float *z;    /* a layer's pre-activations, max Z rows (+1 spare) */
+    float *tmp;  /* 2 rows */
+    float *hout; /* head output of the current array, max Hs rows */
+    float *last; /* last layer's output of the current array, max C rows */
+} rnnamp_wn_engine;
+
 struct rnnamp_engine {
     int n_inputs;
     int n_layers; /* hidden layers (the head is separate) */
@@ -75,13 +125,38 @@ struct rnnamp_engine {
      * allocated apart from the single block, and the pre-FIR's output */
     rnnamp_convolver *pre, *post;
     float fbuf[RNNAMP_FIR_CHUNK];
+    /* WaveNet models: the network (in the single block), else NULL */
+    rnnamp_wn_engine *wn;
 };
 
 void rnnamp_run_scalar(rnnamp_engine *e, const float *in, float *out,
                        uint32_t n);
+void rnnamp_wn_run_scalar(rnnamp_engine *e, const float *in, float *out,
+                          uint32_t n);
 #if defined(__x86_64__) || defined(_M_X64)
 void rnnamp_run_sse2(rnnamp_engine *e, const float *in, float *out, uint32_t n);
 void rnnamp_run_avx2(rnnamp_engine *e, const float *in, float *out, uint32_t n);
+void rnnamp_wn_run_sse2(rnnamp_engine *e, const float *in, float *out,
+                        uint32_t n);
+void rnnamp_wn_run_avx2(rnnamp_engine *e, const float *in, float *out,
+                        uint32_t n);
 #endif
+
+/* engine_wavenet.c: build the WaveNet part of e for m (kind WAVENET) in
+ * the single block (b as engine.c's bump allocator: base NULL = measure
+ * only), prewarm it and record the reset state. */
+typedef struct {
+    char *base;
+    size_t off;
+} rnnamp_bump;
+float *rnnamp_bump_take(rnnamp_bump *b, size_t nfloats);
+void rnnamp_wn_layout(rnnamp_engine *e, const rnnamp_model *m, rnnamp_bump *b,
+                      int fill);
+/* Run the prewarm (NAM Core's 1 + receptive field samples of silence) and
+ * keep the settled state as the reset state. Not real-time. */
+void rnnamp_wn_settle(rnnamp_engine *e);
+/* Real-time: restore the settled state; 1 if the recent state is finite. */
+void rnnamp_wn_reset(rnnamp_engine *e);
+int rnnamp_wn_state_finite(const rnnamp_engine *e);
 
 #endif

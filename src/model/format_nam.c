@@ -13,7 +13,8 @@ int rnnamp_nam_detect(const json_t *root)
            json_is_string(json_object_get(root, "architecture"));
 }
 
-static int read_meta(rnnamp_model *m, const json_t *root, const rnnamp_jctx *c)
+int rnnamp_nam_read_meta(rnnamp_model *m, const json_t *root,
+                         const rnnamp_jctx *c)
 {
     rnnamp_meta *mt = &m->meta;
     double sr;
@@ -60,10 +61,14 @@ static int take(const json_t *w, size_t *pos, size_t n, float *out,
 rnnamp_model *rnnamp_nam_from_json(const json_t *root, const rnnamp_jctx *c)
 {
     const char *arch = json_string_value(json_object_get(root, "architecture"));
+    if (arch && !strcmp(arch, "WaveNet"))
+        return rnnamp_nam_wavenet_from_json(root, c);
+    if (arch && !strcmp(arch, "SlimmableContainer"))
+        return rnnamp_nam_container_from_json(root, c);
     if (!arch || strcmp(arch, "LSTM")) {
         rnnamp_jerr(c,
-                    "NAM architecture '%.40s' is not supported yet (rnnamp "
-                    "reads NAM LSTM models only)",
+                    "NAM architecture '%.40s' is not supported (rnnamp reads "
+                    "NAM LSTM, WaveNet and SlimmableContainer models)",
                     arch ? arch : "?");
         return NULL;
     }
@@ -132,7 +137,8 @@ rnnamp_model *rnnamp_nam_from_json(const json_t *root, const rnnamp_jctx *c)
     }
     rnnamp_layer *head = &m->layers[nl];
     if (take(w, &pos, (size_t)H, head->w_ih, "head weight", c) ||
-        take(w, &pos, 1, head->b_ih, "head bias", c) || read_meta(m, root, c))
+        take(w, &pos, 1, head->b_ih, "head bias", c) ||
+        rnnamp_nam_read_meta(m, root, c))
         goto fail;
     return m;
 fail:

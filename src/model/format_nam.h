@@ -8,8 +8,9 @@
  *                   "name", ... } }
  * Flat weights, per layer: W [4H][in+H] row-major acting on [x, h], bias
  * [4H], initial h [H], initial c [H]; then head weight [H] and head bias.
- * Other NAM architectures (WaveNet, ConvNet, Linear, ...) are refused with a
- * clear message.
+ * "WaveNet" (A1) and "SlimmableContainer" (A2) files are read by
+ * format_nam_wavenet.c into the WaveNet model kind (wavenet.h). Other NAM
+ * architectures (ConvNet, Linear, ...) are refused with a clear message.
  *
  * Threads: any non-real-time thread. No global state.
  * Memory: the returned model is owned by the caller (rnnamp_model_free).
@@ -33,5 +34,18 @@ int rnnamp_nam_detect(const json_t *root);
 /* Build a model from a parsed file, or NULL with a message naming the file
  * and the problem. */
 rnnamp_model *rnnamp_nam_from_json(const json_t *root, const rnnamp_jctx *c);
+
+/* The WaveNet and SlimmableContainer readers (format_nam_wavenet.c); root
+ * is a whole .nam object of that architecture. NULL with a message naming
+ * the file and the problem (an unsupported field is named). */
+rnnamp_model *rnnamp_nam_wavenet_from_json(const json_t *root,
+                                           const rnnamp_jctx *c);
+rnnamp_model *rnnamp_nam_container_from_json(const json_t *root,
+                                             const rnnamp_jctx *c);
+
+/* "sample_rate" (48000 assumed when absent) and the metadata (name, levels)
+ * of a .nam object into m->meta. Returns 0 or -1 with a message. */
+int rnnamp_nam_read_meta(rnnamp_model *m, const json_t *root,
+                         const rnnamp_jctx *c);
 
 #endif

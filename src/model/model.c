@@ -1,6 +1,7 @@
 /* rnnamp: model description and weights. See model.h. */
 #include "model.h"
 #include "error.h"
+#include "wavenet.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -189,18 +190,83 @@ rnnamp_model *rnnamp_model_new_stack(int n_inputs, rnnamp_layer_type type,
     return rnnamp_model_new(n_inputs, n_rec + 1, specs, skip, err, errlen);
 }
 
+rnnamp_model *rnnamp_model_new_wavenet(const rnnamp_wavenet *w, size_t n_params)
+{
+    rnnamp_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->n_inputs = 1;
+    m->params = calloc(n_params ? n_params : 1, sizeof(float));
+    if (w)
+        m->wavenet = malloc(sizeof *m->wavenet);
+    if (!m->params || (w && !m->wavenet)) {
+        rnnamp_model_free(m);
+        return NULL;
+    }
+    m->kind = w ? RNNAMP_KIND_WAVENET : RNNAMP_KIND_CONTAINER;
+    if (w)
+        *m->wavenet = *w;
+    m->n_params = n_params;
+    return m;
+}
+
+rnnamp_model *rnnamp_model_new_container(void)
+{
+    return rnnamp_model_new_wavenet(NULL, 0);
+}
+
+const rnnamp_model *rnnamp_model_at_size(const rnnamp_model *m, double size)
+{
+    if (!m || m->kind != RNNAMP_KIND_CONTAINER || m->n_sub < 1)
+        return m;
+    for (int i = 0; i < m->n_sub; i++)
+        if (size < m->sub_max[i])
+            return m->sub[i];
+    return m->sub[m->n_sub - 1];
+}
+
+const rnnamp_model *rnnamp_model_playable(const rnnamp_model *m)
+{
+    return rnnamp_model_at_size(m, 1.0);
+}
+
 void rnnamp_model_free(rnnamp_model *m)
 {
     if (!m)
         return;
+    for (int i = 0; i < m->n_sub; i++)
+        rnnamp_model_free(m->sub[i]);
+    free(m->wavenet);
     free(m->params);
     free(m->input_batch);
     free(m->output_batch);
     free(m);
 }
 
+/* Deep copy of a WaveNet or container model. */
+static rnnamp_model *clone_other(const rnnamp_model *m)
+{
+    rnnamp_model *c = rnnamp_model_new_wavenet(m->wavenet, m->n_params);
+    if (!c)
+        return NULL;
+    memcpy(c->params, m->params, m->n_params * sizeof(float));
+    c->meta = m->meta;
+    for (int i = 0; i < m->n_sub; i++) {
+        c->sub[i] = rnnamp_model_clone(m->sub[i]);
+        c->sub_max[i] = m->sub_max[i];
+        c->n_sub = i + 1;
+        if (!c->sub[i]) {
+            rnnamp_model_free(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
 rnnamp_model *rnnamp_model_clone(const rnnamp_model *m)
 {
+    if (m->kind != RNNAMP_KIND_RNN)
+        return clone_other(m);
     rnnamp_layer_spec specs[RNNAMP_MAX_LAYERS];
     for (int i = 0; i < m->n_layers; i++) {
         specs[i].type = m->layers[i].type;
@@ -222,11 +288,64 @@ rnnamp_model *rnnamp_model_clone(const rnnamp_model *m)
     return c;
 }
 
+/* A container: sorted submodels, the last covering size 1, each valid. */
+static int validate_container(const rnnamp_model *m, char *err, size_t errlen)
+{
+    if (m->n_sub < 1 || m->n_sub > RNNAMP_MAX_SUBMODELS) {
+        rnnamp_seterr(err, errlen, "a container needs 1 to %d submodels",
+                      RNNAMP_MAX_SUBMODELS);
+        return -1;
+    }
+    for (int i = 0; i < m->n_sub; i++) {
+        if (!m->sub[i] || m->sub[i]->kind == RNNAMP_KIND_CONTAINER ||
+            !(m->sub_max[i] > (i ? m->sub_max[i - 1] : -1e300))) {
+            rnnamp_seterr(err, errlen,
+                          "submodel %d: max_value must be ascending and the "
+                          "submodel a plain network",
+                          i);
+            return -1;
+        }
+        char serr[RNNAMP_ERR_LEN];
+        if (rnnamp_model_validate(m->sub[i], serr, sizeof serr) != 0) {
+            rnnamp_seterr(err, errlen, "submodel %d: %s", i, serr);
+            return -1;
+        }
+    }
+    if (!(m->sub_max[m->n_sub - 1] >= 1.0)) {
+        rnnamp_seterr(err, errlen,
+                      "the last submodel's max_value must be >= 1");
+        return -1;
+    }
+    return 0;
+}
+
+static int validate_finite(const rnnamp_model *m, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < m->n_params; i++) {
+        if (!isfinite(m->params[i])) {
+            rnnamp_seterr(err, errlen, "weight %zu is not a finite number", i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int rnnamp_model_validate(const rnnamp_model *m, char *err, size_t errlen)
 {
     if (!m || !m->params) {
         rnnamp_seterr(err, errlen, "no model");
         return -1;
+    }
+    if (m->kind == RNNAMP_KIND_CONTAINER)
+        return validate_container(m, err, errlen);
+    if (m->kind == RNNAMP_KIND_WAVENET) {
+        if (!m->wavenet || m->n_inputs != 1 ||
+            rnnamp_wn_validate(m->wavenet, m->n_params, err, errlen) != 0) {
+            if (!m->wavenet || m->n_inputs != 1)
+                rnnamp_seterr(err, errlen, "bad WaveNet model structure");
+            return -1;
+        }
+        return validate_finite(m, err, errlen);
     }
     if (m->n_inputs < 1 || m->n_inputs > RNNAMP_MAX_INPUTS || m->n_layers < 1 ||
         m->n_layers > RNNAMP_MAX_LAYERS) {
@@ -261,12 +380,8 @@ int rnnamp_model_validate(const rnnamp_model *m, char *err, size_t errlen)
                       m->n_params, total);
         return -1;
     }
-    for (size_t i = 0; i < m->n_params; i++) {
-        if (!isfinite(m->params[i])) {
-            rnnamp_seterr(err, errlen, "weight %zu is not a finite number", i);
-            return -1;
-        }
-    }
+    if (validate_finite(m, err, errlen) != 0)
+        return -1;
     if (!isfinite(m->meta.in_gain_db) || !isfinite(m->meta.out_gain_db) ||
         fabsf(m->meta.in_gain_db) > 100.f ||
         fabsf(m->meta.out_gain_db) > 100.f) {
@@ -300,10 +415,31 @@ int rnnamp_model_set_batch(rnnamp_model *m, const float *in, const float *out,
     return 0;
 }
 
+/* "SlimmableContainer: 0.5 WaveNet ... | 1 WaveNet ..." */
+static void describe_container(const rnnamp_model *m, char *buf, size_t len)
+{
+    size_t off = 0;
+    int w = snprintf(buf, len, "SlimmableContainer of %d:", m->n_sub);
+    for (int i = 0; w >= 0 && i < m->n_sub && (off += (size_t)w) < len; i++) {
+        char d[160];
+        rnnamp_model_describe(m->sub[i], d, sizeof d);
+        w = snprintf(buf + off, len - off, "%s size<%g %s", i ? " |" : "",
+                     m->sub_max[i], d);
+    }
+}
+
 void rnnamp_model_describe(const rnnamp_model *m, char *buf, size_t len)
 {
     size_t off = 0;
     buf[0] = '\0';
+    if (m->kind == RNNAMP_KIND_CONTAINER) {
+        describe_container(m, buf, len);
+        return;
+    }
+    if (m->kind == RNNAMP_KIND_WAVENET) {
+        rnnamp_wn_describe(m->wavenet, buf, len);
+        return;
+    }
     for (int i = 0; i < m->n_layers && off < len; i++) {
         const rnnamp_layer *L = &m->layers[i];
         if (L->type == RNNAMP_DENSE && i == m->n_layers - 1)

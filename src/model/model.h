@@ -87,7 +87,19 @@ typedef struct {
  *   r[n] = net(u[n], knobs[n]) + (skip ? u[n] : 0)
  *   y[n] = sum_k post_fir[k] r[n - k]        (r itself if post_taps = 0)
  * The taps are views into params, after the layers' weights (pre first). */
+/* What kind of network a model holds. */
+typedef enum {
+    RNNAMP_KIND_RNN = 0,  /* the layer stack below (recurrent + dense) */
+    RNNAMP_KIND_WAVENET,  /* wavenet (wavenet.h); n_layers 0, n_inputs 1 */
+    RNNAMP_KIND_CONTAINER /* NAM SlimmableContainer: n_sub submodels */
+} rnnamp_model_kind;
+
+#define RNNAMP_MAX_SUBMODELS 8
+
+struct rnnamp_wavenet;
+
 typedef struct rnnamp_model {
+    int kind;     /* rnnamp_model_kind */
     int n_inputs; /* 1..RNNAMP_MAX_INPUTS: x[0] audio, x[1..] knobs 0..1 */
     int n_layers; /* including the head (last layer: dense, n_out 1) */
     int skip;     /* 1: y = x[0] + net(x) */
@@ -103,7 +115,30 @@ typedef struct rnnamp_model {
     float *input_batch;
     float *output_batch;
     size_t n_batch;
+    /* RNNAMP_KIND_WAVENET: the network (owned); weights are in params. */
+    struct rnnamp_wavenet *wavenet;
+    /* RNNAMP_KIND_CONTAINER: submodels (owned, each RNN or WaveNet) in
+     * ascending sub_max; size s picks the first with s < sub_max, else the
+     * last (NAM's SetSlimmableSize). params holds one unused float. */
+    int n_sub;
+    struct rnnamp_model *sub[RNNAMP_MAX_SUBMODELS];
+    double sub_max[RNNAMP_MAX_SUBMODELS];
 } rnnamp_model;
+
+/* The model to play at size (0..1): a container's submodel as NAM picks
+ * it (first whose max_value exceeds size, else the last); any other model
+ * is itself. Size 1 is the full model. Never NULL for a valid m. */
+const rnnamp_model *rnnamp_model_at_size(const rnnamp_model *m, double size);
+
+/* The model an engine plays by default: rnnamp_model_at_size(m, 1). */
+const rnnamp_model *rnnamp_model_playable(const rnnamp_model *m);
+
+/* An empty WaveNet model (kind RNNAMP_KIND_WAVENET) owning a copy of w and
+ * n_params zeroed weights; or an empty container (w NULL, n_params 0).
+ * NULL on allocation failure. Free with rnnamp_model_free(). */
+rnnamp_model *rnnamp_model_new_wavenet(const struct rnnamp_wavenet *w,
+                                       size_t n_params);
+rnnamp_model *rnnamp_model_new_container(void);
 
 /* Number of gates of a recurrent layer type (4, 3, 1), 0 for dense. */
 int rnnamp_layer_gates(rnnamp_layer_type t);

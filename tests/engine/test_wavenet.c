@@ -1,0 +1,236 @@
+/* rnnamp tests: the WaveNet engine against NeuralAmpModelerCore's own
+ * output. ../shared/models/nam-wavenet holds NAM Core's MIT example models
+ * and, for each, 16384 samples NAM Core computed after Reset(48000, 64)
+ * (which prewarms): every file rnnamp plays must match from sample 0 to
+ * ESR <= 1e-8 on every kernel this CPU runs, with no allocation in
+ * process(); the others must be refused naming the unsupported field. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc_count.h"
+#include "engine.h"
+#include "model_io.h"
+#include "test_util.h"
+#include "wavenet.h"
+
+#define ESR_MAX 1e-8
+
+typedef struct {
+    const char *model, *ref;
+    double size; /* slimmable size (containers) */
+} wn_case;
+
+static const wn_case cases[] = {
+    {"wavenet.nam", "wavenet.namcore-ref.csv", 1.0},
+    {"wavenet_a1_standard.nam", "wavenet_a1_standard.namcore-ref.csv", 1.0},
+    {"A2.nam", "A2.namcore-ref.csv", 1.0},
+    {"A2.nam", "A2.slim0.namcore-ref.csv", 0.0},
+    {"slimmable_container.nam", "slimmable_container.namcore-ref.csv", 1.0},
+    {"slimmable_container.nam", "slimmable_container.slim0.namcore-ref.csv",
+     0.0},
+};
+#define N_CASES ((int)(sizeof cases / sizeof cases[0]))
+
+static const rnnamp_kernel kernels[] = {RNNAMP_KERNEL_SCALAR,
+                                        RNNAMP_KERNEL_SSE2, RNNAMP_KERNEL_AVX2};
+
+static const char *wn_path(char *buf, size_t len, const char *name)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "models/nam-wavenet/%s", name);
+    return test_shared_path(buf, len, rel);
+}
+
+/* x and y columns of a reference file; *n gets the rows. */
+static void read_ref(const char *name, float **x, double **y, size_t *n)
+{
+    char p[4096];
+    size_t cnt;
+    int cols;
+    double *v = test_read_csv(wn_path(p, sizeof p, name), &cnt, &cols);
+    ck_assert_msg(v && cols == 2 && cnt >= 2048, "%s: bad reference", p);
+    *n = cnt / 2;
+    *x = malloc(*n * sizeof **x);
+    *y = malloc(*n * sizeof **y);
+    for (size_t i = 0; i < *n; i++) {
+        (*x)[i] = (float)v[2 * i];
+        (*y)[i] = v[2 * i + 1];
+    }
+    free(v);
+}
+
+static double esr(const float *out, const double *ref, size_t n)
+{
+    double e = 0, s = 0;
+    for (size_t i = 0; i < n; i++) {
+        e += (out[i] - ref[i]) * (out[i] - ref[i]);
+        s += ref[i] * ref[i];
+    }
+    return e / s;
+}
+
+/* Process x in blocks of `block` (0: varying 1..300); counts allocations. */
+static long run_blocks(rnnamp_engine *e, const float *x, float *out, size_t n,
+                       uint32_t block)
+{
+    uint32_t vary = 1;
+    long allocs = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t k = block ? block : (vary = vary * 7 % 301 + 1);
+        if (k > n - i)
+            k = (uint32_t)(n - i);
+        alloc_count_begin();
+        unsigned fl = rnnamp_engine_process(e, x + i, out + i, k, NULL);
+        allocs += alloc_count_end();
+        ck_assert_uint_eq(fl, 0);
+        i += k;
+    }
+    return allocs;
+}
+
+/* Every case on every kernel this CPU has, blocks of 64 (as the reference)
+ * and varying blocks, then again after a reset. */
+START_TEST(matches_namcore)
+{
+    const wn_case *c = &cases[_i / 3];
+    const rnnamp_kernel k = kernels[_i % 3];
+    if (k > rnnamp_kernel_best())
+        return;
+    char p[4096], err[RNNAMP_ERR_LEN] = "";
+    rnnamp_model *m =
+        rnnamp_model_load(wn_path(p, sizeof p, c->model), err, sizeof err);
+    ck_assert_msg(m != NULL, "%s", err);
+    const rnnamp_model *sm = rnnamp_model_at_size(m, c->size);
+    rnnamp_engine_opts o = {k, 1.0};
+    rnnamp_engine *e = rnnamp_engine_new(sm, &o, err, sizeof err);
+    ck_assert_msg(e != NULL, "%s", err);
+    float *x;
+    double *y;
+    size_t n;
+    read_ref(c->ref, &x, &y, &n);
+    float *out = malloc(n * sizeof *out);
+    const uint32_t blocks[3] = {64, 0, 64};
+    for (int pass = 0; pass < 3; pass++) {
+        if (pass)
+            rnnamp_engine_reset(e);
+        ck_assert_int_eq(run_blocks(e, x, out, n, blocks[pass]), 0);
+        double r = esr(out, y, n), r0 = esr(out, y, 256);
+        ck_assert_msg(r <= ESR_MAX && r0 <= ESR_MAX,
+                      "%s size %g kernel %s pass %d: ESR %.3g (first 256 "
+                      "samples %.3g)",
+                      c->ref, c->size, rnnamp_kernel_name(k), pass, r, r0);
+    }
+    rnnamp_engine_free(e);
+    rnnamp_model_free(m);
+    free(x);
+    free(y);
+    free(out);
+}
+END_TEST
+
+/* The files with options rnnamp does not run are refused by field name. */
+START_TEST(refuses_unsupported)
+{
+    static const struct {
+        const char *file, *field;
+    } bad[] = {
+        {"slimmable_wavenet.nam", "unsupported field 'slimmable'"},
+        {"wavenet_condition_dsp.nam", "unsupported field 'condition_dsp'"},
+        {"wavenet_a2_max.nam", "unsupported field 'condition_dsp'"},
+    };
+    char p[4096], err[RNNAMP_ERR_LEN] = "";
+    rnnamp_model *m =
+        rnnamp_model_load(wn_path(p, sizeof p, bad[_i].file), err, sizeof err);
+    ck_assert_ptr_null(m);
+    ck_assert_msg(strstr(err, bad[_i].field) && strstr(err, bad[_i].file),
+                  "%s: %s", bad[_i].file, err);
+}
+END_TEST
+
+/* Facts: receptive field, prewarm, cost, metadata, sizes of A2. */
+START_TEST(model_facts)
+{
+    char p[4096], err[RNNAMP_ERR_LEN] = "";
+    rnnamp_model *m = rnnamp_model_load(
+        wn_path(p, sizeof p, "wavenet_a1_standard.nam"), err, sizeof err);
+    ck_assert_msg(m != NULL, "%s", err);
+    ck_assert_int_eq(m->kind, RNNAMP_KIND_WAVENET);
+    /* 2 arrays of dilations 1..512, kernel 3: 2 * 2 * 1023 */
+    ck_assert_int_eq(rnnamp_wn_receptive_field(m->wavenet), 4092);
+    ck_assert_int_eq(m->meta.prewarm_samples, 4093);
+    ck_assert(m->meta.sample_rate == 48000.0 && m->meta.sample_rate_assumed);
+    double macs = rnnamp_engine_cost_macs(m);
+    ck_assert_msg(macs > 13000 && macs < 20000, "A1 cost %g", macs);
+    ck_assert_int_eq(rnnamp_engine_check_budget(m, 96000, err, sizeof err), 0);
+    rnnamp_model_free(m);
+
+    m = rnnamp_model_load(wn_path(p, sizeof p, "A2.nam"), err, sizeof err);
+    ck_assert_msg(m != NULL, "%s", err);
+    ck_assert_int_eq(m->kind, RNNAMP_KIND_CONTAINER);
+    ck_assert_int_eq(m->n_sub, 2);
+    ck_assert_ptr_eq(rnnamp_model_at_size(m, 0.0), m->sub[0]);
+    ck_assert_ptr_eq(rnnamp_model_at_size(m, 0.49), m->sub[0]);
+    ck_assert_ptr_eq(rnnamp_model_at_size(m, 0.5), m->sub[1]);
+    ck_assert_ptr_eq(rnnamp_model_at_size(m, 1.0), m->sub[1]);
+    ck_assert_int_eq(m->sub[1]->wavenet->arrays[0].channels, 8);
+    ck_assert_int_eq(m->sub[1]->wavenet->arrays[0].head_kernel, 16);
+    ck_assert(m->meta.has_loudness);
+    rnnamp_model *c = rnnamp_model_clone(m);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(rnnamp_model_validate(c, err, sizeof err), 0);
+    rnnamp_model_free(c);
+    rnnamp_model_free(m);
+
+    m = rnnamp_model_load(wn_path(p, sizeof p, "wavenet.nam"), err, sizeof err);
+    ck_assert_msg(m != NULL, "%s", err);
+    ck_assert(m->meta.has_input_level && m->meta.input_level_dbu == 18.3);
+    ck_assert(m->meta.has_output_level && m->meta.output_level_dbu == 12.3);
+    ck_assert(m->meta.has_loudness);
+    rnnamp_engine_opts o = {RNNAMP_KERNEL_AUTO, 2.0};
+    ck_assert_ptr_null(rnnamp_engine_new(m, &o, err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "resample"));
+    rnnamp_model_free(m);
+}
+END_TEST
+
+/* A non-finite input resets the state and silences the block. */
+START_TEST(nonfinite_resets)
+{
+    char p[4096], err[RNNAMP_ERR_LEN] = "";
+    rnnamp_model *m =
+        rnnamp_model_load(wn_path(p, sizeof p, "wavenet.nam"), err, sizeof err);
+    ck_assert_msg(m != NULL, "%s", err);
+    rnnamp_engine *e = rnnamp_engine_new(m, NULL, err, sizeof err);
+    ck_assert_ptr_nonnull(e);
+    float buf[64] = {0}, first[64];
+    rnnamp_engine_process(e, buf, first, 64, NULL);
+    buf[3] = NAN;
+    ck_assert_uint_eq(rnnamp_engine_process(e, buf, buf, 64, NULL),
+                      RNNAMP_FLAG_RESET);
+    for (int i = 0; i < 64; i++)
+        ck_assert(buf[i] == 0.f);
+    memset(buf, 0, sizeof buf);
+    rnnamp_engine_process(e, buf, buf, 64, NULL);
+    for (int i = 0; i < 64; i++)
+        ck_assert_float_eq(buf[i], first[i]);
+    rnnamp_engine_free(e);
+    rnnamp_model_free(m);
+}
+END_TEST
+
+int main(void)
+{
+    test_require_shared();
+    Suite *s = suite_create("wavenet");
+    TCase *tc = tcase_create("namcore");
+    tcase_set_timeout(tc, 300);
+    tcase_add_loop_test(tc, matches_namcore, 0, 3 * N_CASES);
+    tcase_add_loop_test(tc, refuses_unsupported, 0, 3);
+    tcase_add_test(tc, model_facts);
+    tcase_add_test(tc, nonfinite_resets);
+    suite_add_tcase(s, tc);
+    return test_run_suite(s);
+}
