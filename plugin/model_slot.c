@@ -42,7 +42,11 @@ static int slot_build(rnnamp_slot *s, const rnnamp_model *m, double host_rate,
 {
     char err[RNNAMP_ERR_LEN] = "";
     double ratio = host_rate / model_rate;
-    *resample = ratio < 1.0 - 1e-9 || ratio > 8.0;
+    /* the delay-line correction is for recurrent state: a WaveNet is
+     * resampled at any other rate */
+    const int wavenet = rnnamp_model_playable(m)->kind == RNNAMP_KIND_WAVENET;
+    *resample = ratio < 1.0 - 1e-9 || ratio > 8.0 ||
+                (wavenet && fabs(ratio - 1.0) > 1e-9);
     if (!*resample && fabs(ratio - 1.0) > 1e-9)
         opts->rate_ratio = ratio;
     s->engine = rnnamp_engine_new(m, opts, err, sizeof err);

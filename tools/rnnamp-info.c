@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "model.h"
 #include "model_io.h"
+#include "wavenet.h"
 
 static const char *act_name(rnnamp_act a)
 {
@@ -41,6 +42,62 @@ static void print_cost(const rnnamp_model *m)
         printf("  the plugin refuses it: %s\n", err);
 }
 
+/* A WaveNet's layer arrays, receptive field and prewarm. */
+static void print_wavenet(const rnnamp_model *m, const char *indent)
+{
+    const rnnamp_wavenet *w = m->wavenet;
+    for (int a = 0; a < w->n_arrays; a++) {
+        const rnnamp_wn_array *A = &w->arrays[a];
+        const rnnamp_wn_layer *L = &w->layers[A->first_layer];
+        printf("%slayer array %d: %d -> %d channels, bottleneck %d, %d "
+               "layers, kernel %d%s, dilations",
+               indent, a, A->in_size, A->channels, A->bottleneck, A->n_layers,
+               L->kernel, A->n_layers > 1 ? " (first)" : "");
+        for (int l = 0; l < A->n_layers; l++)
+            printf("%s%d", l ? "," : " ",
+                   w->layers[A->first_layer + l].dilation);
+        printf("\n%s  %s%s%s%s, head %d -> %d (kernel %d%s)\n", indent,
+               rnnamp_wn_act_name(L->act.type),
+               L->gating == RNNAMP_WN_GATE_GATED     ? ", gated"
+               : L->gating == RNNAMP_WN_GATE_BLENDED ? ", blended"
+                                                     : "",
+               A->layer1x1 ? ", layer1x1" : "", A->head1x1 ? ", head1x1" : "",
+               A->head_in, A->head_size, A->head_kernel,
+               A->head_bias ? ", bias" : "");
+    }
+    printf("%sreceptive field: %ld samples (%.1f ms), prewarm %ld samples, "
+           "head_scale %g\n",
+           indent, rnnamp_wn_receptive_field(w),
+           1000.0 * (double)rnnamp_wn_receptive_field(w) /
+               (m->meta.sample_rate > 0 ? m->meta.sample_rate : 48000.0),
+           rnnamp_wn_prewarm_samples(w), w->head_scale);
+}
+
+/* The network: RNN layers, a WaveNet, or a container's submodels. */
+static void print_network(const rnnamp_model *m)
+{
+    if (m->kind == RNNAMP_KIND_WAVENET) {
+        print_wavenet(m, "  ");
+        return;
+    }
+    for (int s = 0; s < m->n_sub; s++) {
+        char d[256];
+        rnnamp_model_describe(m->sub[s], d, sizeof d);
+        printf("  size < %g%s: %s, %.0f multiply-adds per sample\n",
+               m->sub_max[s], s == m->n_sub - 1 ? " (and 1, the default)" : "",
+               d, rnnamp_engine_cost_macs(m->sub[s]));
+        if (m->sub[s]->kind == RNNAMP_KIND_WAVENET)
+            print_wavenet(m->sub[s], "    ");
+    }
+    for (int i = 0; i < m->n_layers; i++) {
+        const rnnamp_layer *L = &m->layers[i];
+        printf("  layer %d: %-5s %3d -> %3d%s%s\n", i,
+               rnnamp_layer_type_name(L->type), L->n_in, L->n_out,
+               L->type == RNNAMP_DENSE ? "  " : "",
+               L->type == RNNAMP_DENSE ? act_name(L->act) : "");
+    }
+}
+
 static int info(const char *path)
 {
     char err[RNNAMP_ERR_LEN];
@@ -57,20 +114,17 @@ static int info(const char *path)
            !m->skip      ? ""
            : m->pre_taps ? ", skip: network output + its (pre-FIR'd) input"
                          : ", skip: output = input + network");
-    for (int i = 0; i < m->n_layers; i++) {
-        const rnnamp_layer *L = &m->layers[i];
-        printf("  layer %d: %-5s %3d -> %3d%s%s\n", i,
-               rnnamp_layer_type_name(L->type), L->n_in, L->n_out,
-               L->type == RNNAMP_DENSE ? "  " : "",
-               L->type == RNNAMP_DENSE ? act_name(L->act) : "");
-    }
+    print_network(m);
     if (m->pre_taps)
         printf("  pre-FIR: %d taps before the network%s\n", m->pre_taps,
                m->pre_taps > 64 ? " (FFT convolution)" : " (direct form)");
     if (m->post_taps)
         printf("  post-FIR: %d taps after the network%s\n", m->post_taps,
                m->post_taps > 64 ? " (FFT convolution)" : " (direct form)");
-    printf("  parameters: %zu\n", m->n_params);
+    size_t np = m->n_params;
+    for (int s = 0; s < m->n_sub; s++)
+        np += m->sub[s]->n_params;
+    printf("  parameters: %zu\n", np);
     const rnnamp_meta *mt = &m->meta;
     if (mt->sample_rate > 0)
         printf("  sample rate: %.0f Hz%s\n", mt->sample_rate,

@@ -759,6 +759,10 @@ int rnnamp_model_save_aidax(const rnnamp_model *m, const char *path,
         rnnamp_jerr(&c, "no model or no path to write");
         return -1;
     }
+    if (m->kind != RNNAMP_KIND_RNN) {
+        rnnamp_jerr(&c, "a WaveNet or container model has no AIDA-X form");
+        return -1;
+    }
     json_t *root = rnnamp_aidax_to_json(m, meta_json, &c);
     if (!root)
         return -1;

@@ -415,17 +415,14 @@ int rnnamp_model_set_batch(rnnamp_model *m, const float *in, const float *out,
     return 0;
 }
 
-/* "SlimmableContainer: 0.5 WaveNet ... | 1 WaveNet ..." */
+/* "SlimmableContainer of 2 sizes, playing WaveNet ..." (the default,
+ * full size). */
 static void describe_container(const rnnamp_model *m, char *buf, size_t len)
 {
-    size_t off = 0;
-    int w = snprintf(buf, len, "SlimmableContainer of %d:", m->n_sub);
-    for (int i = 0; w >= 0 && i < m->n_sub && (off += (size_t)w) < len; i++) {
-        char d[160];
-        rnnamp_model_describe(m->sub[i], d, sizeof d);
-        w = snprintf(buf + off, len - off, "%s size<%g %s", i ? " |" : "",
-                     m->sub_max[i], d);
-    }
+    char d[192];
+    rnnamp_model_describe(rnnamp_model_playable(m), d, sizeof d);
+    snprintf(buf, len, "SlimmableContainer of %d sizes, playing %s", m->n_sub,
+             d);
 }
 
 void rnnamp_model_describe(const rnnamp_model *m, char *buf, size_t len)

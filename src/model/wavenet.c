@@ -209,20 +209,25 @@ const char *rnnamp_wn_act_name(int type)
 void rnnamp_wn_describe(const rnnamp_wavenet *w, char *buf, size_t len)
 {
     size_t off = 0;
-    int n = snprintf(buf, len, "WaveNet");
-    for (int a = 0; n >= 0 && a < w->n_arrays && (off += (size_t)n) < len;
-         a++) {
-        const rnnamp_wn_array *A = &w->arrays[a];
-        const rnnamp_wn_layer *L = &w->layers[A->first_layer];
-        n = snprintf(buf + off, len - off, "%s%dx%d k%d %s%s%s",
-                     a ? " + " : " ", A->channels, A->n_layers, L->kernel,
-                     rnnamp_wn_act_name(L->act.type),
-                     L->gating == RNNAMP_WN_GATE_GATED     ? " gated"
-                     : L->gating == RNNAMP_WN_GATE_BLENDED ? " blended"
-                                                           : "",
-                     A->head_kernel > 1 ? " head-conv" : "");
+    buf[0] = '\0';
+    for (int a = 0; a <= w->n_arrays && off < len; a++) {
+        int n;
+        if (a == w->n_arrays) {
+            n = snprintf(buf + off, len - off, ", receptive field %ld",
+                         rnnamp_wn_receptive_field(w));
+        } else {
+            const rnnamp_wn_array *A = &w->arrays[a];
+            const rnnamp_wn_layer *L = &w->layers[A->first_layer];
+            n = snprintf(buf + off, len - off, "%s%dx%d k%d %s%s%s",
+                         a ? " + " : "WaveNet ", A->channels, A->n_layers,
+                         L->kernel, rnnamp_wn_act_name(L->act.type),
+                         L->gating == RNNAMP_WN_GATE_GATED     ? " gated"
+                         : L->gating == RNNAMP_WN_GATE_BLENDED ? " blended"
+                                                               : "",
+                         A->head_kernel > 1 ? " head-conv" : "");
+        }
+        if (n < 0)
+            return;
+        off += (size_t)n;
     }
-    if (n >= 0 && off < len)
-        snprintf(buf + off, len - off, ", receptive field %ld",
-                 rnnamp_wn_receptive_field(w));
 }
