@@ -591,8 +591,9 @@ rnnamp_model *rnnamp_nam_container_from_json(const json_t *root,
     }
     /* The container reports its largest model's facts. */
     m->meta = m->sub[n - 1]->meta;
-    const json_t *md = json_object_get(root, "metadata");
-    if (json_is_object(md) && rnnamp_json_get_levels(md, &m->meta, c) != 0) {
+    const json_t *md;
+    int r = rnnamp_json_get_metadata(root, &m->meta, &md, c);
+    if (r < 0 || (r == 0 && rnnamp_json_get_levels(md, &m->meta, c) != 0)) {
         rnnamp_model_free(m);
         return NULL;
     }

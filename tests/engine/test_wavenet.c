@@ -131,6 +131,195 @@ START_TEST(matches_namcore)
 }
 END_TEST
 
+/* ---- a plain double-precision WaveNet, sample by sample over whole
+ * signals, straight from wavenet.h's equations: the reference for the
+ * synthetic models, whose options (gating, blending, head1x1, head
+ * convolution, every activation) the NAM Core files do not all use. */
+
+static double ref_act(const rnnamp_wn_act *a, double x)
+{
+    const float *p = a->p;
+    switch (a->type) {
+    case RNNAMP_WN_TANH: return tanh(x);
+    case RNNAMP_WN_HARDTANH: return x < -1 ? -1 : x > 1 ? 1 : x;
+    case RNNAMP_WN_FASTTANH: {
+        double ax = fabs(x), x2 = x * x;
+        return x *
+               (2.45550750702956 + 2.45550750702956 * ax +
+                (0.893229853513558 + 0.821226666969744 * ax) * x2) /
+               (2.44506634652299 +
+                (2.44506634652299 + x2) * fabs(x + 0.814642734961073 * x * ax));
+    }
+    case RNNAMP_WN_RELU: return x > 0 ? x : 0;
+    case RNNAMP_WN_LEAKYRELU: return x > 0 ? x : p[0] * x;
+    case RNNAMP_WN_SIGMOID: return 1 / (1 + exp(-x));
+    case RNNAMP_WN_SILU: return x / (1 + exp(-x));
+    case RNNAMP_WN_HARDSWISH:
+        return x * (x + 3 < 0 ? 0 : x + 3 > 6 ? 6 : x + 3) / 6;
+    case RNNAMP_WN_LEAKYHARDTANH:
+        return x < p[0]   ? (x - p[0]) * p[2] + p[0]
+               : x > p[1] ? (x - p[1]) * p[3] + p[1]
+                          : x;
+    case RNNAMP_WN_SOFTSIGN: return x / (1 + fabs(x));
+    default: return x;
+    }
+}
+
+/* sig[t * rows + r], zero before t = 0 */
+static double at(const double *sig, int rows, long t, int r)
+{
+    return t < 0 ? 0 : sig[t * rows + r];
+}
+
+/* One layer over all T samples: u (C rows) -> next (C rows), head += . */
+static void ref_layer(const rnnamp_model *m, const rnnamp_wn_array *A,
+                      const rnnamp_wn_layer *L, const double *x,
+                      const double *u, double *next, double *head, long T)
+{
+    const float *P = m->params;
+    const int C = A->channels, B = A->bottleneck, K = L->kernel;
+    const int Z = rnnamp_wn_zrows(A, L);
+    double z[2 * RNNAMP_WN_MAX_CHANNELS], a[RNNAMP_WN_MAX_CHANNELS];
+    for (long t = 0; t < T; t++) {
+        for (int o = 0; o < Z; o++) {
+            double s = P[L->conv_b + o] + P[L->mix_w + o] * x[t];
+            for (int i = 0; i < C; i++)
+                for (int k = 0; k < K; k++)
+                    s += P[L->conv_w + ((size_t)o * C + i) * K + k] *
+                         at(u, C, t - (long)L->dilation * (K - 1 - k), i);
+            z[o] = s;
+        }
+        for (int r = 0; r < B; r++) {
+            double v = ref_act(&L->act, z[r]);
+            if (L->gating == RNNAMP_WN_GATE_GATED)
+                v *= ref_act(&L->act2, z[r + B]);
+            else if (L->gating == RNNAMP_WN_GATE_BLENDED) {
+                double g = ref_act(&L->act2, z[r + B]);
+                v = g * v + (1 - g) * z[r];
+            }
+            a[r] = v;
+        }
+        for (int h = 0; h < A->head_in; h++) {
+            double s = A->head1x1 ? P[L->h1_b + h] : a[h];
+            for (int r = 0; A->head1x1 && r < B; r++)
+                s += P[L->h1_w + (size_t)h * B + r] * a[r];
+            head[t * A->head_in + h] += s;
+        }
+        for (int c = 0; c < C; c++) {
+            double s = u[t * C + c] + (A->layer1x1 ? P[L->l1_b + c] : 0);
+            for (int r = 0; A->layer1x1 && r < B; r++)
+                s += P[L->l1_w + (size_t)c * B + r] * a[r];
+            next[t * C + c] = s;
+        }
+    }
+}
+
+/* The model on x (T samples, the first ones the prewarm silence). Returns
+ * malloc'ed head output rows of the last array (1 row). */
+static double *ref_wavenet(const rnnamp_model *m, const double *x, long T)
+{
+    const rnnamp_wavenet *w = m->wavenet;
+    const float *P = m->params;
+    const size_t R = RNNAMP_WN_MAX_CHANNELS;
+    double *in = calloc((size_t)T * R, sizeof *in);
+    double *u = calloc((size_t)T * R, sizeof *u);
+    double *nx = calloc((size_t)T * R, sizeof *nx);
+    double *head = calloc((size_t)T * R, sizeof *head);
+    double *hout = calloc((size_t)T * R, sizeof *hout);
+    for (long t = 0; t < T; t++)
+        in[t] = x[t];
+    for (int a = 0; a < w->n_arrays; a++) {
+        const rnnamp_wn_array *A = &w->arrays[a];
+        const int C = A->channels, Hi = A->head_in;
+        for (long t = 0; t < T; t++) {
+            for (int c = 0; c < C; c++) {
+                double s = 0;
+                for (int i = 0; i < A->in_size; i++)
+                    s += P[A->rechannel_w + (size_t)c * A->in_size + i] *
+                         in[t * A->in_size + i];
+                u[t * C + c] = s;
+            }
+            for (int h = 0; h < Hi; h++)
+                head[t * Hi + h] = a ? hout[t * Hi + h] : 0;
+        }
+        for (int l = 0; l < A->n_layers; l++) {
+            ref_layer(m, A, &w->layers[A->first_layer + l], x, u, nx, head, T);
+            double *sw = u;
+            u = nx;
+            nx = sw;
+        }
+        for (long t = 0; t < T; t++) {
+            for (int s = 0; s < A->head_size; s++) {
+                double v = A->head_bias ? P[A->head_b + s] : 0;
+                for (int h = 0; h < Hi; h++)
+                    for (int k = 0; k < A->head_kernel; k++)
+                        v += P[A->head_w +
+                               ((size_t)s * Hi + h) * A->head_kernel + k] *
+                             at(head, Hi,
+                                t - (long)A->head_dilation *
+                                        (A->head_kernel - 1 - k),
+                                h);
+                hout[t * A->head_size + s] = v;
+            }
+            for (int c = 0; c < C; c++)
+                in[t * C + c] = u[t * C + c];
+        }
+    }
+    free(in);
+    free(u);
+    free(nx);
+    free(head);
+    return hout;
+}
+
+/* The synthetic seeds (tests/fuzz/corpus, ours) at every size on every
+ * kernel against the reference, from sample 0 after the prewarm. */
+START_TEST(matches_reference)
+{
+    static const char *const files[] = {"nam_wavenet_a1.nam",
+                                        "nam_wavenet_a2.nam"};
+    const rnnamp_kernel k = kernels[_i % 3];
+    if (k > rnnamp_kernel_best())
+        return;
+    char p[4096], err[RNNAMP_ERR_LEN] = "";
+    snprintf(p, sizeof p, "%s/tests/fuzz/corpus/%s", RNNAMP_SOURCE_DIR,
+             files[_i / 3]);
+    rnnamp_model *m = rnnamp_model_load(p, err, sizeof err);
+    ck_assert_msg(m != NULL, "%s", err);
+    for (double size = 0.0; size <= 1.0; size += 1.0) {
+        const rnnamp_model *sm = rnnamp_model_at_size(m, size);
+        const long P0 = rnnamp_wn_prewarm_samples(sm->wavenet), N = 3000;
+        double *x = calloc((size_t)(P0 + N), sizeof *x);
+        float *xf = malloc(N * sizeof *xf), *y = malloc(N * sizeof *y);
+        for (long t = 0; t < N; t++) {
+            xf[t] = (float)(0.9 * sin(0.031 * t) * sin(0.0023 * t) +
+                            0.2 * sin(0.4 * t));
+            x[P0 + t] = xf[t];
+        }
+        double *ref = ref_wavenet(sm, x, P0 + N);
+        rnnamp_engine_opts o = {k, 1.0};
+        rnnamp_engine *e = rnnamp_engine_new(sm, &o, err, sizeof err);
+        ck_assert_msg(e != NULL, "%s", err);
+        ck_assert_int_eq(run_blocks(e, xf, y, (size_t)N, 0), 0);
+        double es = 0, ss = 0, h = sm->wavenet->head_scale;
+        for (long t = 0; t < N; t++) {
+            double r = h * ref[P0 + t];
+            es += (y[t] - r) * (y[t] - r);
+            ss += r * r;
+        }
+        ck_assert_msg(ss > 1e-6 && es / ss <= ESR_MAX,
+                      "%s size %g kernel %s: ESR %.3g", files[_i / 3], size,
+                      rnnamp_kernel_name(k), es / ss);
+        rnnamp_engine_free(e);
+        free(ref);
+        free(x);
+        free(xf);
+        free(y);
+    }
+    rnnamp_model_free(m);
+}
+END_TEST
+
 /* The files with options rnnamp does not run are refused by field name. */
 START_TEST(refuses_unsupported)
 {
@@ -229,6 +418,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, matches_namcore, 0, 3 * N_CASES);
     tcase_add_loop_test(tc, refuses_unsupported, 0, 3);
+    tcase_add_loop_test(tc, matches_reference, 0, 6);
     tcase_add_test(tc, model_facts);
     tcase_add_test(tc, nonfinite_resets);
     suite_add_tcase(s, tc);
