@@ -493,17 +493,17 @@ rnnamp_model *rnnamp_nam_wavenet_from_json(const json_t *root,
     if (parse_config(json_object_get(root, "config"), w, c) != 0)
         goto done;
     size_t want = bind_offsets(w);
+    char verr[RNNAMP_ERR_LEN];
+    if (rnnamp_wn_validate(w, want, verr, sizeof verr) != 0) {
+        rnnamp_jerr(c, "%s", verr);
+        goto done;
+    }
     const json_t *wj = json_object_get(root, "weights");
     if (!json_is_array(wj) || json_array_size(wj) != want) {
         rnnamp_jerr(c,
                     "'weights' has %zu values, the WaveNet described by "
                     "'config' needs %zu",
                     json_is_array(wj) ? json_array_size(wj) : 0, want);
-        goto done;
-    }
-    char verr[RNNAMP_ERR_LEN];
-    if (rnnamp_wn_validate(w, want, verr, sizeof verr) != 0) {
-        rnnamp_jerr(c, "%s", verr);
         goto done;
     }
     m = rnnamp_model_new_wavenet(w, want);
@@ -569,13 +569,15 @@ rnnamp_model *rnnamp_nam_container_from_json(const json_t *root,
     static const char *const ok[] = {"submodels", NULL};
     const json_t *subs = json_object_get(cfg, "submodels");
     size_t n = json_is_array(subs) ? json_array_size(subs) : 0;
-    if (!json_is_object(cfg) || known_keys(cfg, ok, "config", c) || n < 1 ||
-        n > RNNAMP_MAX_SUBMODELS) {
-        if (json_is_object(cfg) && (n < 1 || n > RNNAMP_MAX_SUBMODELS))
-            rnnamp_jerr(c, "config: 'submodels' must list 1 to %d models",
-                        RNNAMP_MAX_SUBMODELS);
-        else if (!json_is_object(cfg))
-            rnnamp_jerr(c, "missing or non-object 'config'");
+    if (!json_is_object(cfg)) {
+        rnnamp_jerr(c, "missing or non-object 'config'");
+        return NULL;
+    }
+    if (known_keys(cfg, ok, "config", c) != 0)
+        return NULL;
+    if (n < 1 || n > RNNAMP_MAX_SUBMODELS) {
+        rnnamp_jerr(c, "config: 'submodels' must list 1 to %d models",
+                    RNNAMP_MAX_SUBMODELS);
         return NULL;
     }
     rnnamp_model *m = rnnamp_model_new_container();

@@ -185,6 +185,24 @@ int rnnamp_wn_validate(const rnnamp_wavenet *w, size_t n_params, char *err,
                       w->arrays[w->n_arrays - 1].head_size);
         return -1;
     }
+    long rf = rnnamp_wn_receptive_field(w), state = 0;
+    for (int a = 0; a < w->n_arrays; a++) {
+        const rnnamp_wn_array *A = &w->arrays[a];
+        state += (long)A->head_in *
+                 (2L * A->head_dilation * (A->head_kernel - 1) + 256);
+        for (int l = 0; l < A->n_layers; l++) {
+            const rnnamp_wn_layer *L = &w->layers[A->first_layer + l];
+            state +=
+                (long)A->channels * (2L * L->dilation * (L->kernel - 1) + 256);
+        }
+    }
+    if (rf > RNNAMP_WN_MAX_RF || state > RNNAMP_WN_MAX_STATE) {
+        rnnamp_seterr(err, errlen,
+                      "receptive field %ld samples (at most %d) or history "
+                      "of %ld values (at most %ld): too large",
+                      rf, RNNAMP_WN_MAX_RF, state, RNNAMP_WN_MAX_STATE);
+        return -1;
+    }
     size_t want = rnnamp_wn_param_count(w);
     if (next != w->n_layers || want != n_params) {
         rnnamp_seterr(err, errlen,

@@ -37,6 +37,11 @@
 #define RNNAMP_WN_MAX_CHANNELS 128 /* channels, bottleneck, head sizes */
 #define RNNAMP_WN_MAX_KERNEL   64
 #define RNNAMP_WN_MAX_LOOKBACK 65536 /* dilation * (kernel - 1) per conv */
+/* Receptive field of the whole network (1.4 s at 48 kHz; A1 is 4092, A2
+ * 6346): bounds the prewarm an engine runs when it is built. */
+#define RNNAMP_WN_MAX_RF 65536
+/* Floats of convolution history an engine may hold (32 MB). */
+#define RNNAMP_WN_MAX_STATE (8L * 1024 * 1024)
 
 typedef enum {
     RNNAMP_WN_IDENTITY = 0,

@@ -45,6 +45,23 @@ static const char *NAM =
     "             0, 0, 0, 0, 0.01, 0.02, 0.9, 0.05],\n"
     " \"sample_rate\": 48000, \"metadata\": {\"loudness\": -20.5}}\n";
 
+/* Valid NAM WaveNet: one array, 2 channels, kernel 2, one layer: rechannel
+ * 2 + conv 8 + bias 2 + mixin 2 + layer1x1 6 + head 2 + 1 + head_scale 1. */
+static const char *WAVENET =
+    "{\"version\": \"0.5.4\", \"architecture\": \"WaveNet\",\n"
+    " \"config\": {\"layers\": [{\"input_size\": 1, \"condition_size\": 1,\n"
+    "   \"head_size\": 1, \"channels\": 2, \"kernel_size\": 2,\n"
+    "   \"dilations\": [1], \"activation\": \"Tanh\", \"gated\": false,\n"
+    "   \"head_bias\": true}], \"head\": null, \"head_scale\": 0.02},\n"
+    " \"weights\": [0.1, 0.2, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0, 0,\n"
+    "   0.1, 0.2, 0.1, 0.2, 0.3, 0.4, 0, 0, 0.5, 0.6, 0.1, 0.02],\n"
+    " \"sample_rate\": 48000}\n";
+
+/* Valid container of two copies of that WaveNet. */
+static const char *CONTAINER_HEAD =
+    "{\"version\": \"0.7.0\", \"architecture\": \"SlimmableContainer\",\n"
+    " \"config\": {\"submodels\": [{\"max_value\": 0.5, \"model\": ";
+
 TEST_TMPDIR_FIXTURE(tmpdir, "rnnamp-fmt-bad")
 
 static void write_file(const char *path, const char *text, size_t len)
@@ -109,6 +126,7 @@ START_TEST(templates_are_valid)
     /* The bad cases below only prove something if the unbroken files load;
      * and detection is by content, so a misleading extension is fine. */
     expect_ok("a.nam", AIDAX);
+    expect_ok("wavenet.nam", WAVENET);
     expect_ok("g.json", GUITARML);
     expect_ok("n.txt", NAM);
     char *bom = malloc(strlen(NAM) + 4);
@@ -254,9 +272,9 @@ START_TEST(bad_structure)
                      "\"num_layers\": 50", "num_layers");
     expect_fail_repl("gml_type.json", GUITARML, "\"input_size\": 1",
                      "\"input_size\": \"1\"", "must be an integer");
-    expect_fail_repl("nam_arch.nam", NAM, "\"LSTM\"", "\"WaveNet\"",
-                     "NAM architecture 'WaveNet' is not supported yet "
-                     "(rnnamp reads NAM LSTM models only)");
+    expect_fail_repl("nam_arch.nam", NAM, "\"LSTM\"", "\"ConvNet\"",
+                     "NAM architecture 'ConvNet' is not supported (rnnamp "
+                     "reads NAM LSTM, WaveNet and SlimmableContainer models)");
     expect_fail_repl("nam_layers.nam", NAM, "\"num_layers\": 1",
                      "\"num_layers\": 50", "num_layers");
     expect_fail_repl("nam_hidden.nam", NAM, "\"hidden_size\": 1",
@@ -264,6 +282,99 @@ START_TEST(bad_structure)
     expect_fail_repl("nam_config.nam", NAM, "\"config\": {", "\"config\": [{",
                      "invalid JSON");
     expect_fail_repl("nam_rate.nam", NAM, "48000", "\"48000\"", "sample_rate");
+}
+END_TEST
+
+/* A WaveNet field rnnamp does not run is refused by its name; broken
+ * structure is named too. */
+START_TEST(bad_wavenet)
+{
+    const char *L = "\"input_size\": 1,";
+    static const struct {
+        const char *name, *from, *to, *msg;
+    } c[] = {
+        {"wn_film.nam", NULL,
+         "\"conv_pre_film\": {\"active\": true, \"shift\": true},",
+         "config.layers[0]: unsupported field 'conv_pre_film' (FiLM"},
+        {"wn_groups.nam", NULL, "\"groups_input\": 2,",
+         "unsupported field 'groups_input' = 2 (grouped convolutions"},
+        {"wn_h1groups.nam", NULL,
+         "\"head1x1\": {\"active\": true, \"out_channels\": 2, "
+         "\"groups\": 2},",
+         "unsupported field 'head1x1.groups' = 2"},
+        {"wn_unknown.nam", NULL, "\"film_everything\": 1,",
+         "config.layers[0]: unsupported field 'film_everything'"},
+        {"wn_slim.nam", NULL,
+         "\"slimmable\": {\"method\": \"slice_channels_uniform\"},",
+         "unsupported field 'slimmable' (method 'slice_channels_uniform'"},
+        {"wn_cond.nam", "\"condition_size\": 1", "\"condition_size\": 2",
+         "unsupported field 'condition_size' = 2"},
+        {"wn_conddsp.nam", "\"head\": null", "\"condition_dsp\": {}",
+         "config: unsupported field 'condition_dsp'"},
+        {"wn_posthead.nam", "\"head\": null", "\"head\": {}",
+         "config: unsupported field 'head' (a post-stack head"},
+        {"wn_topkey.nam", "\"sample_rate\": 48000",
+         "\"sample_rate\": "
+         "48000, \"extra\": 1",
+         "top level: unsupported field 'extra'"},
+        {"wn_count.nam", "0.1, 0.02]", "0.1]",
+         "'weights' has 23 values, the WaveNet described by 'config' needs "
+         "24"},
+        {"wn_version.nam", "\"0.5.4\"", "\"0.8.0\"",
+         "'version' 0.8.0 is not supported"},
+        {"wn_act.nam", "\"Tanh\"", "\"Mish\"",
+         "activation 'Mish' is not "
+         "supported"},
+        {"wn_prelu.nam", "\"Tanh\"",
+         "{\"type\": \"PReLU\", \"negative_slopes\": [0.1, 0.2]}",
+         "unsupported field 'negative_slopes'"},
+        {"wn_gating.nam", "\"gated\": false", "\"gating_mode\": \"maybe\"",
+         "'gating_mode' must be none, gated or blended"},
+        {"wn_kernels.nam", NULL, "\"kernel_sizes\": [2],",
+         "exactly one of 'kernel_size' or 'kernel_sizes'"},
+        {"wn_bottleneck.nam", NULL,
+         "\"bottleneck\": 1, \"layer1x1\": {\"active\": false, "
+         "\"groups\": 1},",
+         "without layer1x1 the bottleneck (1) must equal channels (2)"},
+        {"wn_dilation.nam", "[1]", "[100000]", "dilation * (kernel - 1)"},
+        {"wn_rf.nam", "[1]", "[65536, 65536]",
+         "receptive field 131072 samples"},
+        {"wn_weight.nam", "0.1, 0.02]", "1e40, 0.02]", "weights"},
+        {"wn_arch.nam", "\"input_size\": 1, \"condition_size\": 1",
+         "\"input_size\": 2, \"condition_size\": 1",
+         "input_size 2 or head input 2 does not match"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        char to[256];
+        if (!c[i].from)
+            snprintf(to, sizeof to, "%s %s", L, c[i].to);
+        expect_fail_repl(c[i].name, WAVENET, c[i].from ? c[i].from : L,
+                         c[i].from ? c[i].to : to, c[i].msg);
+    }
+}
+END_TEST
+
+/* Containers: ascending max_value, the last >= 1, valid submodels whose
+ * errors say which submodel. */
+START_TEST(bad_container)
+{
+    char buf[8192];
+    snprintf(buf, sizeof buf, "%s%s}, {\"max_value\": 1.0, \"model\": %s}]}}\n",
+             CONTAINER_HEAD, WAVENET, WAVENET);
+    expect_ok("container.nam", buf);
+    expect_fail_repl("c_order.nam", buf, "\"max_value\": 0.5",
+                     "\"max_value\": 2.0", "max_value must be ascending");
+    expect_fail_repl("c_last.nam", buf, "\"max_value\": 1.0",
+                     "\"max_value\": 0.9", "max_value must be >= 1");
+    expect_fail_repl("c_sub.nam", buf, "\"Tanh\"", "\"Mish\"",
+                     "config.submodels[0]: config.layers[0]: activation "
+                     "'Mish'");
+    expect_fail_repl("c_key.nam", buf, "{\"max_value\": 0.5,",
+                     "{\"min_value\": 0, \"max_value\": 0.5,",
+                     "config.submodels[0]: unsupported field 'min_value'");
+    expect_fail_repl("c_empty.nam", buf, "\"submodels\": [",
+                     "\"submodels\": [], \"x\": [",
+                     "config: unsupported field 'x'");
 }
 END_TEST
 
@@ -432,6 +543,8 @@ int main(void)
     tcase_add_test(tc, gru_reset_before);
     tcase_add_test(tc, bad_structure);
     tcase_add_test(tc, bad_fir_layers);
+    tcase_add_test(tc, bad_wavenet);
+    tcase_add_test(tc, bad_container);
     tcase_add_test(tc, fifty_layers);
     tcase_add_test(tc, files);
     tcase_add_test(tc, too_many_values);
