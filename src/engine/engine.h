@@ -15,6 +15,17 @@
  *
  * Memory: the engine copies what it needs from the model; the model may be
  * freed right after rnnamp_engine_new(). rnnamp_engine_free() frees it all.
+ *
+ * WaveNet models (model.h RNNAMP_KIND_WAVENET) run block-wise: each
+ * convolution over a block of up to 64 samples is one small matrix product,
+ * on the same per-ISA kernels; the dilated history lives in ring buffers in
+ * the single block. rnnamp_engine_new() runs NAM Core's prewarm (1 +
+ * receptive field samples of silence) and keeps the settled state, which
+ * rnnamp_engine_reset() restores, so output agrees with NAM Core from the
+ * first sample. They run at their own rate only (rate_ratio 1). For a
+ * container (RNNAMP_KIND_CONTAINER) the engine and the cost functions use
+ * rnnamp_model_playable(m), the full-size submodel; pass
+ * rnnamp_model_at_size(m, size) to play another size.
  */
 #ifndef RNNAMP_ENGINE_H
 #define RNNAMP_ENGINE_H
@@ -105,7 +116,8 @@ size_t rnnamp_engine_bytes(const rnnamp_engine *e);
 /* Multiply-adds per sample of the model's arithmetic: for each recurrent
  * layer G*H*(n_in + H) (G gates, both products), for each dense layer
  * n_out*n_in, head included; unpadded sizes, nonlinearities not counted.
- * m must be a valid model. */
+ * A WaveNet: rnnamp_wn_cost_macs() (wavenet.h: convolutions, 1x1s and its
+ * nonlinearities). m must be a valid model. */
 double rnnamp_engine_cost_macs(const rnnamp_model *m);
 
 /* Bytes of the single allocation rnnamp_engine_new() would make for m with
@@ -117,7 +129,8 @@ size_t rnnamp_engine_cost_bytes(const rnnamp_model *m, double rate_ratio);
 /* Multiply-adds per second to play m at host_rate Hz: cost_macs times the
  * rate the engine runs at: the host rate when it is 1 to 8 times the
  * model's rate (delay-line correction), else the model's rate (the plugin
- * resamples; 48000 Hz when the file states no rate). */
+ * resamples; 48000 Hz when the file states no rate). A WaveNet always
+ * runs at the model's rate (resampled). */
 double rnnamp_engine_cost_per_second(const rnnamp_model *m, double host_rate);
 
 /* 0 if m fits RNNAMP_BUDGET_MACS_PER_SECOND at host_rate, else -1 with a

@@ -3,8 +3,9 @@
  * Formats are detected from the content, never from the file name:
  *  - AIDA-X / RTNeural Keras-style JSON (.json, .aidax): "layers" array;
  *  - GuitarML / Automated-GuitarAmpModelling JSON: "model_data" + "state_dict";
- *  - NAM .nam with "architecture": "LSTM" (other NAM architectures are
- *    refused with a clear message).
+ *  - NAM .nam with "architecture" "LSTM", "WaveNet" or "SlimmableContainer"
+ *    (other NAM architectures, and WaveNet options rnnamp does not run, are
+ *    refused with a clear message naming them).
  * docs/model-format.md specifies each format and its weight orderings.
  *
  * Threads: any non-real-time thread (these allocate and do file I/O).

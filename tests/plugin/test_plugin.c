@@ -432,6 +432,12 @@ START_TEST(t_controls)
 }
 END_TEST
 
+/* Synthetic NAM WaveNet files (ours), from the fuzz seed corpus. */
+static const char *const wavenet_a1 =
+    RNNAMP_SOURCE_DIR "/tests/fuzz/corpus/nam_wavenet_a1.nam";
+static const char *const wavenet_a2 =
+    RNNAMP_SOURCE_DIR "/tests/fuzz/corpus/nam_wavenet_a2.nam";
+
 /* run() allocates nothing, also while models are swapped and freed. */
 START_TEST(t_no_alloc_in_run)
 {
@@ -445,10 +451,14 @@ START_TEST(t_no_alloc_in_run)
     long total = 0;
     for (int i = 0; i < 20; i++) {
         char err[256];
+        /* WaveNets too: a container at 48 kHz and a 44.1 kHz WaveNet,
+         * which the slot resamples */
+        const char *wn = i % 8 == 0 ? wavenet_a2 : wavenet_a1;
         ck_assert(rnnamp_lv2_host_set_path(h, RNNAMP__model,
-                                           i % 3 == 2 ? missing
-                                           : (i & 1)  ? model_a
-                                                      : model_b,
+                                           i % 3 == 2   ? missing
+                                           : i % 4 == 0 ? wn
+                                           : (i & 1)    ? model_a
+                                                        : model_b,
                                            err, sizeof err) == 0);
         for (int b = 0; b < 16; b++) {
 #if COUNT_ALLOCS
@@ -460,6 +470,8 @@ START_TEST(t_no_alloc_in_run)
 #endif
             if (b == 2)
                 rnnamp_lv2_host_worker_idle(h);
+            if (b == 3 && i % 4 == 0 && i % 3 != 2)
+                ck_assert_msg(strstr(status(h), "WaveNet"), "%s", status(h));
         }
     }
     ck_assert_int_eq(total, 0);
@@ -615,10 +627,16 @@ START_TEST(t_rapid_switches)
         rnnamp_lv2_host *h = host(48000.0, threaded, 8192);
         float *x = test_signal(4096, 48000.0, 0.5);
         float y[64];
-        /* a, b, a, b, a, b, corrupt, b, a, b, a, b, a, corrupt, ... */
+        /* a, b, a, b, wavenet, b, corrupt, b, a, b, a, b, wavenet,
+         * corrupt, ... (the WaveNets: our synthetic seeds, a container and a
+         * 44.1 kHz WaveNet the slot resamples) */
         const char *cycle[14];
         for (int i = 0; i < 14; i++)
-            cycle[i] = i % 7 == 6 ? corrupt : (i & 1) ? model_b : model_a;
+            cycle[i] = i % 7 == 6 ? corrupt
+                       : i == 4   ? wavenet_a2
+                       : i == 12  ? wavenet_a1
+                       : (i & 1)  ? model_b
+                                  : model_a;
         int finite = switch_burst(h, cycle, 14, 1000, 50, model_b, x);
         for (int i = 0; i < 100; i++) {
             rnnamp_lv2_host_run(h, x + (i % 64) * 64, y, 64);
