@@ -37,7 +37,8 @@ build() { # build <source> [extra flags]
 
 # the real-time library's sources (what a model or an IR load runs)
 for f in model/model model/model_io model/format_aidax model/format_guitarml \
-         model/format_nam model/json_util engine/engine engine/kernel_scalar \
+         model/format_nam model/format_nam_wavenet model/wavenet \
+         model/json_util engine/engine engine/engine_wavenet engine/kernel_scalar \
          dsp/convolver dsp/conv_kernel dsp/conv_kernel_scalar dsp/ir_file \
          base/atomic_write base/error simd/cpu; do
     build "$src/src/$f.c"
