@@ -198,7 +198,7 @@ static int parse_1x1(const json_t *lj, const char *key, int dflt, int *active,
 }
 
 /* Refuse the options rnnamp does not run: FiLM, grouped convolutions,
- * condition sizes other than 1, channel slicing. */
+ * condition sizes other than 1. */
 static int refuse_unsupported(const json_t *lj, const char *where,
                               const rnnamp_jctx *c)
 {
@@ -229,16 +229,6 @@ static int refuse_unsupported(const json_t *lj, const char *where,
                         where, groups[i], g);
             return -1;
         }
-    }
-    const json_t *sl = json_object_get(lj, "slimmable");
-    if (sl && !json_is_null(sl)) {
-        const char *m = json_string_value(json_object_get(sl, "method"));
-        rnnamp_jerr(c,
-                    "%s: unsupported field 'slimmable' (method '%.40s': "
-                    "channel-sliced WaveNets are not supported; "
-                    "SlimmableContainer files are)",
-                    where, m ? m : "?");
-        return -1;
     }
     long cs = 0;
     if (rnnamp_json_get_int(lj, "condition_size", where, 0, 1 << 20, 0, &cs,
@@ -338,9 +328,61 @@ static int parse_layers(const json_t *lj, rnnamp_wavenet *w, rnnamp_wn_array *A,
     return 0;
 }
 
+/* The channel counts a "slice_channels_uniform" WaveNet may be cut to, per
+ * array (n 0: the array is not slimmable). */
+typedef struct {
+    int n[RNNAMP_WN_MAX_ARRAYS];
+    int ch[RNNAMP_WN_MAX_ARRAYS][RNNAMP_WN_MAX_CHANNELS];
+} wn_slim;
+
+/* "slimmable": null, or {"method": "slice_channels_uniform", "kwargs":
+ * {"allowed_channels": [ascending, the last = channels]}}. */
+static int parse_slimmable(const json_t *lj, int a, long channels,
+                           wn_slim *slim, const char *where,
+                           const rnnamp_jctx *c)
+{
+    const json_t *sl = json_object_get(lj, "slimmable");
+    slim->n[a] = 0;
+    if (!sl || json_is_null(sl))
+        return 0;
+    static const char *const ok[] = {"method", "kwargs", NULL};
+    static const char *const okk[] = {"allowed_channels", NULL};
+    const char *m = json_string_value(json_object_get(sl, "method"));
+    const json_t *kw = json_object_get(sl, "kwargs");
+    const json_t *al = json_object_get(kw, "allowed_channels");
+    if (!json_is_object(sl) || !m || strcmp(m, "slice_channels_uniform")) {
+        rnnamp_jerr(c,
+                    "%s: unsupported field 'slimmable' (method '%.40s'; "
+                    "rnnamp reads slice_channels_uniform)",
+                    where, m ? m : "?");
+        return -1;
+    }
+    if (known_keys(sl, ok, where, c) ||
+        (json_is_object(kw) && known_keys(kw, okk, where, c)))
+        return -1;
+    size_t n = json_is_array(al) ? json_array_size(al) : 0;
+    for (size_t i = 0; i < n && n <= RNNAMP_WN_MAX_CHANNELS; i++) {
+        double d;
+        if (rnnamp_json_number(json_array_get(al, i), &d) || d != floor(d) ||
+            d < 1 || d > channels || (i && d <= slim->ch[a][i - 1]))
+            n = 0;
+        else
+            slim->ch[a][i] = (int)d;
+    }
+    if (n < 1 || n > RNNAMP_WN_MAX_CHANNELS || slim->ch[a][n - 1] != channels) {
+        rnnamp_jerr(c,
+                    "%s: 'slimmable.kwargs.allowed_channels' must be "
+                    "ascending channel counts ending with 'channels' (%ld)",
+                    where, channels);
+        return -1;
+    }
+    slim->n[a] = (int)n;
+    return 0;
+}
+
 /* One entry of config.layers. */
 static int parse_array(const json_t *lj, int a, rnnamp_wavenet *w,
-                       const rnnamp_jctx *c)
+                       wn_slim *slim, const rnnamp_jctx *c)
 {
     static const char *const ok[] = {"input_size",
                                      "condition_size",
@@ -388,7 +430,8 @@ static int parse_array(const json_t *lj, int a, rnnamp_wavenet *w,
     if (rnnamp_json_get_int(lj, "bottleneck", where, 1, M, 1, &bn, c) < 0 ||
         parse_1x1(lj, "layer1x1", 1, &A->layer1x1, NULL, where, c) ||
         parse_1x1(lj, "head1x1", 0, &A->head1x1, &h1, where, c) ||
-        parse_head(lj, A, where, c) || parse_layers(lj, w, A, where, c))
+        parse_head(lj, A, where, c) || parse_layers(lj, w, A, where, c) ||
+        parse_slimmable(lj, a, ch, slim, where, c))
         return -1;
     A->in_size = (int)in;
     A->channels = (int)ch;
@@ -397,47 +440,8 @@ static int parse_array(const json_t *lj, int a, rnnamp_wavenet *w,
     return 0;
 }
 
-/* Offsets of every weight in NAM's flat order (wavenet.h). */
-static size_t bind_offsets(rnnamp_wavenet *w)
-{
-    size_t p = 0;
-    for (int a = 0; a < w->n_arrays; a++) {
-        rnnamp_wn_array *A = &w->arrays[a];
-        size_t C = (size_t)A->channels, B = (size_t)A->bottleneck;
-        size_t Hi = (size_t)A->head_in;
-        A->rechannel_w = p;
-        p += C * (size_t)A->in_size;
-        for (int l = 0; l < A->n_layers; l++) {
-            rnnamp_wn_layer *L = &w->layers[A->first_layer + l];
-            size_t Z = (size_t)rnnamp_wn_zrows(A, L);
-            L->conv_w = p;
-            p += Z * C * (size_t)L->kernel;
-            L->conv_b = p;
-            p += Z;
-            L->mix_w = p;
-            p += Z;
-            L->l1_w = L->l1_b = L->h1_w = L->h1_b = 0;
-            if (A->layer1x1) {
-                L->l1_w = p;
-                L->l1_b = p + C * B;
-                p += C * B + C;
-            }
-            if (A->head1x1) {
-                L->h1_w = p;
-                L->h1_b = p + Hi * B;
-                p += Hi * B + Hi;
-            }
-        }
-        A->head_w = p;
-        p += (size_t)A->head_size * Hi * (size_t)A->head_kernel;
-        A->head_b = p;
-        p += A->head_bias ? (size_t)A->head_size : 0;
-    }
-    return p + 1;
-}
-
 /* The config object: layer arrays, and the options refused at that level. */
-static int parse_config(const json_t *cfg, rnnamp_wavenet *w,
+static int parse_config(const json_t *cfg, rnnamp_wavenet *w, wn_slim *slim,
                         const rnnamp_jctx *c)
 {
     static const char *const ok[] = {
@@ -470,7 +474,7 @@ static int parse_config(const json_t *cfg, rnnamp_wavenet *w,
     }
     w->n_arrays = (int)n;
     for (size_t a = 0; a < n; a++)
-        if (parse_array(json_array_get(layers, a), (int)a, w, c) != 0)
+        if (parse_array(json_array_get(layers, a), (int)a, w, slim, c) != 0)
             return -1;
     return 0;
 }
@@ -479,20 +483,77 @@ static const char *const top_keys[] = {
     "version",     "architecture", "config", "weights",
     "sample_rate", "metadata",     "notes",  NULL};
 
+/* A slimmable WaveNet as a container of its sliced sizes: one submodel
+ * per interval between NAM Core's breakpoints (i / n for the n allowed
+ * channel counts of each array), whose channels are what NAM Core's
+ * floor(size * n) picks inside it. Takes over full. */
+static rnnamp_model *slim_container(rnnamp_model *full, const wn_slim *s,
+                                    const rnnamp_jctx *c)
+{
+    const rnnamp_wavenet *fw = full->wavenet;
+    double bp[RNNAMP_MAX_SUBMODELS];
+    int nb = 0;
+    for (int a = 0; a < fw->n_arrays; a++)
+        for (int i = 1; i < s->n[a]; i++) {
+            double b = (double)i / s->n[a];
+            int j = 0;
+            while (j < nb && bp[j] < b - 1e-12)
+                j++;
+            if (j < nb && fabs(bp[j] - b) <= 1e-12)
+                continue;
+            if (nb == RNNAMP_MAX_SUBMODELS - 1) {
+                rnnamp_jerr(c, "slimmable: more than %d sizes",
+                            RNNAMP_MAX_SUBMODELS);
+                rnnamp_model_free(full);
+                return NULL;
+            }
+            memmove(bp + j + 1, bp + j, (size_t)(nb - j) * sizeof *bp);
+            bp[j] = b;
+            nb++;
+        }
+    rnnamp_model *ct = rnnamp_model_new_container();
+    for (int j = 0; ct && j <= nb; j++) {
+        const double lo = j ? bp[j - 1] : 0.0, hi = j < nb ? bp[j] : 1.0;
+        int ch[RNNAMP_WN_MAX_ARRAYS];
+        for (int a = 0; a < fw->n_arrays; a++) {
+            int k = s->n[a] ? (int)floor((lo + hi) / 2 * s->n[a]) : 0;
+            ch[a] = s->n[a] ? s->ch[a][k < s->n[a] ? k : s->n[a] - 1]
+                            : fw->arrays[a].channels;
+        }
+        char err[RNNAMP_ERR_LEN];
+        ct->sub[j] = rnnamp_wn_slice(full, ch, err, sizeof err);
+        if (!ct->sub[j]) {
+            rnnamp_jerr(c, "slimmable: size %g: %s", lo, err);
+            rnnamp_model_free(ct);
+            ct = NULL;
+            break;
+        }
+        ct->sub_max[j] = hi;
+        ct->n_sub = j + 1;
+    }
+    if (ct)
+        ct->meta = full->meta;
+    else if (c->err && !c->err[0])
+        rnnamp_jerr(c, "out of memory");
+    rnnamp_model_free(full);
+    return ct;
+}
+
 rnnamp_model *rnnamp_nam_wavenet_from_json(const json_t *root,
                                            const rnnamp_jctx *c)
 {
     if (known_keys(root, top_keys, "top level", c) || check_version(root, c))
         return NULL;
     rnnamp_wavenet *w = calloc(1, sizeof *w);
-    if (!w) {
-        rnnamp_jerr(c, "out of memory");
-        return NULL;
-    }
+    wn_slim *slim = calloc(1, sizeof *slim);
     rnnamp_model *m = NULL;
-    if (parse_config(json_object_get(root, "config"), w, c) != 0)
+    if (!w || !slim) {
+        rnnamp_jerr(c, "out of memory");
         goto done;
-    size_t want = bind_offsets(w);
+    }
+    if (parse_config(json_object_get(root, "config"), w, slim, c) != 0)
+        goto done;
+    size_t want = rnnamp_wn_bind(w);
     char verr[RNNAMP_ERR_LEN];
     if (rnnamp_wn_validate(w, want, verr, sizeof verr) != 0) {
         rnnamp_jerr(c, "%s", verr);
@@ -520,8 +581,14 @@ rnnamp_model *rnnamp_nam_wavenet_from_json(const json_t *root,
     }
     m->wavenet->head_scale = m->params[want - 1];
     m->meta.prewarm_samples = (int)rnnamp_wn_prewarm_samples(m->wavenet);
+    for (int a = 0; a < w->n_arrays; a++)
+        if (slim->n[a]) {
+            m = slim_container(m, slim, c);
+            break;
+        }
 done:
     free(w);
+    free(slim);
     return m;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "model.h"
 
 int rnnamp_wn_zrows(const rnnamp_wn_array *A, const rnnamp_wn_layer *L)
 {
@@ -37,6 +38,44 @@ size_t rnnamp_wn_param_count(const rnnamp_wavenet *w)
             (A->head_bias ? (size_t)A->head_size : 0);
     }
     return n + 1; /* head_scale */
+}
+
+size_t rnnamp_wn_bind(rnnamp_wavenet *w)
+{
+    size_t p = 0;
+    for (int a = 0; a < w->n_arrays; a++) {
+        rnnamp_wn_array *A = &w->arrays[a];
+        size_t C = (size_t)A->channels, B = (size_t)A->bottleneck;
+        size_t Hi = (size_t)A->head_in;
+        A->rechannel_w = p;
+        p += C * (size_t)A->in_size;
+        for (int l = 0; l < A->n_layers; l++) {
+            rnnamp_wn_layer *L = &w->layers[A->first_layer + l];
+            size_t Z = (size_t)rnnamp_wn_zrows(A, L);
+            L->conv_w = p;
+            p += Z * C * (size_t)L->kernel;
+            L->conv_b = p;
+            p += Z;
+            L->mix_w = p;
+            p += Z;
+            L->l1_w = L->l1_b = L->h1_w = L->h1_b = 0;
+            if (A->layer1x1) {
+                L->l1_w = p;
+                L->l1_b = p + C * B;
+                p += C * B + C;
+            }
+            if (A->head1x1) {
+                L->h1_w = p;
+                L->h1_b = p + Hi * B;
+                p += Hi * B + Hi;
+            }
+        }
+        A->head_w = p;
+        p += (size_t)A->head_size * Hi * (size_t)A->head_kernel;
+        A->head_b = p;
+        p += A->head_bias ? (size_t)A->head_size : 0;
+    }
+    return p + 1;
 }
 
 long rnnamp_wn_receptive_field(const rnnamp_wavenet *w)
@@ -248,4 +287,100 @@ void rnnamp_wn_describe(const rnnamp_wavenet *w, char *buf, size_t len)
             return;
         off += (size_t)n;
     }
+}
+
+/* rows x cols (x K taps) of a [R][C][K] matrix at src into dst, packed;
+ * returns the end of dst. */
+static float *copy_block(float *dst, const float *src, int R, int C, int K,
+                         int rows, int cols)
+{
+    (void)R;
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++)
+            for (int k = 0; k < K; k++)
+                *dst++ = src[((size_t)r * (size_t)C + (size_t)c) * (size_t)K +
+                             (size_t)k];
+    return dst;
+}
+
+/* The sliced structure of full at channels[] (NAM Core's
+ * slice_channels_uniform). */
+static void slice_structure(const rnnamp_wavenet *full, const int *channels,
+                            rnnamp_wavenet *w)
+{
+    *w = *full;
+    for (int a = 0; a < w->n_arrays; a++) {
+        const rnnamp_wn_array *F = &full->arrays[a];
+        rnnamp_wn_array *A = &w->arrays[a];
+        A->channels = channels[a];
+        A->bottleneck = F->layer1x1 ? F->bottleneck * channels[a] / F->channels
+                                    : channels[a];
+        if (A->bottleneck < 1)
+            A->bottleneck = 1;
+        A->in_size = a ? channels[a - 1] : F->in_size;
+        A->head_size = a < w->n_arrays - 1 ? channels[a + 1] : F->head_size;
+        A->head_in = F->head1x1 ? F->head_in : A->bottleneck;
+    }
+}
+
+rnnamp_model *rnnamp_wn_slice(const rnnamp_model *full, const int *channels,
+                              char *err, size_t errlen)
+{
+    const rnnamp_wavenet *fw = full->wavenet;
+    rnnamp_wavenet w;
+    slice_structure(fw, channels, &w);
+    for (int a = 0; a < w.n_arrays; a++) {
+        if (channels[a] != fw->arrays[a].channels &&
+            fw->arrays[a].head_kernel != 1) {
+            rnnamp_seterr(err, errlen,
+                          "layer array %d: slicing channels with a head "
+                          "kernel_size above 1 is not defined",
+                          a);
+            return NULL;
+        }
+    }
+    size_t n = rnnamp_wn_bind(&w);
+    if (rnnamp_wn_validate(&w, n, err, errlen) != 0)
+        return NULL;
+    rnnamp_model *m = rnnamp_model_new_wavenet(&w, n);
+    if (!m) {
+        rnnamp_seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    const float *P = full->params;
+    float *d = m->params;
+    for (int a = 0; a < w.n_arrays; a++) {
+        const rnnamp_wn_array *F = &fw->arrays[a], *A = &w.arrays[a];
+        d = copy_block(d, P + F->rechannel_w, F->channels, F->in_size, 1,
+                       A->channels, A->in_size);
+        for (int l = 0; l < A->n_layers; l++) {
+            const rnnamp_wn_layer *L = &fw->layers[F->first_layer + l];
+            const int FZ = rnnamp_wn_zrows(F, L), Z = rnnamp_wn_zrows(A, L);
+            d = copy_block(d, P + L->conv_w, FZ, F->channels, L->kernel, Z,
+                           A->channels);
+            d = copy_block(d, P + L->conv_b, FZ, 1, 1, Z, 1);
+            d = copy_block(d, P + L->mix_w, FZ, 1, 1, Z, 1);
+            if (A->layer1x1) {
+                d = copy_block(d, P + L->l1_w, F->channels, F->bottleneck, 1,
+                               A->channels, A->bottleneck);
+                d = copy_block(d, P + L->l1_b, F->channels, 1, 1, A->channels,
+                               1);
+            }
+            if (A->head1x1) {
+                d = copy_block(d, P + L->h1_w, F->head_in, F->bottleneck, 1,
+                               A->head_in, A->bottleneck);
+                d = copy_block(d, P + L->h1_b, F->head_in, 1, 1, A->head_in, 1);
+            }
+        }
+        d = copy_block(d, P + F->head_w, F->head_size, F->head_in,
+                       F->head_kernel, A->head_size, A->head_in);
+        if (A->head_bias)
+            d = copy_block(d, P + F->head_b, F->head_size, 1, 1, A->head_size,
+                           1);
+    }
+    *d = P[full->n_params - 1];
+    m->wavenet->head_scale = *d;
+    m->meta = full->meta;
+    m->meta.prewarm_samples = (int)rnnamp_wn_prewarm_samples(m->wavenet);
+    return m;
 }

@@ -102,6 +102,10 @@ typedef struct rnnamp_wavenet {
 /* Rows of z for a layer of array A: 2 B when gated or blended, else B. */
 int rnnamp_wn_zrows(const rnnamp_wn_array *A, const rnnamp_wn_layer *L);
 
+/* Set every weight offset of w from its structure, in NAM's flat order;
+ * returns the weight count (head_scale included). */
+size_t rnnamp_wn_bind(rnnamp_wavenet *w);
+
 /* Weights a WaveNet of this structure reads, head_scale included. */
 size_t rnnamp_wn_param_count(const rnnamp_wavenet *w);
 
@@ -122,6 +126,18 @@ double rnnamp_wn_cost_macs(const rnnamp_wavenet *w);
  * with a message. */
 int rnnamp_wn_validate(const rnnamp_wavenet *w, size_t n_params, char *err,
                        size_t errlen);
+
+struct rnnamp_model;
+
+/* A new WaveNet model cut from full (kind WAVENET) to channels[a] channels
+ * in array a, as NAM Core slices a "slice_channels_uniform" WaveNet: the
+ * first rows and columns of every matrix, bottleneck scaled with the
+ * channels (when layer1x1 is on), each array's input and the head sizes
+ * following their neighbours. NULL with a message when the result is not a
+ * valid WaveNet. Caller frees with rnnamp_model_free(). */
+struct rnnamp_model *rnnamp_wn_slice(const struct rnnamp_model *full,
+                                     const int *channels, char *err,
+                                     size_t errlen);
 
 /* "WaveNet 16x10+8x10 k3 tanh, RF 4092" style summary into buf. */
 void rnnamp_wn_describe(const rnnamp_wavenet *w, char *buf, size_t len);

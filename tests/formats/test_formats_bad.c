@@ -305,8 +305,17 @@ START_TEST(bad_wavenet)
         {"wn_unknown.nam", NULL, "\"film_everything\": 1,",
          "config.layers[0]: unsupported field 'film_everything'"},
         {"wn_slim.nam", NULL,
-         "\"slimmable\": {\"method\": \"slice_channels_uniform\"},",
-         "unsupported field 'slimmable' (method 'slice_channels_uniform'"},
+         "\"slimmable\": {\"method\": \"slice_channels_random\"},",
+         "unsupported field 'slimmable' (method 'slice_channels_random'"},
+        {"wn_slim_ch.nam", NULL,
+         "\"slimmable\": {\"method\": \"slice_channels_uniform\", "
+         "\"kwargs\": {\"allowed_channels\": [2, 1]}},",
+         "'slimmable.kwargs.allowed_channels' must be ascending channel "
+         "counts ending with 'channels' (2)"},
+        {"wn_slim_key.nam", NULL,
+         "\"slimmable\": {\"method\": \"slice_channels_uniform\", "
+         "\"kwargs\": {\"allowed_channels\": [1, 2], \"min\": 1}},",
+         "unsupported field 'min'"},
         {"wn_cond.nam", "\"condition_size\": 1", "\"condition_size\": 2",
          "unsupported field 'condition_size' = 2"},
         {"wn_conddsp.nam", "\"head\": null", "\"condition_dsp\": {}",
@@ -351,6 +360,13 @@ START_TEST(bad_wavenet)
         expect_fail_repl(c[i].name, WAVENET, c[i].from ? c[i].from : L,
                          c[i].from ? c[i].to : to, c[i].msg);
     }
+    /* a channel-sliced WaveNet is read as a container of its sizes */
+    char *ok = replace(WAVENET, L,
+                       "\"input_size\": 1, \"slimmable\": {\"method\": "
+                       "\"slice_channels_uniform\", \"kwargs\": "
+                       "{\"allowed_channels\": [1, 2]}},");
+    expect_ok("wn_slim_ok.nam", ok);
+    free(ok);
 }
 END_TEST
 
