@@ -633,6 +633,12 @@ rnnamp_model *rnnamp_nam_container_from_json(const json_t *root,
     if (known_keys(root, top_keys, "top level", c) || check_version(root, c))
         return NULL;
     const json_t *cfg = json_object_get(root, "config");
+    const json_t *wj = json_object_get(root, "weights");
+    if (wj && !(json_is_array(wj) && json_array_size(wj) == 0)) {
+        rnnamp_jerr(c, "top level: unsupported field 'weights' (a "
+                       "SlimmableContainer's weights are its submodels')");
+        return NULL;
+    }
     static const char *const ok[] = {"submodels", NULL};
     const json_t *subs = json_object_get(cfg, "submodels");
     size_t n = json_is_array(subs) ? json_array_size(subs) : 0;

@@ -21,17 +21,27 @@
 typedef struct {
     const char *model, *ref;
     double size; /* slimmable size (containers) */
+    int ours;    /* 0: model and ref in ../shared/models/nam-wavenet; 1: model
+                    in tests/fuzz/corpus (our synthetic seeds), ref in
+                    tests/engine/golden; 2: shared model, golden ref. The
+                    golden refs are NeuralAmpModelerCore's output too (same
+                    commit and settings as the shared ones). */
 } wn_case;
 
 static const wn_case cases[] = {
-    {"wavenet.nam", "wavenet.namcore-ref.csv", 1.0},
-    {"wavenet_a1_standard.nam", "wavenet_a1_standard.namcore-ref.csv", 1.0},
-    {"A2.nam", "A2.namcore-ref.csv", 1.0},
-    {"A2.nam", "A2.slim0.namcore-ref.csv", 0.0},
-    {"slimmable_container.nam", "slimmable_container.namcore-ref.csv", 1.0},
+    {"wavenet.nam", "wavenet.namcore-ref.csv", 1.0, 0},
+    {"wavenet_a1_standard.nam", "wavenet_a1_standard.namcore-ref.csv", 1.0, 0},
+    {"A2.nam", "A2.namcore-ref.csv", 1.0, 0},
+    {"A2.nam", "A2.slim0.namcore-ref.csv", 0.0, 0},
+    {"slimmable_container.nam", "slimmable_container.namcore-ref.csv", 1.0, 0},
     {"slimmable_container.nam", "slimmable_container.slim0.namcore-ref.csv",
-     0.0},
-    {"slimmable_wavenet.nam", "slimmable_wavenet.namcore-ref.csv", 1.0},
+     0.0, 0},
+    {"slimmable_wavenet.nam", "slimmable_wavenet.namcore-ref.csv", 1.0, 0},
+    {"slimmable_wavenet.nam", "namcore_slimmable_wavenet.slim0.5.csv", 0.5, 2},
+    {"slimmable_wavenet.nam", "namcore_slimmable_wavenet.slim0.csv", 0.0, 2},
+    {"nam_wavenet_a1.nam", "namcore_nam_wavenet_a1.csv", 1.0, 1},
+    {"nam_wavenet_a2.nam", "namcore_nam_wavenet_a2.csv", 1.0, 1},
+    {"nam_wavenet_a2.nam", "namcore_nam_wavenet_a2.slim0.csv", 0.0, 1},
 };
 #define N_CASES ((int)(sizeof cases / sizeof cases[0]))
 
@@ -45,13 +55,28 @@ static const char *wn_path(char *buf, size_t len, const char *name)
     return test_shared_path(buf, len, rel);
 }
 
-/* x and y columns of a reference file; *n gets the rows. */
-static void read_ref(const char *name, float **x, double **y, size_t *n)
+static const char *case_model(char *buf, size_t len, const wn_case *c)
+{
+    if (c->ours == 1)
+        snprintf(buf, len, "%s/tests/fuzz/corpus/%s", RNNAMP_SOURCE_DIR,
+                 c->model);
+    else
+        wn_path(buf, len, c->model);
+    return buf;
+}
+
+/* x and y columns of a case's reference file; *n gets the rows. */
+static void read_ref(const wn_case *c, float **x, double **y, size_t *n)
 {
     char p[4096];
     size_t cnt;
     int cols;
-    double *v = test_read_csv(wn_path(p, sizeof p, name), &cnt, &cols);
+    if (c->ours)
+        snprintf(p, sizeof p, "%s/tests/engine/golden/%s", RNNAMP_SOURCE_DIR,
+                 c->ref);
+    else
+        wn_path(p, sizeof p, c->ref);
+    double *v = test_read_csv(p, &cnt, &cols);
     ck_assert_msg(v && cols == 2 && cnt >= 2048, "%s: bad reference", p);
     *n = cnt / 2;
     *x = malloc(*n * sizeof **x);
@@ -102,7 +127,7 @@ START_TEST(matches_namcore)
         return;
     char p[4096], err[RNNAMP_ERR_LEN] = "";
     rnnamp_model *m =
-        rnnamp_model_load(wn_path(p, sizeof p, c->model), err, sizeof err);
+        rnnamp_model_load(case_model(p, sizeof p, c), err, sizeof err);
     ck_assert_msg(m != NULL, "%s", err);
     const rnnamp_model *sm = rnnamp_model_at_size(m, c->size);
     rnnamp_engine_opts o = {k, 1.0};
@@ -111,7 +136,7 @@ START_TEST(matches_namcore)
     float *x;
     double *y;
     size_t n;
-    read_ref(c->ref, &x, &y, &n);
+    read_ref(c, &x, &y, &n);
     float *out = malloc(n * sizeof *out);
     const uint32_t blocks[3] = {64, 0, 64};
     for (int pass = 0; pass < 3; pass++) {

@@ -388,6 +388,9 @@ START_TEST(bad_container)
     expect_fail_repl("c_key.nam", buf, "{\"max_value\": 0.5,",
                      "{\"min_value\": 0, \"max_value\": 0.5,",
                      "config.submodels[0]: unsupported field 'min_value'");
+    expect_fail_repl("c_weights.nam", buf, "\"SlimmableContainer\",",
+                     "\"SlimmableContainer\", \"weights\": [1],",
+                     "unsupported field 'weights'");
     expect_fail_repl("c_empty.nam", buf, "\"submodels\": [",
                      "\"submodels\": [], \"x\": [",
                      "config: unsupported field 'x'");
