@@ -3,7 +3,9 @@
  *   rnnamp-bench                      the whole table (LSTM/GRU sizes, NAM 2x8)
  *   rnnamp-bench --arch lstm --hidden 32 [--layers 1] [--samples N]
  *                [--kernel auto|scalar|sse2|avx2] [--repeats R]
- *   rnnamp-bench --model FILE         a model file
+ *   rnnamp-bench --model FILE [--size S]  a model file (S: the size a NAM
+ *                                     SlimmableContainer plays, 0..1,
+ *                                     default 1)
  *
  * One configuration runs N samples in 128-sample blocks, R times, and
  * prints the median ns/sample, the real-time factor at 48 kHz (how many
@@ -101,7 +103,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: rnnamp-bench [--arch lstm|gru|rnn --hidden H [--layers L]"
             " [--pre-fir N] [--post-fir N]\n"
-            "                    | --model FILE]\n"
+            "                    | --model FILE [--size 0..1]]\n"
             "                    [--samples N] [--repeats R]"
             " [--kernel auto|scalar|sse2|avx2]\n");
 }
@@ -109,6 +111,7 @@ static void usage(void)
 typedef struct {
     const char *arch, *file, *kernel;
     int hidden, layers, repeats, samples, pre_fir, post_fir;
+    double size; /* SlimmableContainer size, default 1 */
 } bench_args;
 
 #define OFF(f) offsetof(bench_args, f)
@@ -123,6 +126,7 @@ static const cli_option option_table[] = {
     {"repeats", 0, CLI_INT, 1, 100000000, OFF(repeats), 0},
     {"pre-fir", 0, CLI_INT, 0, RNNAMP_MAX_FIR, OFF(pre_fir), 0},
     {"post-fir", 0, CLI_INT, 0, RNNAMP_MAX_FIR, OFF(post_fir), 0},
+    {"size", 0, CLI_DOUBLE, 0, 1, OFF(size), 0},
     {NULL, 0, CLI_FLAG, 0, 0, 0, 0},
 };
 
@@ -152,9 +156,10 @@ static int bench_file(const bench_args *a, rnnamp_kernel k)
         fprintf(stderr, PROG ": %s\n", err);
         return 1;
     }
+    const rnnamp_model *sm = rnnamp_model_at_size(m, a->size);
     char d[64];
-    rnnamp_model_describe(m, d, sizeof d);
-    row(d, m, k, a->samples, a->repeats);
+    rnnamp_model_describe(sm, d, sizeof d);
+    row(d, sm, k, a->samples, a->repeats);
     rnnamp_model_free(m);
     return 0;
 }
@@ -217,7 +222,7 @@ static int bench_table(const bench_args *a, rnnamp_kernel k)
 
 int main(int argc, char **argv)
 {
-    bench_args a = {.layers = 1, .repeats = 7, .samples = 480000};
+    bench_args a = {.layers = 1, .repeats = 7, .samples = 480000, .size = 1.0};
     rnnamp_kernel k = RNNAMP_KERNEL_AUTO;
     int r = cli_parse(PROG, option_table, &a, NULL, argc, argv);
     if (r > 0) {

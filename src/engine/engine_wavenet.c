@@ -2,6 +2,7 @@
  * engine_internal.h for the layout; wavenet_body.h runs it. */
 #include <string.h>
 
+#include "denormals.h"
 #include "engine_internal.h"
 
 /* A ring of rows x (lb + room) floats, positioned after its history. */
@@ -170,12 +171,14 @@ void rnnamp_wn_settle(rnnamp_engine *e)
     for (int l = 0; l < w->n_layers; l++)
         left += (long)w->L[l].d * (w->L[l].K - 1);
     float zero[RNNAMP_WN_BLOCK] = {0}, out[RNNAMP_WN_BLOCK];
+    rnnamp_fpmode fm = rnnamp_denormals_off();
     while (left > 0) {
         const uint32_t k =
             left < RNNAMP_WN_BLOCK ? (uint32_t)left : RNNAMP_WN_BLOCK;
         e->run(e, zero, out, k);
         left -= (long)k;
     }
+    rnnamp_denormals_restore(fm);
     each_ring(w, ring_keep);
     each_ring(w, ring_restore);
 }
