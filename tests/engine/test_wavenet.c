@@ -383,6 +383,12 @@ START_TEST(model_facts)
     double macs = rnnamp_engine_cost_macs(m);
     ck_assert_msg(macs > 13000 && macs < 20000, "A1 cost %g", macs);
     ck_assert_int_eq(rnnamp_engine_check_budget(m, 96000, err, sizeof err), 0);
+    /* a WaveNet runs at its own rate: 96 kHz hosts resample, same cost */
+    ck_assert(rnnamp_engine_cost_per_second(m, 96000) == macs * 48000);
+    rnnamp_engine *e = rnnamp_engine_new(m, NULL, err, sizeof err);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_uint_eq(rnnamp_engine_bytes(e), rnnamp_engine_cost_bytes(m, 1));
+    rnnamp_engine_free(e);
     rnnamp_model_free(m);
 
     m = rnnamp_model_load(wn_path(p, sizeof p, "A2.nam"), err, sizeof err);
