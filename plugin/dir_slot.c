@@ -24,7 +24,7 @@ void rnnamp_dir_cache_free(rnnamp_dir_cache *c)
 static rnnamp_slot *failed_slot(const char *status, double host_rate,
                                 uint32_t seq)
 {
-    rnnamp_slot *s = rnnamp_slot_load("", host_rate, NULL, seq);
+    rnnamp_slot *s = rnnamp_slot_load("", host_rate, NULL, 1.0f, seq);
     if (!s)
         return NULL;
     s->item.ok = 0;
@@ -59,7 +59,7 @@ static int pick(rnnamp_dir_cache *c, const char *dir, int program, char *path,
 
 rnnamp_slot *rnnamp_dir_slot_load(rnnamp_dir_cache *c, const char *dir,
                                   int program, double host_rate,
-                                  const float *knobs, uint32_t seq)
+                                  const float *knobs, float size, uint32_t seq)
 {
     char path[RNNAMP_SLOT_PATH_MAX], desc[RNNAMP_SLOT_STATUS_MAX];
     char msg[RNNAMP_SLOT_STATUS_MAX];
@@ -73,7 +73,7 @@ rnnamp_slot *rnnamp_dir_slot_load(rnnamp_dir_cache *c, const char *dir,
                  desc);
         s = failed_slot(msg, host_rate, seq);
     } else {
-        s = rnnamp_slot_load(path, host_rate, knobs, seq);
+        s = rnnamp_slot_load(path, host_rate, knobs, size, seq);
     }
     if (!s)
         return NULL;

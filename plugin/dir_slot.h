@@ -39,10 +39,10 @@ void rnnamp_dir_cache_init(rnnamp_dir_cache *c);
 /* Free the listing and the mutex. Instantiation thread (cleanup). */
 void rnnamp_dir_cache_free(rnnamp_dir_cache *c);
 
-/* Load program `program` of folder dir for a host at host_rate (knobs and
- * seq as rnnamp_slot_load). NULL only when memory runs out. */
+/* Load program `program` of folder dir for a host at host_rate (knobs,
+ * size and seq as rnnamp_slot_load). NULL only when memory runs out. */
 rnnamp_slot *rnnamp_dir_slot_load(rnnamp_dir_cache *c, const char *dir,
                                   int program, double host_rate,
-                                  const float *knobs, uint32_t seq);
+                                  const float *knobs, float size, uint32_t seq);
 
 #endif

@@ -90,6 +90,40 @@ static void slot_facts(rnnamp_slot *s, const rnnamp_model *m)
     }
 }
 
+/* The submodel of m to play at size (m itself unless m is a container),
+ * and the size range it covers into s. */
+static const rnnamp_model *slot_pick(rnnamp_slot *s, const rnnamp_model *m,
+                                     float size)
+{
+    s->size_lo = -INFINITY;
+    s->size_hi = INFINITY;
+    const rnnamp_model *pm = rnnamp_model_at_size(m, size);
+    for (int i = 0; i < m->n_sub; i++) {
+        if (m->sub[i] != pm)
+            continue;
+        s->size_lo = i ? (float)m->sub_max[i - 1] : -INFINITY;
+        s->size_hi = i < m->n_sub - 1 ? (float)m->sub_max[i] : INFINITY;
+    }
+    return pm;
+}
+
+/* Facts of the played submodel pm of container m: its own, the
+ * container's name and input level where it states none. */
+static void slot_sub_facts(rnnamp_slot *s, const rnnamp_model *m,
+                           const rnnamp_model *pm)
+{
+    slot_facts(s, pm);
+    if (pm == m)
+        return;
+    if (m->meta.name[0])
+        rnnamp_strcopy(s->name, sizeof s->name, m->meta.name);
+    if (!s->has_input_level && m->meta.has_input_level &&
+        isfinite(m->meta.input_level_dbu)) {
+        s->has_input_level = 1;
+        s->input_level_dbu = m->meta.input_level_dbu;
+    }
+}
+
 /* "loaded <name>: <model>, <rates>, <kernel>, <knobs>, <input level>" */
 static void slot_describe(rnnamp_slot *s, const rnnamp_model *m,
                           double host_rate, double model_rate,
@@ -97,6 +131,13 @@ static void slot_describe(rnnamp_slot *s, const rnnamp_model *m,
 {
     char desc[256], rate[200], mr[64], level[96];
     rnnamp_model_describe(m, desc, sizeof desc);
+    if (isfinite(s->size_lo) || isfinite(s->size_hi)) {
+        char sub[192];
+        rnnamp_strcopy(sub, sizeof sub, desc);
+        snprintf(desc, sizeof desc, "size %g..%g of a SlimmableContainer: %s",
+                 isfinite(s->size_lo) ? s->size_lo : 0.0,
+                 isfinite(s->size_hi) ? s->size_hi : 1.0, sub);
+    }
     snprintf(mr, sizeof mr, "%g Hz%s", model_rate,
              m->meta.sample_rate_assumed ? " (assumed)" : "");
     if (resample)
@@ -119,7 +160,7 @@ static void slot_describe(rnnamp_slot *s, const rnnamp_model *m,
 }
 
 rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
-                              const float *knobs, uint32_t seq)
+                              const float *knobs, float size, uint32_t seq)
 {
     rnnamp_slot *s = calloc(1, sizeof *s);
     if (!s)
@@ -144,12 +185,14 @@ rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
     }
 
     char err[RNNAMP_ERR_LEN] = "";
-    rnnamp_model *m = rnnamp_model_load(s->item.path, err, sizeof err);
-    if (!m || rnnamp_model_validate(m, err, sizeof err) != 0) {
+    rnnamp_model *file = rnnamp_model_load(s->item.path, err, sizeof err);
+    if (!file || rnnamp_model_validate(file, err, sizeof err) != 0) {
         rnnamp_seterr(s->item.status, sizeof s->item.status, "error: %s", err);
-        rnnamp_model_free(m);
+        rnnamp_model_free(file);
         return s;
     }
+    /* m: what plays (a container's submodel at size); file owns it */
+    const rnnamp_model *m = slot_pick(s, file, size);
     const rnnamp_meta *meta = &m->meta;
     double model_rate = meta->sample_rate > 0.0 ? meta->sample_rate : 48000.0;
     if (!(host_rate > 0.0))
@@ -157,16 +200,16 @@ rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
     if (rnnamp_engine_check_budget(m, host_rate, err, sizeof err) != 0) {
         rnnamp_seterr(s->item.status, sizeof s->item.status, "error: %s: %s",
                       s->item.path, err);
-        rnnamp_model_free(m);
+        rnnamp_model_free(file);
         return s;
     }
     rnnamp_engine_opts opts = {RNNAMP_KERNEL_AUTO, 1.0};
     int resample = 0;
     if (slot_build(s, m, host_rate, model_rate, &opts, &resample) != 0) {
-        rnnamp_model_free(m);
+        rnnamp_model_free(file);
         return s;
     }
-    slot_facts(s, m);
+    slot_sub_facts(s, file, m);
 
     /* settle the state where the model will start playing */
     float k[RNNAMP_SLOT_KNOBS];
@@ -181,7 +224,7 @@ rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
     slot_describe(s, m, host_rate, model_rate, &opts, resample);
     s->item.ok = 1;
     s->item.plays = 1;
-    rnnamp_model_free(m);
+    rnnamp_model_free(file);
     return s;
 }
 

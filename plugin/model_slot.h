@@ -56,17 +56,22 @@ typedef struct rnnamp_slot {
     rnnamp_ramp cal;        /* input calibration factor (run() sets it with
                              * rnnamp_slot_calibration); starts at 1 */
     const float *knobs;     /* set by rnnamp_slot_process for the callback */
+    float size_lo, size_hi; /* the size port values this slot plays: a NAM
+                             * SlimmableContainer's submodel covers
+                             * [size_lo, size_hi); any other model all */
     char name[RNNAMP_SLOT_NAME_MAX];
     rnnamp_slot_origin origin; /* set by the folder loader (dir_slot.h) */
 } rnnamp_slot;
 
 /* Load path (empty string: a "no model" slot) for a host at host_rate,
  * prewarmed with the given knob values (RNNAMP_SLOT_KNOBS values, NULL =
- * RNNAMP_SLOT_KNOB_DEFAULT). Always returns a slot unless memory runs out
+ * RNNAMP_SLOT_KNOB_DEFAULT), at size (0..1: the submodel a NAM
+ * SlimmableContainer plays, rnnamp_model_at_size; other models ignore
+ * it). Always returns a slot unless memory runs out
  * (NULL); on failure slot->item.ok is 0 and slot->item.status holds the message
  * naming the file. */
 rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
-                              const float *knobs, uint32_t seq);
+                              const float *knobs, float size, uint32_t seq);
 
 /* Free a slot and what it owns. NULL is fine. */
 void rnnamp_slot_free(rnnamp_slot *s);

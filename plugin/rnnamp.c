@@ -117,6 +117,7 @@ typedef enum {
     PORT_CALIBRATE,
     PORT_INTERFACE_DBU,
     PORT_GATE_THRESHOLD,
+    PORT_SIZE, /* a NAM SlimmableContainer's size (A2), 0..1 */
     PORT_COUNT
 } port_index;
 
@@ -131,6 +132,7 @@ typedef struct {
     uint32_t type; /* MSG_LOAD (model), MSG_LOAD_IR or MSG_LOAD_DIR */
     uint32_t seq;
     float knobs[RNNAMP_SLOT_KNOBS];
+    float size; /* the size port (SlimmableContainer submodel) */
     uint32_t path_len;
     uint32_t ctx_len;
     int32_t program;
@@ -190,6 +192,8 @@ typedef struct {
     char name[RNNAMP_SLOT_NAME_MAX];
     float knobs[RNNAMP_SLOT_KNOBS]; /* smoothed knob values */
     float knob_coef;                /* one-pole step per KNOB_STEP */
+    uint32_t size_asked;            /* seq of the slot last reloaded for
+                                     * the size port (0: none) */
     uint64_t frame;                 /* samples run since activate */
     float dry_line[DRY_DELAY];      /* recent input, for the delayed dry */
     uint32_t dry_pos;
@@ -222,7 +226,8 @@ static rnnamp_track *track_of(Plugin *self, uint32_t kind_or_type)
  * schedule, or 0 if the path does not fit. Any thread (bounded copy, no
  * formatting). */
 static uint32_t make_load_msg(load_request *m, uint32_t type, uint32_t seq,
-                              const float *knobs, const char *path, size_t len)
+                              const float *knobs, float size, const char *path,
+                              size_t len)
 {
     if (len > 0 && path[len - 1] == '\0')
         len--;
@@ -232,6 +237,7 @@ static uint32_t make_load_msg(load_request *m, uint32_t type, uint32_t seq,
     m->h.type = type;
     m->h.seq = seq;
     memcpy(m->h.knobs, knobs, sizeof m->h.knobs);
+    m->h.size = size;
     memcpy(m->path, path, len);
     m->path[len] = '\0';
     m->h.path_len = (uint32_t)len + 1;
@@ -275,6 +281,16 @@ static float knob_value(const float *p)
     return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
 }
 
+/* The size port, 0..1 (1 when unconnected or not a number). */
+static float current_size(const Plugin *self)
+{
+    const float *p = self->ctl[PORT_SIZE];
+    float v = p ? *p : 1.0f;
+    if (!isfinite(v))
+        return 1.0f;
+    return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+}
+
 static void current_knobs(const Plugin *self, float *k)
 {
     static const port_index knob_port[RNNAMP_SLOT_KNOBS] = {
@@ -292,7 +308,8 @@ static void request_load(Plugin *self, uint32_t type, const char *path,
     float knobs[RNNAMP_SLOT_KNOBS];
     current_knobs(self, knobs);
     const uint32_t seq = rnnamp_track_new_seq(track_of(self, type));
-    const uint32_t size = make_load_msg(&m, type, seq, knobs, path, len);
+    const uint32_t size =
+        make_load_msg(&m, type, seq, knobs, current_size(self), path, len);
     m.h.program = self->prog.program;
     void (*say)(Plugin *, const char *) =
         type == MSG_LOAD_IR ? set_ir_status : set_status;
@@ -330,6 +347,26 @@ static void request_program(Plugin *self)
     const char *dir = rnnamp_program_req_dir(&self->prog);
     if (dir)
         request_load(self, MSG_LOAD_DIR, dir, (uint32_t)strlen(dir));
+}
+
+/* A container whose size port left the range its playing submodel
+ * covers: reload the file at the new size (crossfaded like any switch).
+ * Once per slot, and never over a newer request. */
+static void follow_size(Plugin *self)
+{
+    rnnamp_item *it = self->model.queued ? self->model.queued : self->model.cur;
+    if (!it || !it->plays || it->seq == self->size_asked ||
+        rnnamp_track_superseded(&self->model, it->seq))
+        return;
+    const rnnamp_slot *s = as_slot(it);
+    const float v = current_size(self);
+    if (v >= s->size_lo && v < s->size_hi)
+        return;
+    self->size_asked = it->seq;
+    if (s->origin.dir[0]) /* a folder's program: reload it from there */
+        request_program(self);
+    else
+        request_load(self, MSG_LOAD, it->path, (uint32_t)strlen(it->path));
 }
 
 /* Take results from the stacks. The newest request wins; a failed newest
@@ -733,6 +770,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
     read_controls(self); /* first: a model installed now starts at the
                           * calibration of this block's ports */
     install_pending(self);
+    follow_size(self);
 
     if (self->in && self->out) {
         for (uint32_t done = 0; done < n_samples;) {
@@ -784,10 +822,11 @@ static rnnamp_item *item_load(Plugin *self, const load_msg *h, const char *path,
         rnnamp_ir_slot *s = rnnamp_ir_slot_load(path, self->rate, h->seq);
         return s ? &s->item : NULL;
     }
-    rnnamp_slot *s = h->type == MSG_LOAD_DIR
-                         ? rnnamp_dir_slot_load(&self->dirs, path, h->program,
-                                                self->rate, h->knobs, h->seq)
-                         : rnnamp_slot_load(path, self->rate, h->knobs, h->seq);
+    rnnamp_slot *s =
+        h->type == MSG_LOAD_DIR
+            ? rnnamp_dir_slot_load(&self->dirs, path, h->program, self->rate,
+                                   h->knobs, h->size, h->seq)
+            : rnnamp_slot_load(path, self->rate, h->knobs, h->size, h->seq);
     if (s && h->type == MSG_LOAD && ctx && ctx[0]) {
         rnnamp_strcopy(s->origin.dir, sizeof s->origin.dir, ctx);
         s->origin.program = h->program;
@@ -1035,6 +1074,7 @@ static uint32_t make_restore_msg(restore_request *m, uint32_t type,
     m->h.seq = seq;
     for (int i = 0; i < RNNAMP_SLOT_KNOBS; i++)
         m->h.knobs[i] = KNOB_DEFAULT;
+    m->h.size = 1.0f; /* the size port's default; run() reloads at its value */
     m->h.path_len = (uint32_t)lp;
     m->h.ctx_len = (uint32_t)lc;
     m->h.program = program;

@@ -481,6 +481,58 @@ START_TEST(t_no_alloc_in_run)
 }
 END_TEST
 
+/* The size port picks a SlimmableContainer's submodel: moving it across a
+ * breakpoint reloads the file at the new size (worker, crossfade), moving
+ * it inside the playing range does not; run() allocates nothing (with the
+ * worker on its own thread). */
+START_TEST(t_size_port)
+{
+    for (int threaded = 0; threaded < 2; threaded++) {
+        rnnamp_lv2_host *h = host(48000.0, threaded, 8192);
+        float *x = test_signal(4096, 48000.0, 0.5);
+        float y[256];
+        load(h, wavenet_a2, 256, threaded);
+        ck_assert_msg(strstr(status(h), "size 0.5..1 of a SlimmableContainer: "
+                                        "WaveNet 5x3"),
+                      "%s", status(h));
+        const float sizes[] = {0.7f, 0.2f, 0.49f, 1.0f};
+        const char *want[] = {"WaveNet 5x3",
+                              "size 0..0.5 of a "
+                              "SlimmableContainer: WaveNet 2x2",
+                              "WaveNet 2x2", "WaveNet 5x3"};
+        long total = 0;
+        for (int i = 0; i < 4; i++) {
+            set(h, "size", sizes[i]);
+            for (int b = 0; b < 6; b++) {
+#if COUNT_ALLOCS
+                n_allocs = 0;
+#endif
+                rnnamp_lv2_host_run(h, x + b * 256, y, 256);
+#if COUNT_ALLOCS
+                total += n_allocs;
+#endif
+                ck_assert(all_finite(y, 256));
+                if (b == 1)
+                    rnnamp_lv2_host_worker_idle(h);
+            }
+            ck_assert_msg(strstr(status(h), want[i]), "size %g: %s", sizes[i],
+                          status(h));
+        }
+        /* a synchronous worker loads inside run(): count the threaded */
+        ck_assert_int_eq(threaded ? total : 0, 0);
+        /* models without sizes ignore it */
+        set(h, "size", 0.0f);
+        load(h, model_a, 256, threaded);
+        rnnamp_lv2_host_run(h, x, y, 256);
+        rnnamp_lv2_host_worker_idle(h);
+        rnnamp_lv2_host_run(h, x, y, 256);
+        ck_assert_msg(strstr(status(h), "test-lstm-8"), "%s", status(h));
+        free(x);
+        rnnamp_lv2_host_free(h);
+    }
+}
+END_TEST
+
 /* A failed load keeps the old model playing, unchanged, and says why. */
 /* Two hosts play model_a; h1 is then asked to load bad_path while h0 just
  * keeps running. h1's status must start with "error" and contain each of
@@ -1824,6 +1876,7 @@ int main(void)
     tcase_add_test(tc, t_preset);
     tcase_add_test(tc, t_sample_rates);
     tcase_add_test(tc, t_switch_jump);
+    tcase_add_test(tc, t_size_port);
     tcase_add_test(tc, t_bypass_latency);
     tcase_add_test(tc, t_ir_convolution);
     tcase_add_test(tc, t_ir_state);
