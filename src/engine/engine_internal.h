@@ -97,6 +97,7 @@ typedef struct rnnamp_wn_engine {
     float *tmp;  /* 2 rows */
     float *hout; /* head output of the current array, max Hs rows */
     float *last; /* last layer's output of the current array, max C rows */
+    int bad;     /* a non-finite value entered the state (reset clears) */
 } rnnamp_wn_engine;
 
 struct rnnamp_engine {

@@ -181,25 +181,18 @@ void rnnamp_wn_settle(rnnamp_engine *e)
     rnnamp_denormals_restore(fm);
     each_ring(w, ring_keep);
     each_ring(w, ring_restore);
+    w->bad = 0;
 }
 
 void rnnamp_wn_reset(rnnamp_engine *e)
 {
     each_ring(e->wn, ring_restore);
+    e->wn->bad = 0;
 }
 
-/* The newest block of every ring (what the last block wrote). */
+/* What the kernel saw (wavenet_body.h: the residual streams and head
+ * outputs it wrote). */
 int rnnamp_wn_state_finite(const rnnamp_engine *e)
 {
-    const rnnamp_wn_engine *w = e->wn;
-    float s = 0.f;
-    for (int l = -w->n_arrays; l < w->n_layers; l++) {
-        const rnnamp_wn_ring *r = l < 0 ? &w->A[-l - 1].head : &w->L[l].in;
-        const int from =
-            r->pos > RNNAMP_WN_BLOCK ? r->pos - RNNAMP_WN_BLOCK : 0;
-        for (int i = 0; i < r->rows; i++)
-            for (int t = from; t < r->pos; t++)
-                s += r->buf[(size_t)i * (size_t)r->len + (size_t)t] * 0.f;
-    }
-    return s == 0.f;
+    return !e->wn->bad;
 }

@@ -189,6 +189,35 @@ WN_INLINE float *wn_at(const rnnamp_wn_ring *r)
     return r->buf + r->pos;
 }
 
+/* y[0..n) += x[0..n) (y may be unaligned; nothing past n is touched). */
+static void wn_add_row(float *y, const float *x, int n)
+{
+    int t = 0;
+    for (; t + VW <= n; t += VW)
+        vf_store(y + t, vf_add(vf_load(y + t), vf_load(x + t)));
+    if (t < n)
+        vf_store_part(
+            y + t,
+            vf_add(vf_load_part(y + t, n - t), vf_load_part(x + t, n - t)),
+            n - t);
+}
+
+/* Rows (stride s) x n of m: 1 if any value is NaN or infinite. */
+static int wn_nonfinite(const float *m, int rows, int s, int n)
+{
+    vf acc = vf_set1(0.f);
+    const vf zero = vf_set1(0.f);
+    for (int r = 0; r < rows; r++) {
+        const float *row = m + (size_t)r * (size_t)s;
+        int t = 0;
+        for (; t + VW <= n; t += VW)
+            acc = vf_add(acc, vf_mul(vf_load(row + t), zero));
+        if (t < n)
+            acc = vf_add(acc, vf_mul(vf_load_part(row + t, n - t), zero));
+    }
+    return !(vf_hsum(acc) == 0.f);
+}
+
 /* One layer: conv + mixin, activation, head, residual into dst. */
 static void wn_layer(rnnamp_wn_engine *w, rnnamp_wn_earray *A,
                      rnnamp_wn_elayer *L, float *dst, int ds, int n)
@@ -203,12 +232,8 @@ static void wn_layer(rnnamp_wn_engine *w, rnnamp_wn_earray *A,
         wn_conv(L->h1w, L->h1b, A->Hi, A->B, 1, 1, w->z, S, h, A->head.len, n,
                 1);
     else
-        for (int r = 0; r < A->B; r++) {
-            float *hr = h + (size_t)r * (size_t)A->head.len;
-            const float *zr = w->z + r * S;
-            for (int t = 0; t < n; t++)
-                hr[t] += zr[t];
-        }
+        for (int r = 0; r < A->B; r++)
+            wn_add_row(h + (size_t)r * (size_t)A->head.len, w->z + r * S, n);
     for (int r = 0; r < A->C; r++)
         memcpy(dst + (size_t)r * (size_t)ds, u + (size_t)r * (size_t)L->in.len,
                (size_t)n * sizeof(float));
@@ -246,6 +271,12 @@ static void wn_array(rnnamp_wn_engine *w, int a, const float *src, int ss,
     }
     wn_conv(A->hw, A->hb, A->Hs, A->Hi, A->hk, A->hd, wn_at(hr), hr->len,
             w->hout, RNNAMP_WN_BLOCK, n, 0);
+    /* A non-finite value in the residual stream reaches the last layer's
+     * output the same sample (u + finite stays non-finite); one in the
+     * head accumulator reaches hout. Checking those two covers every
+     * ring's newest columns. */
+    w->bad |= wn_nonfinite(w->last, A->C, RNNAMP_WN_BLOCK, n) |
+              wn_nonfinite(w->hout, A->Hs, RNNAMP_WN_BLOCK, n);
     hr->pos += n;
     for (int l = 0; l < A->n; l++)
         w->L[A->first + l].in.pos += n;
