@@ -28,6 +28,16 @@ echo "$out" | grep -q "layer 1: dense   8 ->   8  sigmoid" || fail "gru_1d: expe
 err=$("$info" "$corpus/nam_wavenet.nam" 2>&1) && fail "WaveNet file accepted"
 echo "$err" | grep -q "nam_wavenet.nam" || fail "error does not name the file: $err"
 echo "$err" | grep -qi "wavenet" || fail "error does not name the architecture: $err"
+# NAM WaveNets (our synthetic seeds): the layer arrays, the receptive
+# field, the cost; a SlimmableContainer lists its sizes.
+out=$("$info" "$corpus/nam_wavenet_a1.nam") || fail "exit $? on the WaveNet seed"
+echo "$out" | grep -q "layer array 0: 1 -> 3 channels, bottleneck 3, 3 layers, kernel 3 (first), dilations 1,2,4" || fail "WaveNet: expected array 0: $out"
+echo "$out" | grep -q "Tanh, gated, layer1x1, head 3 -> 3 (kernel 1)" || fail "WaveNet: expected gated Tanh: $out"
+echo "$out" | grep -q "receptive field: 23 samples (0.5 ms), prewarm 24 samples" || fail "WaveNet: expected a receptive field of 23: $out"
+echo "$out" | grep -q "cost: 507 multiply-adds per sample" || fail "WaveNet: expected a cost of 507: $out"
+out=$("$info" "$corpus/nam_wavenet_a2.nam") || fail "exit $? on the container seed"
+echo "$out" | grep -q "size < 0.5: WaveNet 2x2 k4 LeakyReLU head-conv" || fail "container: expected the small size: $out"
+echo "$out" | grep -q "size < 1 (and 1, the default): WaveNet 5x3 k3 SiLU blended" || fail "container: expected the full size: $out"
 err=$("$info" /nonexistent/model.json 2>&1) && fail "missing file accepted"
 echo "$err" | grep -q "/nonexistent/model.json" || fail "error does not name the file: $err"
 echo "info-cli: OK"
