@@ -28,11 +28,12 @@
 #
 # Ardour's own configuration goes to a private HOME (dummy backend shown).
 # usage: ardour-test.sh LV2_PATH RNNAMP_RENDER PRESETS_DIR [PRESET_NAME]
+# (default nam-a1-standard, the shipped NAM WaveNet)
 set -u
 lv2path=$1
 render=$2
 presets=$3
-name=${4:-fuzzface}
+name=${4:-nam-a1-standard} # a NAM WaveNet: resampled at 44.1 kHz
 uri=http://rnnamp.org/plugins/rnnamp
 lua=ardour7-lua
 
@@ -198,7 +199,10 @@ got=$(sed -n 's/^LATENCY //p' "$tmp/session.log")
 echo "ardour-test: preset $name loaded in Ardour at 44.1 kHz (latency $got)"
 
 # --- 3. the saved session -------------------------------------------------
-session_copies "$sess" "$pdir/$name.json"
+# the model file the preset's state names (bundle-relative)
+pmodel=$(sed -n 's/.*rnnamp#model> <\([^>]*\)>.*/\1/p' "$pttl" | head -n 1)
+[ -n "$pmodel" ] || fail "preset $name names no model file"
+session_copies "$sess" "$pdir/$pmodel"
 cat >"$tmp/reload.lua" <<EOF
 $engine_lua
 assert(load_session("$sess", "s"), "cannot reload the session")
