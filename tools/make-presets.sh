@@ -47,6 +47,7 @@ combo-clean|Clean tube stage (mda Combo, D.I. model, drive 0.3)|$MDA/Combo|--set
 combo-high|High-gain amp (mda Combo, D.I. model, drive 1.0)|$MDA/Combo|--set model=0 --set drive=1 --set bias=0.5 --set output=0.5 --hidden 16
 rezfilter|Resonant low-pass (mda RezFilter, static)|$MDA/RezFilter|--set freq=0.45 --set res=0.6 --set env_vcf=0.5 --set lfo_vcf=0.5 --set output=0.5 --hidden 12
 zamtube-clean|Clean tube amp (ZamTube, tube drive 5, flat tone stack)|urn:zamaudio:ZamTube|--set tubedrive=5 --set tonestack=0 --set bass=5 --set mids=5 --set treb=5
+zamtube-high|Tube amp, full drive (ZamTube, tube drive 11, flat tone stack)|urn:zamaudio:ZamTube|--set tubedrive=11 --set tonestack=0 --set bass=5 --set mids=5 --set treb=5
 od-knob|Overdrive with Drive knob (mda Overdrive 0.1-0.9 on knob1)|$MDA/Overdrive|--set muffle=0 --set output=0.5 --sweep drive=0.1:0.9:3 --hidden 16"
 
 # Run from the source folder so that the clip names stored in the models'
