@@ -66,6 +66,7 @@ struct rnnamp_convolver {
     uint64_t t;   /* samples in since reset */
     float *y;     /* head output scratch, tick samples */
     size_t bytes;
+    int shared; /* hd, the stages' H and plans are another convolver's */
 };
 
 /* FFTW's planner is not thread safe by default; make it so once, before
@@ -164,13 +165,14 @@ static int stage_build(rnnamp_convolver *c, conv_stage *s, const float *ir)
     return 0;
 }
 
-static void stage_free(conv_stage *s)
+static void stage_free(conv_stage *s, int shared)
 {
-    if (s->fwd)
+    if (s->fwd && !shared)
         fftwf_destroy_plan(s->fwd);
-    if (s->inv)
+    if (s->inv && !shared)
         fftwf_destroy_plan(s->inv);
-    fftwf_free(s->H);
+    if (!shared)
+        fftwf_free(s->H);
     fftwf_free(s->X);
     fftwf_free(s->acc);
     fftwf_free(s->tbuf);
@@ -276,13 +278,66 @@ rnnamp_convolver *rnnamp_convolver_new(const float *ir, size_t taps,
     return c;
 }
 
+/* The state buffers of a clone of o (its own X, acc, tbuf, xin, oacc, y),
+ * copied from o's; -1 if memory runs out. */
+static int clone_state(rnnamp_convolver *c, const rnnamp_convolver *o)
+{
+    c->xin = conv_alloc(c, 2u * (size_t)o->rin * sizeof(float));
+    c->oacc = conv_alloc(c, (size_t)o->ro * sizeof(float));
+    c->y = conv_alloc(c, o->tick * sizeof(float));
+    if (!c->xin || !c->oacc || !c->y)
+        return -1;
+    memcpy(c->xin, o->xin, 2u * (size_t)o->rin * sizeof(float));
+    memcpy(c->oacc, o->oacc, (size_t)o->ro * sizeof(float));
+    for (int i = 0; i < o->n_stages; i++) {
+        const conv_stage *so = &o->st[i];
+        conv_stage *s = &c->st[i];
+        const size_t spec = (size_t)so->P * so->stride * sizeof(fftwf_complex);
+        s->X = conv_alloc(c, spec);
+        s->acc = conv_alloc(c, so->stride * sizeof(fftwf_complex));
+        s->tbuf = conv_alloc(c, 2u * so->B * sizeof(float));
+        if (!s->X || !s->acc || !s->tbuf)
+            return -1;
+        memcpy(s->X, so->X, spec);
+        memcpy(s->acc, so->acc, so->stride * sizeof(fftwf_complex));
+    }
+    return 0;
+}
+
+rnnamp_convolver *rnnamp_convolver_new_shared(const rnnamp_convolver *owner,
+                                              char *err, size_t errlen)
+{
+    rnnamp_convolver *c = malloc(sizeof *c);
+    if (!c) {
+        rnnamp_seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    *c = *owner; /* layout, kernels, time, hd, H and plans */
+    c->shared = 1;
+    c->bytes = 0;
+    c->xin = c->oacc = c->y = NULL;
+    for (int i = 0; i < c->n_stages; i++) {
+        c->st[i].X = c->st[i].acc = NULL;
+        c->st[i].tbuf = NULL;
+    }
+    if (clone_state(c, owner)) {
+        rnnamp_seterr(err, errlen,
+                      "out of memory cloning a convolver of %zu taps",
+                      owner->taps);
+        rnnamp_convolver_free(c);
+        return NULL;
+    }
+    return c;
+}
+
 void rnnamp_convolver_free(rnnamp_convolver *c)
 {
     if (!c)
         return;
     for (int i = 0; i < c->n_stages; i++)
-        stage_free(&c->st[i]);
-    fftwf_free(c->hd);
+        stage_free(&c->st[i], c->shared);
+    if (!c->shared)
+        fftwf_free(c->hd);
     fftwf_free(c->xin);
     fftwf_free(c->oacc);
     fftwf_free(c->y);

@@ -28,7 +28,8 @@
  * rnnamp_convolver_reset are real-time safe: no allocation, no lock, no
  * system call, bounded time. One convolver belongs to one thread at a time.
  * Memory: rnnamp_convolver_new copies the IR; the convolver owns all its
- * buffers and plans; free it with rnnamp_convolver_free.
+ * buffers and plans; free it with rnnamp_convolver_free. A convolver made
+ * by rnnamp_convolver_new_shared owns its state buffers only.
  */
 #ifndef RNNAMP_CONVOLVER_H
 #define RNNAMP_CONVOLVER_H
@@ -58,6 +59,17 @@ typedef struct {
 rnnamp_convolver *rnnamp_convolver_new(const float *ir, size_t taps,
                                        const rnnamp_conv_layout *layout,
                                        char *err, size_t errlen);
+
+/* A second convolver on owner's IR: it reads owner's head taps,
+ * partition spectra and FFT plans (read-only, not copied; FFTW's execute
+ * functions are thread safe) and has its own input, output and spectrum
+ * history, starting as a copy of owner's current state. For a second
+ * channel through the same IR: one copy of the spectra, two states. owner
+ * must outlive the clone. rnnamp_convolver_bytes() of the clone counts its
+ * own buffers only. Returns NULL with a message in err when memory runs
+ * out. Not real-time safe. */
+rnnamp_convolver *rnnamp_convolver_new_shared(const rnnamp_convolver *owner,
+                                              char *err, size_t errlen);
 
 /* Free c and its plans. NULL is fine. Not real-time safe. */
 void rnnamp_convolver_free(rnnamp_convolver *c);

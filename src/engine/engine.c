@@ -408,6 +408,99 @@ void rnnamp_engine_free(rnnamp_engine *e)
     free(e);
 }
 
+/* ---- a second state on the same weights ---- */
+
+/* Lay out the state of a clone of e's recurrent network (b->base NULL:
+ * measure): S, the gate scratch, LSTM cells, rate-correction rings; the
+ * weight and initial-state pointers stay the owner's. Mirrors layout(). */
+static void shared_layout(rnnamp_engine *e, bump *b)
+{
+    int gmax = 8;
+    for (int l = 0; l < e->n_layers; l++) {
+        const rnnamp_eng_layer *L = &e->L[l];
+        const int gl = L->R + (L->type == RNNAMP_GRU ? L->Hp : 0);
+        gmax = gl > gmax ? gl : gmax;
+    }
+    e->S = rnnamp_bump_take(b, (size_t)e->s_len);
+    e->g = rnnamp_bump_take(b, (size_t)gmax);
+    for (int l = 0; l < e->n_layers; l++) {
+        rnnamp_eng_layer *L = &e->L[l];
+        if (L->type == RNNAMP_DENSE)
+            continue;
+        const size_t ring = (size_t)e->ring_len * (size_t)L->Hp;
+        const int lstm = L->type == RNNAMP_LSTM;
+        L->c = lstm ? rnnamp_bump_take(b, (size_t)L->Hp) : NULL;
+        L->ring_h = e->use_ratio ? rnnamp_bump_take(b, ring) : NULL;
+        L->ring_c = e->use_ratio && lstm ? rnnamp_bump_take(b, ring) : NULL;
+    }
+}
+
+/* Copy o's recurrent state (hidden state, knobs, cells, rings) into e
+ * (same layout). */
+static void copy_state(rnnamp_engine *e, const rnnamp_engine *o)
+{
+    if (o->s_len)
+        memcpy(e->S, o->S, (size_t)o->s_len * sizeof(float));
+    for (int l = 0; l < o->n_layers; l++) {
+        const rnnamp_eng_layer *L = &o->L[l];
+        const size_t ring = (size_t)o->ring_len * (size_t)L->Hp;
+        if (L->c)
+            memcpy(e->L[l].c, L->c, (size_t)L->Hp * sizeof(float));
+        if (L->ring_h)
+            memcpy(e->L[l].ring_h, L->ring_h, ring * sizeof(float));
+        if (L->ring_c)
+            memcpy(e->L[l].ring_c, L->ring_c, ring * sizeof(float));
+    }
+}
+
+/* The clone's state in its block (b->base NULL: measure; fill: copy the
+ * owner's state). */
+static void clone_layout(rnnamp_engine *e, const rnnamp_engine *owner, bump *b,
+                         int fill)
+{
+    rnnamp_bump_take(b, sizeof(rnnamp_engine) / sizeof(float) + 1);
+    if (owner->wn) {
+        rnnamp_wn_layout_shared(e, owner->wn, b, fill);
+        return;
+    }
+    shared_layout(e, b);
+    if (fill)
+        copy_state(e, owner);
+}
+
+rnnamp_engine *rnnamp_engine_new_shared(const rnnamp_engine *owner, char *err,
+                                        size_t errlen)
+{
+    rnnamp_engine tmp = *owner;
+    tmp.pre = tmp.post = NULL;
+    bump b = {NULL, 0};
+    clone_layout(&tmp, owner, &b, 0);
+    const size_t bytes = b.off;
+    char *mem = aligned_alloc(64, bytes);
+    if (!mem) {
+        rnnamp_seterr(err, errlen, "out of memory (%zu bytes)", bytes);
+        return NULL;
+    }
+    memset(mem, 0, bytes);
+    rnnamp_engine *e = (rnnamp_engine *)mem;
+    *e = tmp;
+    b.base = mem;
+    b.off = 0;
+    clone_layout(e, owner, &b, 1);
+    e->bytes = bytes;
+    e->flags = 0;
+    char cerr[RNNAMP_ERR_LEN];
+    if ((owner->pre && !(e->pre = rnnamp_convolver_new_shared(owner->pre, cerr,
+                                                              sizeof cerr))) ||
+        (owner->post && !(e->post = rnnamp_convolver_new_shared(
+                              owner->post, cerr, sizeof cerr)))) {
+        rnnamp_seterr(err, errlen, "FIR stage: %s", cerr);
+        rnnamp_engine_free(e);
+        return NULL;
+    }
+    return e;
+}
+
 /* ---- real-time functions ---- */
 
 void rnnamp_engine_reset(rnnamp_engine *e)

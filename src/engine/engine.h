@@ -5,7 +5,7 @@
  * all in ONE aligned allocation made by rnnamp_engine_new().
  *
  * Threads:
- *  - rnnamp_engine_new / rnnamp_engine_free / rnnamp_engine_selftest:
+ *  - rnnamp_engine_new / _new_shared / _free / rnnamp_engine_selftest:
  *    any non-real-time thread (they allocate).
  *  - rnnamp_engine_cost_* / rnnamp_engine_check_budget: any non-real-time
  *    thread (no allocation, but they format messages).
@@ -15,6 +15,8 @@
  *
  * Memory: the engine copies what it needs from the model; the model may be
  * freed right after rnnamp_engine_new(). rnnamp_engine_free() frees it all.
+ * rnnamp_engine_new_shared() makes a second engine that reads the first's
+ * weights (one copy of the weights, two states: stereo).
  *
  * WaveNet models (model.h RNNAMP_KIND_WAVENET) run block-wise: each
  * convolution over a block of up to 64 samples is one small matrix product,
@@ -57,6 +59,20 @@ typedef struct {
 rnnamp_engine *rnnamp_engine_new(const rnnamp_model *m,
                                  const rnnamp_engine_opts *opts, char *err,
                                  size_t errlen);
+
+/* A second engine on owner's weights: it reads owner's packed weights and
+ * initial state (read-only, not copied) and has its own recurrent state,
+ * rate-correction history and FIR-stage state (rnnamp_convolver_new_shared),
+ * starting as a copy of owner's current state (so a clone of a prewarmed
+ * engine is prewarmed). Use it for a second channel of the same model: the
+ * two produce bit for bit what two separately built engines would, one of
+ * which processes without disturbing the other. owner must outlive the
+ * clone and must not be reset while the clone is being made; both may then
+ * run on different threads (weights are never written). Its
+ * rnnamp_engine_bytes() counts its own memory only. Returns NULL with a
+ * message in err when memory runs out. Not real-time safe (allocates). */
+rnnamp_engine *rnnamp_engine_new_shared(const rnnamp_engine *owner, char *err,
+                                        size_t errlen);
 
 /* Free an engine. NULL is fine. Not real-time safe. */
 void rnnamp_engine_free(rnnamp_engine *e);

@@ -156,6 +156,12 @@ void rnnamp_wn_layout(rnnamp_engine *e, const rnnamp_model *m, rnnamp_bump *b,
 /* Run the prewarm (NAM Core's 1 + receptive field samples of silence) and
  * keep the settled state as the reset state. Not real-time. */
 void rnnamp_wn_settle(rnnamp_engine *e);
+/* A clone's WaveNet (rnnamp_engine_new_shared) in its own block (b as
+ * above): the engine struct, the rings and the block scratch are its own
+ * (fill: the rings copied from o's), the weights and the settled state
+ * are read from o's. */
+void rnnamp_wn_layout_shared(rnnamp_engine *e, const rnnamp_wn_engine *o,
+                             rnnamp_bump *b, int fill);
 /* Real-time: restore the settled state; 1 if the recent state is finite. */
 void rnnamp_wn_reset(rnnamp_engine *e);
 int rnnamp_wn_state_finite(const rnnamp_engine *e);

@@ -128,6 +128,47 @@ void rnnamp_wn_layout(rnnamp_engine *e, const rnnamp_model *m, rnnamp_bump *b,
     e->wn = fill ? w : NULL;
 }
 
+/* A clone's ring: its own buffer (o's history copied when filling), o's
+ * settled state (read-only). */
+static void ring_clone(rnnamp_wn_ring *r, const rnnamp_wn_ring *o,
+                       rnnamp_bump *b, int fill)
+{
+    *r = *o;
+    const size_t n = (size_t)o->rows * (size_t)o->len;
+    r->buf = rnnamp_bump_take(b, n);
+    if (fill)
+        memcpy(r->buf, o->buf, n * sizeof(float));
+}
+
+void rnnamp_wn_layout_shared(rnnamp_engine *e, const rnnamp_wn_engine *o,
+                             rnnamp_bump *b, int fill)
+{
+    rnnamp_wn_engine *w =
+        (rnnamp_wn_engine *)rnnamp_bump_take(b, sizeof *w / sizeof(float) + 1);
+    rnnamp_wn_engine tmp;
+    if (!w)
+        w = &tmp; /* measuring */
+    *w = *o;
+    int zmax = 1, cmax = 1, hmax = 1;
+    for (int a = 0; a < o->n_arrays; a++) {
+        ring_clone(&w->A[a].head, &o->A[a].head, b, fill);
+        cmax = o->A[a].C > cmax ? o->A[a].C : cmax;
+        hmax = o->A[a].Hs > hmax ? o->A[a].Hs : hmax;
+    }
+    for (int l = 0; l < o->n_layers; l++) {
+        ring_clone(&w->L[l].in, &o->L[l].in, b, fill);
+        zmax = o->L[l].Z > zmax ? o->L[l].Z : zmax;
+    }
+    /* the block scratch, sized as rnnamp_wn_layout sizes it */
+    const size_t S = RNNAMP_WN_BLOCK;
+    w->x = rnnamp_bump_take(b, S);
+    w->z = rnnamp_bump_take(b, S * (size_t)(zmax + 1));
+    w->tmp = rnnamp_bump_take(b, 2 * S);
+    w->hout = rnnamp_bump_take(b, S * (size_t)hmax);
+    w->last = rnnamp_bump_take(b, S * (size_t)cmax);
+    e->wn = fill ? w : NULL;
+}
+
 /* Every ring of the engine, in a fixed order, through f. */
 static void each_ring(rnnamp_wn_engine *w, void (*f)(rnnamp_wn_ring *))
 {

@@ -219,6 +219,80 @@ START_TEST(in_place_and_reset)
 }
 END_TEST
 
+/* A clone (rnnamp_convolver_new_shared) starts in its owner's state and
+ * then runs on its own: owner and clone, fed different signals in turn,
+ * give bit for bit what two separate convolvers give; the clone holds no
+ * copy of the partition spectra, runs without allocating, and its reset
+ * leaves the owner alone. */
+START_TEST(shared_convolver_has_its_own_state)
+{
+    const size_t taps = 20000, pre = 5000, n = 30000;
+    float *h = random_ir(taps, 17);
+    float *xa = test_input(pre + n, 31), *xb = test_input(n, 32);
+    float *ya = malloc((pre + n) * sizeof *ya), *yb = malloc(n * sizeof *yb);
+    float *ra = malloc((pre + n) * sizeof *ra), *rb = malloc(n * sizeof *rb);
+    char err[256];
+    rnnamp_convolver *c = rnnamp_convolver_new(h, taps, NULL, err, sizeof err);
+    rnnamp_convolver *r1 = rnnamp_convolver_new(h, taps, NULL, err, sizeof err);
+    rnnamp_convolver *r2 = rnnamp_convolver_new(h, taps, NULL, err, sizeof err);
+    ck_assert_msg(c && r1 && r2, "%s", err);
+    rnnamp_convolver_process(c, xa, ya, pre);
+    rnnamp_convolver_process(r1, xa, ra, pre);
+    rnnamp_convolver_process(r2, xa, ra, pre);
+    rnnamp_convolver *sh = rnnamp_convolver_new_shared(c, err, sizeof err);
+    ck_assert_msg(sh != NULL, "%s", err);
+    ck_assert_uint_eq(rnnamp_convolver_taps(sh), taps);
+    uint64_t rng = 5;
+    alloc_count_begin();
+    for (size_t done = 0; done < n;) {
+        size_t k = block_len(0, &rng);
+        k = k < n - done ? k : n - done;
+        rnnamp_convolver_process(c, xa + pre + done, ya + pre + done, k);
+        rnnamp_convolver_process(sh, xb + done, yb + done, k);
+        done += k;
+    }
+    const long allocs = alloc_count_end();
+    if (ALLOC_COUNT_AVAILABLE)
+        ck_assert_int_eq(allocs, 0);
+    rng = 5; /* the same blocks (the head's sums depend on them) */
+    for (size_t done = 0; done < n;) {
+        size_t k = block_len(0, &rng);
+        k = k < n - done ? k : n - done;
+        rnnamp_convolver_process(r1, xa + pre + done, ra + pre + done, k);
+        rnnamp_convolver_process(r2, xb + done, rb + done, k);
+        done += k;
+    }
+    ck_assert_mem_eq(ya + pre, ra + pre, n * sizeof *ya);
+    ck_assert_mem_eq(yb, rb, n * sizeof *yb);
+    /* spectra of 20000 taps: 2 x 4 bytes per tap at least, not in the
+     * clone */
+    ck_assert_msg(rnnamp_convolver_bytes(c) - rnnamp_convolver_bytes(sh) >=
+                      8 * (taps - 64),
+                  "owner %zu bytes, clone %zu", rnnamp_convolver_bytes(c),
+                  rnnamp_convolver_bytes(sh));
+    /* a reset clone starts afresh; the owner goes on */
+    rnnamp_convolver_reset(sh);
+    rnnamp_convolver_reset(r2);
+    rnnamp_convolver_process(sh, xb, yb, 4000);
+    rnnamp_convolver_process(r2, xb, rb, 4000);
+    rnnamp_convolver_process(c, xb, ya, 4000);
+    rnnamp_convolver_process(r1, xb, ra, 4000);
+    ck_assert_mem_eq(yb, rb, 4000 * sizeof *yb);
+    ck_assert_mem_eq(ya, ra, 4000 * sizeof *ya);
+    rnnamp_convolver_free(sh);
+    rnnamp_convolver_free(c);
+    rnnamp_convolver_free(r1);
+    rnnamp_convolver_free(r2);
+    free(ya);
+    free(yb);
+    free(ra);
+    free(rb);
+    free(xa);
+    free(xb);
+    free(h);
+}
+END_TEST
+
 START_TEST(non_finite_input_gives_finite_output)
 {
     float h[300];
@@ -331,6 +405,7 @@ int main(void)
     tcase_add_test(tc, bad_irs_and_layouts_refused);
     tcase_add_test(tc, layout_of_a_two_second_ir);
     tcase_add_test(tc, process_does_not_allocate);
+    tcase_add_test(tc, shared_convolver_has_its_own_state);
     suite_add_tcase(s, tc);
     return test_run_suite_nofork(s);
 }

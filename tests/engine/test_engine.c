@@ -12,6 +12,7 @@
 #include "alloc_count.h"
 #include "engine.h"
 #include "model.h"
+#include "model_io.h"
 #include "ref_forward.h"
 #include "test_util.h"
 
@@ -218,12 +219,12 @@ START_TEST(hybrid_fir_resampled_at_higher_rate)
             ck_assert_msg(e != NULL, "%s", err);
             const int n = r * N;
             for (int i = 0; i < n; i++)
-                x[i] = 0.5f * (float)sin(2 * M_PI * freqs[fi] * i /
-                                         (48000.0 * r));
+                x[i] =
+                    0.5f * (float)sin(2 * M_PI * freqs[fi] * i / (48000.0 * r));
             rnnamp_engine_process(e, x, y, (uint32_t)n, NULL);
             /* the last 0.5 s, a whole number of periods */
-            tone_response(y + n / 2, n / 2, freqs[fi], 48000.0 * r,
-                          &amp[r - 1], &ph[r - 1]);
+            tone_response(y + n / 2, n / 2, freqs[fi], 48000.0 * r, &amp[r - 1],
+                          &ph[r - 1]);
             rnnamp_engine_free(e);
         }
         const double db = 20 * log10(amp[1] / amp[0]);
@@ -463,6 +464,119 @@ START_TEST(process_does_not_allocate)
 }
 END_TEST
 
+/* Run e1 on x1 and e2 on x2 (n samples each; e2 may be NULL) in turn,
+ * block by block, as a stereo plugin runs its channels; blocks of 1..251
+ * samples (the same for both, and for every call). */
+static void run_pair(rnnamp_engine *e1, const float *x1, float *y1,
+                     rnnamp_engine *e2, const float *x2, float *y2, int n,
+                     const float *k)
+{
+    for (int done = 0, blk = 3; done < n; blk = blk * 5 % 251 + 1) {
+        const uint32_t b = (uint32_t)(n - done < blk ? n - done : blk);
+        rnnamp_engine_process(e1, x1 + done, y1 + done, b, k);
+        if (e2)
+            rnnamp_engine_process(e2, x2 + done, y2 + done, b, k);
+        done += (int)b;
+    }
+}
+
+/* Model of shared-engine case c: 0-3 recurrent (LSTM, GRU with a dense
+ * layer, RNN, LSTM with a knob at rate ratio 2.5), 4 hybrid (FIR stages),
+ * 5-6 NAM WaveNets (A1, and an A2 container) from tests/fuzz/corpus.
+ * *weights: bytes of weights the engine packs (0: not checked). */
+static rnnamp_model *shared_case(int c, double *weights)
+{
+    char err[RNNAMP_ERR_LEN];
+    rnnamp_model *m = NULL;
+    *weights = 0;
+    if (c < 4) {
+        static const rnnamp_layer_type t[] = {RNNAMP_LSTM, RNNAMP_GRU,
+                                              RNNAMP_RNN, RNNAMP_LSTM};
+        m = random_model(t[c], 16 + 8 * c, 1 + (c & 1), 1 + (c == 3), 1,
+                         c == 1 ? 1 : -1, 40 + c);
+        /* cost_macs counts one multiply-add per weight */
+        *weights = 4.0 * rnnamp_engine_cost_macs(m);
+    } else if (c == 4) {
+        rnnamp_layer_spec sp[2] = {{RNNAMP_GRU, 12, RNNAMP_ACT_LINEAR},
+                                   {RNNAMP_DENSE, 1, RNNAMP_ACT_LINEAR}};
+        m = rnnamp_model_new_fir(1, 2, sp, 1, 33, 900, err, sizeof err);
+        ck_assert_msg(m != NULL, "%s", err);
+        uint64_t s = 99;
+        for (size_t i = 0; i < m->n_params; i++)
+            m->params[i] = urand(&s, 0.5f);
+        for (int k = 0; k < m->pre_taps; k++)
+            m->pre_fir[k] = urand(&s, 1.0f) * expf(-0.1f * (float)k);
+        for (int k = 0; k < m->post_taps; k++)
+            m->post_fir[k] = urand(&s, 0.3f) * expf(-0.003f * (float)k);
+    } else {
+        char p[1024];
+        snprintf(p, sizeof p, "%s/tests/fuzz/corpus/%s", RNNAMP_SOURCE_DIR,
+                 c == 5 ? "nam_wavenet_a1.nam" : "nam_wavenet_a2.nam");
+        m = rnnamp_model_load(p, err, sizeof err);
+        ck_assert_msg(m != NULL, "%s", err);
+        *weights = 4.0 * (double)rnnamp_model_playable(m)->n_params;
+    }
+    return m;
+}
+
+/* A clone made by rnnamp_engine_new_shared starts in its owner's state,
+ * then runs on its own: owner and clone, fed different signals block by
+ * block in turn, give bit for bit what two separately built engines give;
+ * the clone holds no copy of the weights and does not allocate when it
+ * runs. Every case of shared_case. */
+START_TEST(shared_engine_has_its_own_state)
+{
+    enum { PRE = 700, N = 3000 };
+    static float a[PRE + N], b[N], ya[PRE + N], yb[N], ra[PRE + N], rb[N];
+    test_signal(a, PRE + N, 21);
+    test_signal(b, N, 22);
+    for (int i = 0; i < N; i++)
+        b[i] *= -0.7f; /* a different signal on the clone */
+    const int c = _i;
+    double weights;
+    rnnamp_model *m = shared_case(c, &weights);
+    char err[RNNAMP_ERR_LEN];
+    const float knob = 0.3f;
+    const float *k = m->n_inputs > 1 ? &knob : NULL;
+    rnnamp_engine_opts o = {RNNAMP_KERNEL_AUTO, c == 3 ? 2.5 : 1.0};
+    rnnamp_engine *e = rnnamp_engine_new(m, &o, err, sizeof err);
+    rnnamp_engine *r1 = rnnamp_engine_new(m, &o, err, sizeof err);
+    rnnamp_engine *r2 = rnnamp_engine_new(m, &o, err, sizeof err);
+    ck_assert_msg(e && r1 && r2, "%s", err);
+    /* the owner's history before the clone is made (r2 gets the same: a
+     * separately built second channel) */
+    run_pair(e, a, ya, r1, a, ra, PRE, k);
+    run_pair(r2, a, rb, NULL, NULL, NULL, PRE, k);
+    rnnamp_engine *sh = rnnamp_engine_new_shared(e, err, sizeof err);
+    ck_assert_msg(sh != NULL, "%s", err);
+    /* in turn, as a stereo plugin runs them */
+    alloc_count_begin();
+    run_pair(e, a + PRE, ya + PRE, sh, b, yb, N, k);
+    const long allocs = alloc_count_end();
+    if (ALLOC_COUNT_AVAILABLE)
+        ck_assert_int_eq(allocs, 0);
+    run_pair(r1, a + PRE, ra + PRE, r2, b, rb, N, k);
+    ck_assert_mem_eq(ya + PRE, ra + PRE, N * sizeof(float));
+    ck_assert_mem_eq(yb, rb, N * sizeof(float));
+    double peak = 0;
+    for (int i = 0; i < N; i++)
+        peak = fmax(peak, fabs((double)yb[i] - ya[PRE + i]));
+    ck_assert_msg(peak > 1e-3, "case %d: both channels alike", c);
+    /* the weights are not copied: the owner holds at least every weight
+     * more than the clone */
+    const double saved =
+        (double)rnnamp_engine_bytes(e) - (double)rnnamp_engine_bytes(sh);
+    ck_assert_msg(saved > 0 && saved >= weights,
+                  "case %d: owner %zu bytes, clone %zu, weights %g", c,
+                  rnnamp_engine_bytes(e), rnnamp_engine_bytes(sh), weights);
+    rnnamp_engine_free(sh); /* before its owner */
+    rnnamp_engine_free(e);
+    rnnamp_engine_free(r1);
+    rnnamp_engine_free(r2);
+    rnnamp_model_free(m);
+}
+END_TEST
+
 /* Multiply-adds per sample from the layer sizes, and the engine memory
  * estimate equals what rnnamp_engine_new allocates. */
 START_TEST(cost_counts_multiply_adds_and_bytes)
@@ -566,6 +680,7 @@ int main(void)
     tcase_add_test(tc, bad_models_and_options_refused);
     tcase_add_test(tc, selftest_detects_mismatch);
     tcase_add_test(tc, process_does_not_allocate);
+    tcase_add_loop_test(tc, shared_engine_has_its_own_state, 0, 7);
     tcase_add_test(tc, cost_counts_multiply_adds_and_bytes);
     tcase_add_test(tc, budget_refuses_seven_lstm128);
     suite_add_tcase(s, tc);
