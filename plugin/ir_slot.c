@@ -36,6 +36,7 @@ rnnamp_ir_slot *rnnamp_ir_slot_load(const char *path, double host_rate,
         return NULL;
     s->item.seq = seq;
     s->item.kind = RNNAMP_ITEM_IR;
+    s->n_channels = 1;
     if (!path || !path[0]) {
         s->item.ok = 1; /* no IR: status stays empty */
         return s;
@@ -54,8 +55,8 @@ rnnamp_ir_slot *rnnamp_ir_slot_load(const char *path, double host_rate,
                       err);
         return s;
     }
-    s->conv = rnnamp_convolver_new(ir.h, ir.taps, NULL, err, sizeof err);
-    if (!s->conv) {
+    s->conv[0] = rnnamp_convolver_new(ir.h, ir.taps, NULL, err, sizeof err);
+    if (!s->conv[0]) {
         rnnamp_seterr(s->item.status, sizeof s->item.status, "IR error: %s: %s",
                       path, err);
         rnnamp_ir_free(&ir);
@@ -68,10 +69,31 @@ rnnamp_ir_slot *rnnamp_ir_slot_load(const char *path, double host_rate,
     return s;
 }
 
+int rnnamp_ir_slot_add_channels(rnnamp_ir_slot *s, int channels)
+{
+    if (channels > RNNAMP_MAX_CHANNELS)
+        channels = RNNAMP_MAX_CHANNELS;
+    for (int c = s->n_channels; c < channels; c++) {
+        char err[RNNAMP_ERR_LEN] = "";
+        if (s->conv[0] && !(s->conv[c] = rnnamp_convolver_new_shared(
+                                s->conv[0], err, sizeof err))) {
+            rnnamp_seterr(s->item.status, sizeof s->item.status,
+                          "IR error: %s: channel %d: %s", s->item.path, c + 1,
+                          err);
+            s->item.ok = 0;
+            s->item.plays = 0;
+            return -1;
+        }
+        s->n_channels = c + 1;
+    }
+    return 0;
+}
+
 void rnnamp_ir_slot_free(rnnamp_ir_slot *s)
 {
     if (!s)
         return;
-    rnnamp_convolver_free(s->conv);
+    for (int c = RNNAMP_MAX_CHANNELS - 1; c >= 0; c--)
+        rnnamp_convolver_free(s->conv[c]); /* clones before conv[0] */
     free(s);
 }

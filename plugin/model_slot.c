@@ -19,8 +19,8 @@
 
 static void run_engine(void *ctx, float *buf, uint32_t n)
 {
-    rnnamp_slot *s = ctx;
-    rnnamp_engine_process(s->engine, buf, buf, n, s->knobs);
+    rnnamp_slot_channel *ch = ctx;
+    rnnamp_engine_process(ch->engine, buf, buf, n, ch->knobs);
 }
 
 /* Which knob ports the model listens to, for the status. */
@@ -49,22 +49,25 @@ static int slot_build(rnnamp_slot *s, const rnnamp_model *m, double host_rate,
                 (wavenet && fabs(ratio - 1.0) > 1e-9);
     if (!*resample && fabs(ratio - 1.0) > 1e-9)
         opts->rate_ratio = ratio;
-    s->engine = rnnamp_engine_new(m, opts, err, sizeof err);
-    if (!s->engine) {
+    s->host_rate = host_rate;
+    s->model_rate = model_rate;
+    s->ch[0].engine = rnnamp_engine_new(m, opts, err, sizeof err);
+    if (!s->ch[0].engine) {
         rnnamp_seterr(s->item.status, sizeof s->item.status, "error: %s: %s",
                       s->item.path, err);
         return -1;
     }
     if (*resample) {
-        s->rs = rnnamp_resampler_new(host_rate, model_rate, err, sizeof err);
-        if (!s->rs) {
+        s->ch[0].rs =
+            rnnamp_resampler_new(host_rate, model_rate, err, sizeof err);
+        if (!s->ch[0].rs) {
             rnnamp_seterr(s->item.status, sizeof s->item.status,
                           "error: %s: %s", s->item.path, err);
-            rnnamp_engine_free(s->engine);
-            s->engine = NULL;
+            rnnamp_engine_free(s->ch[0].engine);
+            s->ch[0].engine = NULL;
             return -1;
         }
-        s->latency = rnnamp_resampler_latency(s->rs);
+        s->latency = rnnamp_resampler_latency(s->ch[0].rs);
     }
     return 0;
 }
@@ -156,7 +159,8 @@ static void slot_describe(rnnamp_slot *s, const rnnamp_model *m,
                  "no input level: calibrate leaves it unscaled");
     snprintf(s->item.status, sizeof s->item.status,
              "loaded %s: %s, %s, %s, %s, %s", s->name, desc, rate,
-             rnnamp_engine_kernel_name(s->engine), knob_use(s->n_knobs), level);
+             rnnamp_engine_kernel_name(s->ch[0].engine), knob_use(s->n_knobs),
+             level);
 }
 
 rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
@@ -167,9 +171,10 @@ rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
         return NULL;
     s->item.seq = seq;
     s->item.kind = RNNAMP_ITEM_MODEL;
+    s->n_channels = 1;
     s->pre_lin = s->post_lin = s->norm_lin = 1.0f;
     rnnamp_ramp_init(
-        &s->cal, 1.0f,
+        &s->ch[0].cal, 1.0f,
         (uint32_t)(CAL_SECONDS * (host_rate > 0.0 ? host_rate : 48000.0)));
     rnnamp_strcopy(s->item.path, sizeof s->item.path, path ? path : "");
     if (!s->item.path[0]) {
@@ -219,7 +224,7 @@ rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
                                               : DEFAULT_PREWARM;
     if (!resample && opts.rate_ratio > 1.0)
         warm = (uint32_t)ceil(warm * opts.rate_ratio);
-    rnnamp_engine_prewarm(s->engine, warm, k);
+    rnnamp_engine_prewarm(s->ch[0].engine, warm, k);
 
     slot_describe(s, m, host_rate, model_rate, &opts, resample);
     s->item.ok = 1;
@@ -228,12 +233,57 @@ rnnamp_slot *rnnamp_slot_load(const char *path, double host_rate,
     return s;
 }
 
+/* Channel c's engine (a clone of channel 0's) and resampler. Returns 0,
+ * or -1 with err set. */
+static int add_channel(rnnamp_slot *s, int c, char *err, size_t errlen)
+{
+    rnnamp_slot_channel *ch = &s->ch[c];
+    ch->cal = s->ch[0].cal;
+    ch->engine = rnnamp_engine_new_shared(s->ch[0].engine, err, errlen);
+    if (!ch->engine)
+        return -1;
+    if (s->ch[0].rs) {
+        ch->rs = rnnamp_resampler_new(s->host_rate, s->model_rate, err, errlen);
+        if (!ch->rs)
+            return -1;
+    }
+    return 0;
+}
+
+int rnnamp_slot_add_channels(rnnamp_slot *s, int channels)
+{
+    if (channels > RNNAMP_MAX_CHANNELS)
+        channels = RNNAMP_MAX_CHANNELS;
+    if (!s->ch[0].engine) {
+        for (int c = s->n_channels; c < channels; c++)
+            s->ch[c].cal = s->ch[0].cal;
+        s->n_channels = channels > s->n_channels ? channels : s->n_channels;
+        return 0;
+    }
+    char err[RNNAMP_ERR_LEN] = "";
+    for (int c = s->n_channels; c < channels; c++) {
+        if (add_channel(s, c, err, sizeof err) != 0) {
+            rnnamp_seterr(s->item.status, sizeof s->item.status,
+                          "error: %s: channel %d: %s", s->item.path, c + 1,
+                          err);
+            s->item.ok = 0;
+            s->item.plays = 0;
+            return -1;
+        }
+        s->n_channels = c + 1;
+    }
+    return 0;
+}
+
 void rnnamp_slot_free(rnnamp_slot *s)
 {
     if (!s)
         return;
-    rnnamp_resampler_free(s->rs);
-    rnnamp_engine_free(s->engine);
+    for (int c = RNNAMP_MAX_CHANNELS - 1; c >= 0; c--) {
+        /* the clones before channel 0, whose weights they read */
+        rnnamp_resampler_free(s->ch[c].rs);
+        rnnamp_engine_free(s->ch[c].engine);
+    }
     free(s);
 }
 
@@ -245,13 +295,14 @@ float rnnamp_slot_calibration(const rnnamp_slot *s, int on, float interface_dbu)
                       ((double)interface_dbu - s->input_level_dbu) / 20.0);
 }
 
-void rnnamp_slot_process(rnnamp_slot *s, const float *in, float *out,
+void rnnamp_slot_process(rnnamp_slot *s, int c, const float *in, float *out,
                          uint32_t n, const float *knobs)
 {
-    s->knobs = knobs;
-    if (!(rnnamp_ramp_done(&s->cal) && s->cal.value == 1.0f)) {
+    rnnamp_slot_channel *ch = &s->ch[c];
+    ch->knobs = knobs;
+    if (!(rnnamp_ramp_done(&ch->cal) && ch->cal.value == 1.0f)) {
         for (uint32_t i = 0; i < n; i++)
-            out[i] = in[i] * rnnamp_ramp_next(&s->cal);
+            out[i] = in[i] * rnnamp_ramp_next(&ch->cal);
         in = out;
     }
     if (s->pre_lin != 1.0f) {
@@ -259,10 +310,10 @@ void rnnamp_slot_process(rnnamp_slot *s, const float *in, float *out,
             out[i] = in[i] * s->pre_lin;
         in = out;
     }
-    if (s->rs)
-        rnnamp_resampler_process(s->rs, in, out, n, run_engine, s);
+    if (ch->rs)
+        rnnamp_resampler_process(ch->rs, in, out, n, run_engine, ch);
     else
-        rnnamp_engine_process(s->engine, in, out, n, knobs);
+        rnnamp_engine_process(ch->engine, in, out, n, knobs);
     if (s->post_lin != 1.0f)
         for (uint32_t i = 0; i < n; i++)
             out[i] *= s->post_lin;

@@ -121,6 +121,15 @@ typedef enum {
     PORT_COUNT
 } port_index;
 
+/* The stereo plugin's ports: the mono plugin's at the same indices (port
+ * 0 and 1 are the left channel), then the right channel's audio ports at
+ * STEREO_IN_R and STEREO_OUT_R. A port the mono plugin gains later
+ * (index >= STEREO_IN_R) comes after those: stereo index = mono index +
+ * 2. */
+enum { STEREO_IN_R = 20, STEREO_OUT_R = 21 };
+_Static_assert((int)PORT_COUNT >= (int)STEREO_IN_R,
+               "stereo ports past the mono ones");
+
 /* Worker messages. A LOAD, LOAD_IR or LOAD_DIR message is followed by
  * path_len bytes (the path with its terminating NUL), then ctx_len bytes
  * (a MSG_LOAD from restore: the folder programs are taken from, with its
@@ -163,9 +172,12 @@ typedef struct {
     LV2_Atom_Forge_Frame notify_frame; /* the notify sequence, in run() */
     double rate;
 
+    const char *uri; /* the plugin's (mono or stereo) */
+    int channels;    /* 1 (mono) or 2 (stereo) */
+
     /* ports */
-    const float *in;
-    float *out;
+    const float *in[RNNAMP_MAX_CHANNELS];
+    float *out[RNNAMP_MAX_CHANNELS];
     const LV2_Atom_Sequence *control;
     LV2_Atom_Sequence *notify;
     const float *ctl[PORT_COUNT];
@@ -181,8 +193,8 @@ typedef struct {
     rnnamp_item *garbage; /* to be sent to the worker for freeing */
     rnnamp_ramp in_gain, out_gain, norm_mix, wet, dc_mix, ir_on, ir_gain;
     int ir_idle; /* the IR was off (convolver not run) */
-    rnnamp_dc_blocker dc;
-    rnnamp_noise_gate gate;
+    rnnamp_dc_blocker dc[RNNAMP_MAX_CHANNELS];
+    rnnamp_noise_gate gate[RNNAMP_MAX_CHANNELS];
     int cal_on;     /* calibrate port, 0 or 1 */
     float cal_dbu;  /* interface_dbu port, clamped */
     int send_state; /* tell the host the model/status on notify */
@@ -195,11 +207,37 @@ typedef struct {
     uint32_t size_asked;            /* seq of the slot last reloaded for
                                      * the size port (0: none) */
     uint64_t frame;                 /* samples run since activate */
-    float dry_line[DRY_DELAY];      /* recent input, for the delayed dry */
+    /* recent input of each channel, for the delayed dry */
+    float dry_line[RNNAMP_MAX_CHANNELS][DRY_DELAY];
     uint32_t dry_pos;
+    /* the chunk's input of each channel (copied before any output is
+     * written: a host may give an output the buffer of another channel's
+     * input) */
+    float x[RNNAMP_MAX_CHANNELS][CHUNK];
+    /* one channel's signal at a time */
     float dry[CHUNK], drive[CHUNK], a[CHUNK], b[CHUNK], blocked[CHUNK];
-    float c[CHUNK], d[CHUNK], g[CHUNK]; /* IR outputs, IR gain */
+    float c[CHUNK], d[CHUNK]; /* IR outputs */
+    /* the chunk's control curves, the same for every channel (chunk_plan) */
+    float cv_in[CHUNK], cv_out[CHUNK], cv_norm[CHUNK], cv_mx[CHUNK];
+    float cv_dc[CHUNK], cv_irg[CHUNK], cv_ix[CHUNK], cv_ion[CHUNK];
+    float cv_wet[CHUNK];
 } Plugin;
+
+/* What one chunk does, decided once and rendered into the cv_ curves
+ * (each ramp advanced once per chunk) so that every channel gets the same
+ * gains, mixes and crossfades. NULL curves: constant. */
+typedef struct {
+    int bypass;        /* fully bypassed: dry only, nothing else runs */
+    const float *norm; /* normalisation amount 0..1; NULL: 0 */
+    const float *mx;   /* model crossfade; NULL: not fading */
+    const float *dcm;  /* DC blocker mix; NULL: dc_on */
+    int dc_on;         /* 1: blocked signal, 0: unblocked */
+    int ir;            /* 1: run the IR */
+    const float *irg;  /* IR gain; NULL: 1 */
+    const float *ix;   /* IR crossfade; NULL: not fading */
+    const float *ion;  /* IR on/off mix; NULL: on */
+    const float *wet;  /* bypass mix; NULL: wet */
+} chunk_plan;
 
 /* ---- helpers usable from any thread ---------------------------------- */
 
@@ -334,10 +372,12 @@ static void calibrate_slot(Plugin *self, rnnamp_item *it, int jump)
     if (!s)
         return;
     const float f = rnnamp_slot_calibration(s, self->cal_on, self->cal_dbu);
-    if (jump)
-        rnnamp_ramp_set(&s->cal, f);
-    else
-        rnnamp_ramp_to(&s->cal, f);
+    for (int c = 0; c < s->n_channels; c++) {
+        if (jump)
+            rnnamp_ramp_set(&s->ch[c].cal, f);
+        else
+            rnnamp_ramp_to(&s->ch[c].cal, f);
+    }
 }
 
 /* Ask the worker for the current program of the model folder (none set:
@@ -391,17 +431,17 @@ static void install_pending(Plugin *self)
     }
 }
 
-/* wet signal of one model slot (NULL or none = dry) into out; n <= CHUNK */
-static void slot_wet(Plugin *self, rnnamp_item *it, const float *drive,
-                     float *out, uint32_t n, const float *knobs,
-                     const float *norm)
+/* Channel c's wet signal of one model slot (NULL or none = the dry
+ * signal) into out; n <= CHUNK */
+static void slot_wet(Plugin *self, rnnamp_item *it, int c, const float *drive,
+                     float *out, uint32_t n, const float *norm)
 {
     rnnamp_slot *s = as_slot(it);
-    if (!s || !s->engine) {
+    if (!s || !s->ch[0].engine) {
         memcpy(out, self->dry, n * sizeof *out);
         return;
     }
-    rnnamp_slot_process(s, drive, out, n, knobs);
+    rnnamp_slot_process(s, c, drive, out, n, self->knobs);
     if (s->norm_lin != 1.0f && norm) {
         const float d = s->norm_lin - 1.0f;
         for (uint32_t i = 0; i < n; i++)
@@ -409,17 +449,17 @@ static void slot_wet(Plugin *self, rnnamp_item *it, const float *drive,
     }
 }
 
-/* One IR slot's output (NULL or none: straight through), times gain[]
- * (NULL: 1). */
-static void ir_wet(rnnamp_item *it, const float *in, float *out, uint32_t n,
-                   const float *gain)
+/* Channel c's output of one IR slot (NULL or none: straight through),
+ * times gain[] (NULL: 1). */
+static void ir_wet(rnnamp_item *it, int c, const float *in, float *out,
+                   uint32_t n, const float *gain)
 {
     rnnamp_ir_slot *s = as_ir(it);
-    if (!s || !s->conv) {
+    if (!s || !s->conv[0]) {
         memcpy(out, in, n * sizeof *out);
         return;
     }
-    rnnamp_convolver_process(s->conv, in, out, n);
+    rnnamp_convolver_process(s->conv[c], in, out, n);
     if (gain)
         for (uint32_t i = 0; i < n; i++)
             out[i] *= gain[i];
@@ -427,8 +467,9 @@ static void ir_wet(rnnamp_item *it, const float *in, float *out, uint32_t n,
 
 static void ir_reset(rnnamp_item *it)
 {
-    if (it && as_ir(it)->conv)
-        rnnamp_convolver_reset(as_ir(it)->conv);
+    rnnamp_ir_slot *s = as_ir(it);
+    for (int c = 0; s && s->conv[0] && c < s->n_channels; c++)
+        rnnamp_convolver_reset(s->conv[c]);
 }
 
 /* One-pole smoothing of the knobs, stepped at fixed sample positions
@@ -452,37 +493,27 @@ static int uses_knobs(const Plugin *self)
     return (c && c->n_knobs > 0) || (o && o->n_knobs > 0);
 }
 
-/* The model (crossfaded while switching) on self->drive into self->a. */
-static void model_stage(Plugin *self, uint32_t n, const float *norm)
+/* The next n values of ramp r into cv. */
+static void render(rnnamp_ramp *r, float *cv, uint32_t n)
 {
-    rnnamp_track *t = &self->model;
-    slot_wet(self, t->cur, self->drive, self->a, n, self->knobs, norm);
-    if (t->fading) {
-        slot_wet(self, t->old, self->drive, self->b, n, self->knobs, norm);
-        rnnamp_track_crossfade(t, self->a, self->b, n, &self->garbage);
-    }
+    for (uint32_t i = 0; i < n; i++)
+        cv[i] = rnnamp_ramp_next(r);
 }
 
-/* The DC blocker on self->a; it always runs so that switching it is
- * seamless. */
-static void dc_stage(Plugin *self, uint32_t n)
+/* The next n values of r into cv, unless r rests at `rest`: then NULL. */
+static const float *render_unless(rnnamp_ramp *r, float rest, float *cv,
+                                  uint32_t n)
 {
-    rnnamp_dc_blocker_process(&self->dc, self->a, self->blocked, n);
-    if (rnnamp_ramp_done(&self->dc_mix)) {
-        if (self->dc_mix.value == 1.0f)
-            memcpy(self->a, self->blocked, n * sizeof *self->a);
-    } else {
-        for (uint32_t i = 0; i < n; i++) {
-            const float m = rnnamp_ramp_next(&self->dc_mix);
-            self->a[i] = rnnamp_mix(self->a[i], self->blocked[i], m);
-        }
-    }
+    if (rnnamp_ramp_done(r) && r->value == rest)
+        return NULL;
+    render(r, cv, n);
+    return cv;
 }
 
-/* The cabinet IR on self->a: crossfaded while switching IRs, faded in and
- * out by ir_enabled; once off, the convolver rests (and starts from
+/* The cabinet IR's part of the plan: crossfaded while switching IRs, faded
+ * in and out by ir_enabled; once off, the convolvers rest (and start from
  * silence when turned on again). */
-static void ir_stage(Plugin *self, uint32_t n)
+static void plan_ir(Plugin *self, uint32_t n, chunk_plan *p)
 {
     rnnamp_track *t = &self->ir;
     if (!t->cur) { /* no IR: straight through, ramps at their targets */
@@ -501,73 +532,135 @@ static void ir_stage(Plugin *self, uint32_t n)
         ir_reset(t->old);
         self->ir_idle = 0;
     }
-    const float *gain = NULL;
-    if (!(rnnamp_ramp_done(&self->ir_gain) && self->ir_gain.value == 1.0f)) {
-        for (uint32_t i = 0; i < n; i++)
-            self->g[i] = rnnamp_ramp_next(&self->ir_gain);
-        gain = self->g;
-    }
-    ir_wet(t->cur, self->a, self->c, n, gain);
+    p->ir = 1;
+    p->irg = render_unless(&self->ir_gain, 1.0f, self->cv_irg, n);
     if (t->fading) {
-        ir_wet(t->old, self->a, self->d, n, gain);
-        rnnamp_track_crossfade(t, self->c, self->d, n, &self->garbage);
+        rnnamp_track_fade_curve(t, self->cv_ix, n);
+        p->ix = self->cv_ix;
     }
-    if (rnnamp_ramp_done(&self->ir_on)) {
-        memcpy(self->a, self->c, n * sizeof *self->a); /* on (off: above) */
-    } else {
-        for (uint32_t i = 0; i < n; i++) {
-            const float on = rnnamp_ramp_next(&self->ir_on);
-            self->a[i] = rnnamp_mix(self->a[i], self->c[i], on);
-        }
+    if (!rnnamp_ramp_done(&self->ir_on)) {
+        render(&self->ir_on, self->cv_ion, n);
+        p->ion = self->cv_ion;
     }
 }
 
-static void process_chunk(Plugin *self, const float *in, float *out, uint32_t n)
+/* Decide the chunk (n samples) for all channels: advance every ramp and
+ * crossfade once, into the cv_ curves. */
+static void plan_chunk(Plugin *self, uint32_t n, chunk_plan *p)
+{
+    memset(p, 0, sizeof *p);
+    if (rnnamp_ramp_done(&self->wet) && self->wet.value == 0.0f) {
+        p->bypass = 1; /* dry only, nets rest */
+        return;
+    }
+    render(&self->in_gain, self->cv_in, n);
+    p->norm = render_unless(&self->norm_mix, 0.0f, self->cv_norm, n);
+    if (self->model.fading) {
+        rnnamp_track_fade_curve(&self->model, self->cv_mx, n);
+        p->mx = self->cv_mx;
+    }
+    if (rnnamp_ramp_done(&self->dc_mix)) {
+        p->dc_on = self->dc_mix.value == 1.0f;
+    } else {
+        render(&self->dc_mix, self->cv_dc, n);
+        p->dcm = self->cv_dc;
+    }
+    plan_ir(self, n, p);
+    render(&self->out_gain, self->cv_out, n);
+    if (!rnnamp_ramp_done(&self->wet)) {
+        render(&self->wet, self->cv_wet, n);
+        p->wet = self->cv_wet;
+    }
+}
+
+/* The DC blocker (channel c's) on self->a; it always runs so that
+ * switching it is seamless. */
+static void dc_stage(Plugin *self, int c, uint32_t n, const chunk_plan *p)
+{
+    rnnamp_dc_blocker_process(&self->dc[c], self->a, self->blocked, n);
+    if (p->dcm) {
+        for (uint32_t i = 0; i < n; i++)
+            self->a[i] = rnnamp_mix(self->a[i], self->blocked[i], p->dcm[i]);
+    } else if (p->dc_on) {
+        memcpy(self->a, self->blocked, n * sizeof *self->a);
+    }
+}
+
+/* The model (crossfaded while switching) and the IR on channel c's
+ * self->drive into self->a. */
+static void wet_stages(Plugin *self, int c, uint32_t n, const chunk_plan *p)
+{
+    slot_wet(self, self->model.cur, c, self->drive, self->a, n, p->norm);
+    if (p->mx) {
+        slot_wet(self, self->model.old, c, self->drive, self->b, n, p->norm);
+        for (uint32_t i = 0; i < n; i++)
+            self->a[i] = rnnamp_mix(self->b[i], self->a[i], p->mx[i]);
+    }
+    dc_stage(self, c, n, p);
+    if (!p->ir)
+        return;
+    ir_wet(self->ir.cur, c, self->a, self->c, n, p->irg);
+    if (p->ix) {
+        ir_wet(self->ir.old, c, self->a, self->d, n, p->irg);
+        for (uint32_t i = 0; i < n; i++)
+            self->c[i] = rnnamp_mix(self->d[i], self->c[i], p->ix[i]);
+    }
+    if (p->ion) {
+        for (uint32_t i = 0; i < n; i++)
+            self->a[i] = rnnamp_mix(self->a[i], self->c[i], p->ion[i]);
+    } else {
+        memcpy(self->a, self->c, n * sizeof *self->a);
+    }
+}
+
+/* Channel c: its input self->x[c] through the plan into out. */
+static void channel_chunk(Plugin *self, int c, float *out, uint32_t n,
+                          uint32_t lat, const chunk_plan *p)
 {
     /* the dry signal is delayed by the latency we report, so that bypass
      * and "no model" stay aligned with the wet path */
-    const rnnamp_slot *cur = as_slot(self->model.cur);
-    const uint32_t lat = cur && cur->latency < DRY_DELAY ? cur->latency : 0;
+    const float *in = self->x[c];
+    float *line = self->dry_line[c];
     for (uint32_t i = 0; i < n; i++) {
-        self->dry_line[self->dry_pos % DRY_DELAY] = in[i];
-        self->dry[i] =
-            self->dry_line[(self->dry_pos + DRY_DELAY - lat) % DRY_DELAY];
-        self->dry_pos++;
+        const uint32_t pos = self->dry_pos + i;
+        line[pos % DRY_DELAY] = in[i];
+        self->dry[i] = line[(pos + DRY_DELAY - lat) % DRY_DELAY];
     }
-
-    /* fully bypassed: dry only, nets rest */
-    if (rnnamp_ramp_done(&self->wet) && self->wet.value == 0.0f) {
+    if (p->bypass) {
         memcpy(out, self->dry, n * sizeof *out);
         return;
     }
-
-    memcpy(self->drive, in, n * sizeof *out); /* out not written yet */
-    rnnamp_ramp_apply(&self->in_gain, self->drive, n);
-    rnnamp_noise_gate_process(&self->gate, self->drive, self->drive, n);
-
-    /* normalisation amount per sample (0..1), kept in blocked[] for now */
-    float *norm = NULL;
-    if (!(rnnamp_ramp_done(&self->norm_mix) && self->norm_mix.value == 0.0f)) {
-        norm = self->blocked;
+    for (uint32_t i = 0; i < n; i++)
+        self->drive[i] = in[i] * self->cv_in[i];
+    rnnamp_noise_gate_process(&self->gate[c], self->drive, self->drive, n);
+    wet_stages(self, c, n, p);
+    for (uint32_t i = 0; i < n; i++)
+        self->a[i] *= self->cv_out[i];
+    if (p->wet) {
         for (uint32_t i = 0; i < n; i++)
-            norm[i] = rnnamp_ramp_next(&self->norm_mix);
-    }
-    model_stage(self, n, norm);
-    dc_stage(self, n);
-    ir_stage(self, n);
-    rnnamp_ramp_apply(&self->out_gain, self->a, n);
-
-    if (rnnamp_ramp_done(&self->wet)) {
-        memcpy(out, self->a, n * sizeof *out);
+            out[i] = rnnamp_mix(self->dry[i], self->a[i], p->wet[i]);
     } else {
-        for (uint32_t i = 0; i < n; i++) {
-            const float w = rnnamp_ramp_next(&self->wet);
-            out[i] = rnnamp_mix(self->dry[i], self->a[i], w);
-        }
+        memcpy(out, self->a, n * sizeof *out);
     }
     for (uint32_t i = 0; i < n; i++)
         if (!isfinite(out[i]))
             out[i] = 0.0f;
+}
+
+/* Samples [at, at + n) of every channel (n <= CHUNK). */
+static void process_chunk(Plugin *self, uint32_t at, uint32_t n)
+{
+    const rnnamp_slot *cur = as_slot(self->model.cur);
+    const uint32_t lat = cur && cur->latency < DRY_DELAY ? cur->latency : 0;
+    chunk_plan p;
+    plan_chunk(self, n, &p);
+    for (int c = 0; c < self->channels; c++)
+        memcpy(self->x[c], self->in[c] + at, n * sizeof(float));
+    for (int c = 0; c < self->channels; c++)
+        channel_chunk(self, c, self->out[c] + at, n, lat, &p);
+    self->dry_pos += n;
+    rnnamp_track_fade_end(&self->model, &self->garbage);
+    rnnamp_track_fade_end(&self->ir, &self->garbage);
 }
 
 static float port_or(const float *p, float def)
@@ -602,9 +695,10 @@ static void read_controls(Plugin *self)
     rnnamp_ramp_to(&self->ir_on,
                    toggle_target(self->ctl[PORT_IR_ENABLED], 1.0f));
     rnnamp_ramp_to(&self->ir_gain, gain_target(self->ctl[PORT_IR_GAIN]));
-    rnnamp_noise_gate_set_threshold(
-        &self->gate,
-        port_or(self->ctl[PORT_GATE_THRESHOLD], RNNAMP_GATE_OFF_DB));
+    for (int c = 0; c < self->channels; c++)
+        rnnamp_noise_gate_set_threshold(
+            &self->gate[c],
+            port_or(self->ctl[PORT_GATE_THRESHOLD], RNNAMP_GATE_OFF_DB));
     float dbu = port_or(self->ctl[PORT_INTERFACE_DBU], DBU_DEFAULT);
     self->cal_dbu = dbu < DBU_MIN ? DBU_MIN : dbu > DBU_MAX ? DBU_MAX : dbu;
     self->cal_on = toggle_target(self->ctl[PORT_CALIBRATE], 0.0f) == 1.0f;
@@ -665,14 +759,14 @@ static void send_state(Plugin *self)
  * URI string). Messages about another subject are not for us. */
 static int for_this_plugin(const Plugin *self, const LV2_Atom *subject)
 {
-    static const char uri[] = RNNAMP_URI;
     const rnnamp_uris *u = &self->uris;
+    const size_t len = strlen(self->uri) + 1;
     if (!subject)
         return 1;
     if (subject->type == u->atom_URID)
         return ((const LV2_Atom_URID *)subject)->body == u->plugin;
-    if (subject->type == u->atom_URI && subject->size >= sizeof uri)
-        return !strncmp(LV2_ATOM_BODY_CONST(subject), uri, sizeof uri);
+    if (subject->type == u->atom_URI && subject->size >= len)
+        return !strncmp(LV2_ATOM_BODY_CONST(subject), self->uri, len);
     return 0;
 }
 
@@ -772,7 +866,10 @@ static void run(LV2_Handle instance, uint32_t n_samples)
     install_pending(self);
     follow_size(self);
 
-    if (self->in && self->out) {
+    int connected = 1;
+    for (int c = 0; c < self->channels; c++)
+        connected = connected && self->in[c] && self->out[c];
+    if (connected) {
         for (uint32_t done = 0; done < n_samples;) {
             uint32_t k = n_samples - done < CHUNK ? n_samples - done : CHUNK;
             if (uses_knobs(self)) {
@@ -783,7 +880,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
                 if (k > to_step)
                     k = to_step;
             }
-            process_chunk(self, self->in + done, self->out + done, k);
+            process_chunk(self, done, k);
             self->frame += k;
             done += k;
         }
@@ -820,6 +917,8 @@ static rnnamp_item *item_load(Plugin *self, const load_msg *h, const char *path,
 {
     if (h->type == MSG_LOAD_IR) {
         rnnamp_ir_slot *s = rnnamp_ir_slot_load(path, self->rate, h->seq);
+        if (s)
+            rnnamp_ir_slot_add_channels(s, self->channels); /* fails into s */
         return s ? &s->item : NULL;
     }
     rnnamp_slot *s =
@@ -827,6 +926,8 @@ static rnnamp_item *item_load(Plugin *self, const load_msg *h, const char *path,
             ? rnnamp_dir_slot_load(&self->dirs, path, h->program, self->rate,
                                    h->knobs, h->size, h->seq)
             : rnnamp_slot_load(path, self->rate, h->knobs, h->size, h->seq);
+    if (s)
+        rnnamp_slot_add_channels(s, self->channels); /* fails into s */
     if (s && h->type == MSG_LOAD && ctx && ctx[0]) {
         rnnamp_strcopy(s->origin.dir, sizeof s->origin.dir, ctx);
         s->origin.program = h->program;
@@ -1154,11 +1255,12 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
                               const char *bundle_path,
                               const LV2_Feature *const *features)
 {
-    (void)descriptor;
     (void)bundle_path;
     Plugin *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
+    self->uri = descriptor->URI;
+    self->channels = strcmp(descriptor->URI, RNNAMP_STEREO_URI) ? 1 : 2;
     LV2_Log_Log *log = NULL;
     const char *missing = lv2_features_query(
         features, LV2_LOG__log, &log, false, LV2_URID__map, &self->map, true,
@@ -1176,6 +1278,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
         return NULL;
     }
     rnnamp_uris_map(&self->uris, self->map);
+    self->uris.plugin = self->map->map(self->map->handle, self->uri);
     lv2_atom_forge_init(&self->forge, self->map);
     self->rate = rate;
 
@@ -1192,8 +1295,10 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     rnnamp_ramp_init(&self->dc_mix, 1.0f, fade);
     rnnamp_ramp_init(&self->ir_on, 1.0f, fade);
     rnnamp_ramp_init(&self->ir_gain, 1.0f, gain);
-    rnnamp_dc_blocker_init(&self->dc, DC_CORNER_HZ, rate);
-    rnnamp_noise_gate_init(&self->gate, rate);
+    for (int c = 0; c < self->channels; c++) {
+        rnnamp_dc_blocker_init(&self->dc[c], DC_CORNER_HZ, rate);
+        rnnamp_noise_gate_init(&self->gate[c], rate);
+    }
     self->knob_coef =
         (float)(1.0 - exp(-(double)KNOB_STEP / (KNOB_SECONDS * rate)));
     for (int i = 0; i < RNNAMP_SLOT_KNOBS; i++)
@@ -1205,9 +1310,20 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
 static void connect_port(LV2_Handle instance, uint32_t port, void *data)
 {
     Plugin *self = instance;
+    if (self->channels > 1) {
+        if (port == STEREO_IN_R || port == STEREO_OUT_R) {
+            if (port == STEREO_IN_R)
+                self->in[1] = data;
+            else
+                self->out[1] = data;
+            return;
+        }
+        if (port > STEREO_OUT_R)
+            port -= 2; /* a mono port appended later */
+    }
     switch ((port_index)port) {
-    case PORT_IN: self->in = data; break;
-    case PORT_OUT: self->out = data; break;
+    case PORT_IN: self->in[0] = data; break;
+    case PORT_OUT: self->out[0] = data; break;
     case PORT_CONTROL: self->control = data; break;
     case PORT_NOTIFY: self->notify = data; break;
     case PORT_LATENCY: self->latency = data; break;
@@ -1230,8 +1346,10 @@ static void activate(LV2_Handle instance)
     rnnamp_ramp_set(&self->wet, self->wet.target);
     rnnamp_ramp_set(&self->ir_on, self->ir_on.target);
     rnnamp_ramp_set(&self->ir_gain, self->ir_gain.target);
-    rnnamp_dc_blocker_reset(&self->dc);
-    rnnamp_noise_gate_reset(&self->gate);
+    for (int c = 0; c < self->channels; c++) {
+        rnnamp_dc_blocker_reset(&self->dc[c]);
+        rnnamp_noise_gate_reset(&self->gate[c]);
+    }
     calibrate_slot(self, self->model.cur, 1);
     rnnamp_program_activate(&self->prog, self->ctl[PORT_PROGRAM]);
     current_knobs(self, self->knobs);
@@ -1276,11 +1394,18 @@ static const void *extension_data(const char *uri)
     return NULL;
 }
 
-static const LV2_Descriptor descriptor = {
-    RNNAMP_URI, instantiate, connect_port, activate,
-    run,        NULL,        cleanup,      extension_data};
+/* The mono and the stereo plugin: the same code, instantiate tells them
+ * apart by URI. */
+static const LV2_Descriptor descriptors[] = {
+    {RNNAMP_URI, instantiate, connect_port, activate, run, NULL, cleanup,
+     extension_data},
+    {RNNAMP_STEREO_URI, instantiate, connect_port, activate, run, NULL, cleanup,
+     extension_data},
+};
 
 LV2_SYMBOL_EXPORT const LV2_Descriptor *lv2_descriptor(uint32_t index)
 {
-    return index == 0 ? &descriptor : NULL;
+    return index < sizeof descriptors / sizeof *descriptors
+               ? &descriptors[index]
+               : NULL;
 }

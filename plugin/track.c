@@ -152,15 +152,15 @@ void rnnamp_track_start_queued(rnnamp_track *t)
     start_fade(t, q);
 }
 
-void rnnamp_track_crossfade(rnnamp_track *t, float *cur_out,
-                            const float *old_out, uint32_t n,
-                            rnnamp_item **garbage)
+void rnnamp_track_fade_curve(rnnamp_track *t, float *x, uint32_t n)
 {
-    for (uint32_t i = 0; i < n; i++) {
-        const float x = rnnamp_ramp_next(&t->xfade);
-        cur_out[i] = rnnamp_mix(old_out[i], cur_out[i], x);
-    }
-    if (rnnamp_ramp_done(&t->xfade))
+    for (uint32_t i = 0; i < n; i++)
+        x[i] = rnnamp_ramp_next(&t->xfade);
+}
+
+void rnnamp_track_fade_end(rnnamp_track *t, rnnamp_item **garbage)
+{
+    if (t->fading && rnnamp_ramp_done(&t->xfade))
         finish_fade(t, garbage);
 }
 

@@ -10,7 +10,7 @@
  *
  *   worker:     rnnamp_track_publish (after loading an item)
  *   run():      rnnamp_track_take -> (status) -> rnnamp_track_install,
- *               rnnamp_track_crossfade per chunk while fading,
+ *               rnnamp_track_fade_curve / _fade_end per chunk while fading,
  *               rnnamp_track_start_queued at the start of a block
  *   save():     rnnamp_track_read_path
  *
@@ -31,7 +31,10 @@
 #include "model.h" /* RNNAMP_ERR_LEN */
 #include "smoother.h"
 
-#define RNNAMP_SLOT_PATH_MAX   4096
+#define RNNAMP_SLOT_PATH_MAX 4096
+/* Audio channels an item can play at most (the stereo plugin's two); an
+ * item's channels share what it loaded (model weights, IR spectra). */
+#define RNNAMP_MAX_CHANNELS    2
 #define RNNAMP_SLOT_STATUS_MAX (RNNAMP_ERR_LEN + RNNAMP_SLOT_PATH_MAX + 128)
 
 /* What follows the header. */
@@ -112,11 +115,14 @@ void rnnamp_track_install(rnnamp_track *t, rnnamp_item *it,
 /* Start the queued item's fade if no fade runs. Audio thread. */
 void rnnamp_track_start_queued(rnnamp_track *t);
 
-/* While fading: cur_out[i] = mix(old_out[i], cur_out[i], xfade), n
- * samples; ends the fade when the ramp is done. Audio thread. */
-void rnnamp_track_crossfade(rnnamp_track *t, float *cur_out,
-                            const float *old_out, uint32_t n,
-                            rnnamp_item **garbage);
+/* Crossfading, in two steps so that several channels crossfade alike:
+ * while fading, rnnamp_track_fade_curve writes the next n crossfade
+ * positions (0..1) into x, advancing the ramp once for all channels; the
+ * caller mixes each channel as out[i] = rnnamp_mix(old_out[i], cur_out[i],
+ * x[i]); then rnnamp_track_fade_end ends the fade when the ramp is done
+ * (nothing when not fading). Audio thread. */
+void rnnamp_track_fade_curve(rnnamp_track *t, float *x, uint32_t n);
+void rnnamp_track_fade_end(rnnamp_track *t, rnnamp_item **garbage);
 
 /* End any fade at once (and take the queued item): for a track that is
  * not being heard. Audio thread. */

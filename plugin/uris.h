@@ -18,7 +18,8 @@ typedef struct {
     LV2_URID atom_Int, midi_MidiEvent;
     LV2_URID patch_Set, patch_Get, patch_property, patch_value;
     LV2_URID patch_subject;
-    LV2_URID plugin; /* RNNAMP_URI, the subject of our patch messages */
+    LV2_URID plugin; /* the subject of our patch messages: RNNAMP_URI
+                      * (the caller maps RNNAMP_STEREO_URI for stereo) */
     LV2_URID model, status, model_name, ir, model_dir, program;
 } rnnamp_uris;
 

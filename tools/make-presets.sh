@@ -72,7 +72,8 @@ write_preset() {
 
 <http://rnnamp.org/presets/$1>
 	a pset:Preset ;
-	lv2:appliesTo <http://rnnamp.org/plugins/rnnamp> ;
+	lv2:appliesTo <http://rnnamp.org/plugins/rnnamp> ,
+		<http://rnnamp.org/plugins/rnnamp#stereo> ;
 	rdfs:seeAlso <$1.ttl> .
 EOF
     cat >"$SRC/presets/rnnamp-$1.lv2/$1.ttl" <<EOF
@@ -83,7 +84,8 @@ EOF
 
 <http://rnnamp.org/presets/$1>
 	a pset:Preset ;
-	lv2:appliesTo <http://rnnamp.org/plugins/rnnamp> ;
+	lv2:appliesTo <http://rnnamp.org/plugins/rnnamp> ,
+		<http://rnnamp.org/plugins/rnnamp#stereo> ;
 	rdfs:label "rnnamp: $2" ;
 	rdfs:comment "$3" ;
 ${4}	lv2:port [

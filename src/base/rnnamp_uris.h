@@ -6,6 +6,8 @@
 #define RNNAMP_BASE_RNNAMP_URIS_H
 
 #define RNNAMP_URI        "http://rnnamp.org/plugins/rnnamp"
+/* the stereo plugin: two channels, one model (same parameters and ports) */
+#define RNNAMP_STEREO_URI RNNAMP_URI "#stereo"
 #define RNNAMP__model     RNNAMP_URI "#model"
 #define RNNAMP__status    RNNAMP_URI "#status"
 #define RNNAMP__modelName RNNAMP_URI "#modelName"

@@ -145,23 +145,23 @@ int rnnamp_lv2_preset_write_ir(const char *dir, const char *label,
         return -1;
 
     snprintf(path, sizeof path, "%s/%s.ttl", dir, name);
-    int len =
-        snprintf(buf, sizeof buf,
-                 "@prefix atom: <http://lv2plug.in/ns/ext/atom#> .\n"
-                 "@prefix lv2: <http://lv2plug.in/ns/lv2core#> .\n"
-                 "@prefix pset: <http://lv2plug.in/ns/ext/presets#> .\n"
-                 "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-                 ".\n"
-                 "@prefix state: <http://lv2plug.in/ns/ext/state#> .\n"
-                 "\n"
-                 "<%s.ttl>\n"
-                 "\ta pset:Preset ;\n"
-                 "\tlv2:appliesTo <%s> ;\n"
-                 "\trdfs:label \"%s\" ;\n"
-                 "\tstate:state [\n"
-                 "\t\t<%s> <%s>%s\n"
-                 "\t] .\n",
-                 name, RNNAMP_URI, lab, RNNAMP__model, model_file, ir_line);
+    int len = snprintf(buf, sizeof buf,
+                       "@prefix atom: <http://lv2plug.in/ns/ext/atom#> .\n"
+                       "@prefix lv2: <http://lv2plug.in/ns/lv2core#> .\n"
+                       "@prefix pset: <http://lv2plug.in/ns/ext/presets#> .\n"
+                       "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+                       ".\n"
+                       "@prefix state: <http://lv2plug.in/ns/ext/state#> .\n"
+                       "\n"
+                       "<%s.ttl>\n"
+                       "\ta pset:Preset ;\n"
+                       "\tlv2:appliesTo <%s> ,\n\t\t<%s> ;\n"
+                       "\trdfs:label \"%s\" ;\n"
+                       "\tstate:state [\n"
+                       "\t\t<%s> <%s>%s\n"
+                       "\t] .\n",
+                       name, RNNAMP_URI, RNNAMP_STEREO_URI, lab, RNNAMP__model,
+                       model_file, ir_line);
     if (len < 0 || (size_t)len >= sizeof buf ||
         rnnamp_write_file_atomic(path, buf, (size_t)len, err, errlen) != 0) {
         if (len < 0 || (size_t)len >= sizeof buf)
@@ -176,9 +176,9 @@ int rnnamp_lv2_preset_write_ir(const char *dir, const char *label,
                    "\n"
                    "<%s.ttl>\n"
                    "\ta pset:Preset ;\n"
-                   "\tlv2:appliesTo <%s> ;\n"
+                   "\tlv2:appliesTo <%s> ,\n\t\t<%s> ;\n"
                    "\trdfs:seeAlso <%s.ttl> .\n",
-                   name, RNNAMP_URI, name);
+                   name, RNNAMP_URI, RNNAMP_STEREO_URI, name);
     if (len < 0 || (size_t)len >= sizeof buf)
         return -1;
     return rnnamp_write_file_atomic(path, buf, (size_t)len, err, errlen);

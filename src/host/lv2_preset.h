@@ -2,6 +2,7 @@
  *
  * DIR/ (created if missing) receives:
  *   manifest.ttl   - lists the preset for http://rnnamp.org/plugins/rnnamp
+ *                    and its stereo twin (...rnnamp#stereo)
  *   <name>.ttl     - the preset; its state sets
  *                    http://rnnamp.org/plugins/rnnamp#model to the model
  *                    file as a path relative to the bundle (atom:Path)
