@@ -1096,23 +1096,56 @@ static unsigned long prop_serial(const rnnamp_lv2_host *h, LV2_URID u)
 
 /* ---- running ------------------------------------------------------- */
 
-int rnnamp_lv2_host_run(rnnamp_lv2_host *h, const float *in, float *out,
-                        uint32_t n)
+/* Fill the audio inputs: in[k] (NULL: silence) for the k-th audio input
+ * in port order (k < n_in; later ones silent), or, with mono, in[0] for
+ * the first (every one with mono_to_all_inputs). */
+static void fill_inputs(rnnamp_lv2_host *h, const float *const *in, int n_in,
+                        int mono, uint32_t n)
+{
+    int k = 0;
+    for (uint32_t i = 0; i < h->n_ports; i++) {
+        port *p = &h->ports[i];
+        if (p->kind != P_AUDIO || !p->is_input)
+            continue;
+        const float *src = NULL;
+        if (!mono)
+            src = k < n_in ? in[k] : NULL;
+        else if ((int)i == h->audio_in || h->o.mono_to_all_inputs)
+            src = in[0];
+        else
+            continue;
+        k++;
+        if (src)
+            memcpy(p->audio, src, n * sizeof *src);
+        else
+            memset(p->audio, 0, n * sizeof *src);
+    }
+}
+
+/* Copy the k-th audio output (port order) into out[k] (NULL: skip), k <
+ * n_out. */
+static void read_outputs(rnnamp_lv2_host *h, float *const *out, int n_out,
+                         uint32_t n)
+{
+    int k = 0;
+    for (uint32_t i = 0; i < h->n_ports && k < n_out; i++) {
+        port *p = &h->ports[i];
+        if (p->kind != P_AUDIO || p->is_input)
+            continue;
+        if (out[k])
+            memcpy(out[k], p->audio, n * sizeof *out[k]);
+        k++;
+    }
+}
+
+/* One block; mono: in[0] and out[0] as rnnamp_lv2_host_run. */
+static int run_io(rnnamp_lv2_host *h, const float *const *in, int n_in,
+                  float *const *out, int n_out, int mono, uint32_t n)
 {
     if (n > h->o.max_block || !h->instance) /* a failed reinstantiate */
         return -1;
     deliver_responses(h);
-    port *aout = &h->ports[h->audio_out];
-    for (uint32_t i = 0; i < h->n_ports; i++) {
-        port *p = &h->ports[i];
-        if (p->kind != P_AUDIO || !p->is_input ||
-            ((int)i != h->audio_in && !h->o.mono_to_all_inputs))
-            continue;
-        if (in)
-            memcpy(p->audio, in, n * sizeof *in);
-        else
-            memset(p->audio, 0, n * sizeof *in);
-    }
+    fill_inputs(h, in, n_in, mono, n);
     for (uint32_t i = 0; i < h->n_ports; i++) {
         port *p = &h->ports[i];
         if (p->kind != P_ATOM)
@@ -1137,10 +1170,32 @@ int rnnamp_lv2_host_run(rnnamp_lv2_host *h, const float *in, float *out,
     lilv_instance_run(h->instance, n);
     if (h->o.run_hook)
         h->o.run_hook(h->o.run_hook_ctx, 0);
-    if (out)
-        memcpy(out, aout->audio, n * sizeof *out);
+    read_outputs(h, out, n_out, n);
     read_notify(h);
     return 0;
+}
+
+int rnnamp_lv2_host_run(rnnamp_lv2_host *h, const float *in, float *out,
+                        uint32_t n)
+{
+    /* the first audio output: the first in port order */
+    return run_io(h, &in, 1, &out, 1, 1, n);
+}
+
+int rnnamp_lv2_host_run_channels(rnnamp_lv2_host *h, const float *const *in,
+                                 int n_in, float *const *out, int n_out,
+                                 uint32_t n)
+{
+    return run_io(h, in, n_in, out, n_out, 0, n);
+}
+
+void rnnamp_lv2_host_audio_ports(const rnnamp_lv2_host *h, int *n_in,
+                                 int *n_out)
+{
+    *n_in = *n_out = 0;
+    for (uint32_t i = 0; i < h->n_ports; i++)
+        if (h->ports[i].kind == P_AUDIO)
+            ++*(h->ports[i].is_input ? n_in : n_out);
 }
 
 static double now_s(void)

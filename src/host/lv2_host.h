@@ -13,7 +13,8 @@
  * Audio: the mono input goes to the first audio input (or, with
  * mono_to_all_inputs, to every audio input, so a stereo-in effect gets it
  * on both sides), the first audio output is returned; other audio and CV
- * ports get silent buffers.
+ * ports get silent buffers. rnnamp_lv2_host_run_channels feeds and reads
+ * every audio port (the stereo plugin).
  *
  * Threads: a host is driven by one thread; with threaded_worker it starts
  * one more thread of its own. Nothing here is real-time code, but
@@ -122,6 +123,19 @@ void rnnamp_lv2_host_get_all(rnnamp_lv2_host *h);
  * there is no instance (after a failed rnnamp_lv2_host_reinstantiate). */
 int rnnamp_lv2_host_run(rnnamp_lv2_host *h, const float *in, float *out,
                         uint32_t n);
+
+/* Run one block on every audio channel: in[k] (NULL: silence) goes to the
+ * k-th audio input in port order (k < n_in; further inputs get silence),
+ * the k-th audio output is copied into out[k] (k < n_out; NULL: not
+ * copied). Otherwise as rnnamp_lv2_host_run (mono_to_all_inputs does not
+ * apply). */
+int rnnamp_lv2_host_run_channels(rnnamp_lv2_host *h, const float *const *in,
+                                 int n_in, float *const *out, int n_out,
+                                 uint32_t n);
+
+/* Number of audio inputs and outputs of the plugin. */
+void rnnamp_lv2_host_audio_ports(const rnnamp_lv2_host *h, int *n_in,
+                                 int *n_out);
 
 /* Run silent blocks of `block` samples until the plugin has sent a
  * patch:Set of prop_uri after this call began, or timeout_s of wall time
