@@ -27,6 +27,12 @@
 # rnnamp-render --model-dir DIR --set program=1, which must differ from
 # program 0: the probe against program 0 must now fail).
 #
+# The stereo plugin (.../rnnamp#stereo) then runs in a second jalv: jalv
+# must list the presets for it too; with a preset (combo-high-cab, model
+# and IR, when PRESETS_DIR is given; else the demo) its left and right
+# outputs, fed two different signals at once, must each match
+# rnnamp-render's mono output of that channel's input (ESR <= 1e-6).
+#
 # usage: jalv-test.sh LV2_PATH RNNAMP_RENDER JACK_PROBE [PRESETS_DIR
 #                     [JACK_MIDI_SEND]]
 set -u
@@ -36,6 +42,7 @@ probe=$3
 presets_dir=${4:-}
 midi_send=${5:-}
 uri=http://rnnamp.org/plugins/rnnamp
+stereo_uri=$uri#stereo
 
 for t in jackd jalv jack_lsp sox stdbuf; do
     if ! command -v $t >/dev/null 2>&1; then
@@ -50,13 +57,16 @@ tmp=$(mktemp -d /tmp/rnnamp-jalv-XXXXXX)
 # run is killed.
 server=rnnamp-test
 client=rnnamp-jalv
+sclient=rnnamp-jalv-stereo
 jackd_pid=
 jalv_pid=
+sjalv_pid=
 cleanup() {
     exec 7>&- 2>/dev/null
-    [ -n "$jalv_pid" ] && kill "$jalv_pid" 2>/dev/null
+    exec 8>&- 2>/dev/null
+    for p in $jalv_pid $sjalv_pid; do kill "$p" 2>/dev/null; done
     # give jackd time to unregister itself before forcing it
-    for p in $jalv_pid $jackd_pid; do
+    for p in $jalv_pid $sjalv_pid $jackd_pid; do
         i=0
         while kill -0 "$p" 2>/dev/null && [ $i -lt 30 ]; do
             [ "$p" = "$jackd_pid" ] && kill "$p" 2>/dev/null
@@ -72,7 +82,7 @@ trap 'exit 1' INT TERM HUP
 
 fail() {
     echo "jalv-test: FAIL: $*" >&2
-    for f in jackd.log jalv.log; do
+    for f in jackd.log jalv.log jalv-stereo.log; do
         [ -f "$tmp/$f" ] && { echo "---- $f"; tail -n 30 "$tmp/$f"; } >&2
     done
     exit 1
@@ -247,19 +257,22 @@ done
 
 # ESR bound: jalv's instance has run a different amount of silence than the
 # offline one; the states converge on silence, so the outputs agree closely.
-n=0
-for preset in $preset_list; do
-    n=$((n + 1))
-    before=$(grep -c "rnnamp: loaded" "$tmp/jalv.log")
-    start=$(wc -l <"$tmp/jalv.log")
-    echo "preset $preset" >&7
+# load_preset FD LOG PRESET: load PRESET in the jalv whose console is file
+# descriptor FD and whose output goes to LOG; wait for the plugin's
+# "loaded" note, set the preset's port values on the console (see below),
+# and fail if the plugin logs an error
+load_preset() {
+    log=$2
+    before=$(grep -c "rnnamp: loaded" "$log")
+    start=$(wc -l <"$log")
+    echo "preset $3" >&"$1"
     i=0
-    while [ "$(grep -c "rnnamp: loaded" "$tmp/jalv.log")" -le "$before" ]; do
+    while [ "$(grep -c "rnnamp: loaded" "$log")" -le "$before" ]; do
         i=$((i + 1))
-        [ $i -gt 100 ] && fail "jalv did not load the model of $preset"
+        [ $i -gt 100 ] && fail "jalv did not load the model of $3"
         sleep 0.1
     done
-    grep "rnnamp: loaded" "$tmp/jalv.log" | tail -n 1
+    grep "rnnamp: loaded" "$log" | tail -n 1
     # jalv 1.6.6 on its console (no UI) restores a preset's state but leaves
     # its port values at the defaults (seen with input_gain -3 and ir_gain
     # -6 in a preset): set them on the console as its user would
@@ -267,23 +280,31 @@ for preset in $preset_list; do
     if [ -n "$presets_dir" ]; then
         awk '/lv2:symbol/ { s = $2; gsub(/[";]/, "", s) }
              /pset:value/ && s != "" { print s " = " $2 + 0; s = "" }' \
-            "$(preset_bundle "$preset")"/*.ttl >"$tmp/ports.txt"
-        cat "$tmp/ports.txt" >&7
+            "$(preset_bundle "$3")"/*.ttl >"$tmp/ports.txt"
+        cat "$tmp/ports.txt" >&"$1"
         while read -r sym _ val; do
             i=0
-            until tail -n +"$((start + 1))" "$tmp/jalv.log" |
+            until tail -n +"$((start + 1))" "$log" |
                 grep -q "^\(> \)\?$sym = $(awk -v v="$val" 'BEGIN { printf "%f", v }')\$"; do
                 i=$((i + 1))
-                [ $i -gt 100 ] && fail "jalv did not set $sym = $val of $preset"
+                [ $i -gt 100 ] && fail "jalv did not set $sym = $val of $3"
                 sleep 0.1
             done
         done <"$tmp/ports.txt"
     fi
     # a preset's files (model, IR) must all load: no error from the plugin
     sleep 0.3
-    if tail -n +"$((start + 1))" "$tmp/jalv.log" | grep -i "rnnamp.*error"; then
-        fail "jalv logged an error while loading $preset"
+    if tail -n +"$((start + 1))" "$log" | grep -i "rnnamp.*error"; then
+        fail "jalv logged an error while loading $3"
     fi
+}
+
+# ESR bound: jalv's instance has run a different amount of silence than the
+# offline one; the states converge on silence, so the outputs agree closely.
+n=0
+for preset in $preset_list; do
+    n=$((n + 1))
+    load_preset 7 "$tmp/jalv.log" "$preset"
     "$probe" "$tmp/in.wav" "$tmp/expect$n.wav" "$client:in" "$client:out" \
         30 1e-6 || fail "$preset through jalv differs from rnnamp-render"
 done
@@ -325,4 +346,50 @@ if [ -n "$midi_send" ]; then
     [ $? -eq 1 ] || fail "after Program Change 1 jalv still plays a.json"
     echo "jalv-test: MIDI Program Change switched the model folder's program"
 fi
+# The stereo plugin in a second jalv: the presets apply to it, and each
+# channel plays what the mono plugin plays for that channel's input.
+stereo_preset=http://rnnamp.org/presets/demo-lstm8
+[ -n "$presets_dir" ] && stereo_preset=http://rnnamp.org/presets/combo-high-cab
+sox -n -r 48000 -c 1 -e floating-point -b 32 "$tmp/in2.wav" \
+    synth 1.5 sine 146.8 sine 587 remix 1-2 gain -n -15 fade 0.05 1.5 0.05 \
+    || fail "sox could not make the second test signal"
+for c in 1 2; do
+    in=$tmp/in.wav
+    [ $c = 2 ] && in=$tmp/in2.wav
+    "$render" --quiet --preset "$stereo_preset" "$in" "$tmp/stereo$c.wav" ||
+        fail "rnnamp-render could not render $stereo_preset"
+done
+e_lr=$(esr "$tmp/stereo1.wav" "$tmp/stereo2.wav")
+awk -v e="$e_lr" 'BEGIN { exit !(e > 0.1) }' ||
+    fail "the two channels' expected outputs are alike (ESR $e_lr)"
+mkfifo "$tmp/cmd2" || fail "mkfifo"
+stdbuf -oL jalv -n "$sclient" -x "$stereo_uri" <"$tmp/cmd2" \
+    >"$tmp/jalv-stereo.log" 2>&1 &
+sjalv_pid=$!
+exec 8>"$tmp/cmd2"
+i=0
+until jack_lsp 2>/dev/null | grep -q "^$sclient:out_r\$"; do
+    i=$((i + 1))
+    [ $i -gt 100 ] && fail "jalv did not come up with the stereo plugin"
+    kill -0 $sjalv_pid 2>/dev/null || fail "jalv (stereo) exited"
+    sleep 0.1
+done
+for p in in_l in_r out_l out_r; do
+    jack_lsp 2>/dev/null | grep -q "^$sclient:$p\$" ||
+        fail "the stereo plugin has no port $p in jalv"
+done
+echo "presets" >&8
+for preset in $preset_list; do
+    i=0
+    until grep -q "^\(> \)\?$preset (" "$tmp/jalv-stereo.log"; do
+        i=$((i + 1))
+        [ $i -gt 100 ] && fail "jalv does not list preset $preset for the stereo plugin"
+        sleep 0.1
+    done
+done
+load_preset 8 "$tmp/jalv-stereo.log" "$stereo_preset"
+"$probe" "$tmp/in.wav" "$tmp/stereo1.wav" "$sclient:in_l" "$sclient:out_l" \
+    "$tmp/in2.wav" "$tmp/stereo2.wav" "$sclient:in_r" "$sclient:out_r" \
+    30 1e-6 || fail "the stereo plugin's channels differ from rnnamp-render"
+echo "jalv-test: the stereo plugin plays $stereo_preset on both channels"
 echo "jalv-test: OK ($n presets)"
