@@ -16,6 +16,16 @@
  * (MSG_LOAD_DIR); the worker lists the folder and loads that file into a
  * model slot, which then goes the way of any model.
  *
+ * Mono and stereo: one descriptor per URI (RNNAMP_URI, RNNAMP_STEREO_URI)
+ * on the same code; instantiate takes the channel count from the URI. A
+ * slot the worker loads plays every channel on one copy of the model's
+ * weights and the IR's spectra (rnnamp_slot_add_channels,
+ * rnnamp_ir_slot_add_channels); run() plans each chunk once (ramps and
+ * crossfades rendered into curves, plan_chunk) and then runs each channel
+ * through the same plan with its own gate, DC blocker, dry delay line and
+ * engine/convolver state (channel_chunk), so the channels switch together
+ * and each plays what the mono plugin plays for its input.
+ *
  * Signal: input gain -> noise gate -> input calibration -> model -> DC
  * blocker -> IR (times ir_gain, faded in and out by ir_enabled) -> output
  * gain; bypass mixes in the dry input. The gate (src/dsp/noise_gate.c)

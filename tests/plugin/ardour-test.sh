@@ -4,7 +4,8 @@
 # across a session save and reload.
 #
 # 1. Ardour's plugin list must show the rnnamp plugin with every preset in
-#    presets/*.lv2 (URI and label as in the preset's TTL).
+#    presets/*.lv2 (URI and label as in the preset's TTL), and the stereo
+#    plugin (rnnamp#stereo) with the same presets.
 # 2. In a 44.1 kHz session (the captured models are 48 kHz), a track gets
 #    rnnamp without a preset, then rnnamp with PRESET. Without a model the
 #    plugin reports latency 0; with the preset's model it resamples and
@@ -133,12 +134,20 @@ for p in ARDOUR.LuaAPI.list_plugins():iter() do
       print("PRESET " .. ps.uri .. " " .. ps.label)
     end
   end
+  if p.unique_id == "$uri#stereo" then
+    print("SPLUGIN " .. p.name)
+    for ps in p:get_presets():iter() do
+      print("SPRESET " .. ps.uri .. " " .. ps.label)
+    end
+  end
 end
 io.stdout:flush()
 close_session()
 EOF
 run_lua list
 grep -q "^PLUGIN rnnamp$" "$tmp/list.log" || fail "Ardour does not list $uri"
+grep -q "^SPLUGIN rnnamp stereo$" "$tmp/list.log" ||
+    fail "Ardour does not list $uri#stereo"
 n=0
 for ttl in "$presets"/*.lv2/*.ttl; do
     [ "$(basename "$ttl")" = manifest.ttl ] && continue
@@ -147,10 +156,12 @@ for ttl in "$presets"/*.lv2/*.ttl; do
     [ -n "$puri" ] && [ -n "$label" ] || fail "cannot read URI/label of $ttl"
     grep -qxF "PRESET $puri $label" "$tmp/list.log" ||
         fail "Ardour does not list preset $puri \"$label\""
+    grep -qxF "SPRESET $puri $label" "$tmp/list.log" ||
+        fail "Ardour does not list preset $puri \"$label\" for the stereo plugin"
     n=$((n + 1))
 done
 [ $n -ge 7 ] || fail "only $n presets found in $presets"
-echo "ardour-test: Ardour lists the plugin and all $n presets"
+echo "ardour-test: Ardour lists the plugin, its stereo twin and all $n presets for both"
 
 # --- 2. load a preset in a 44.1 kHz session -------------------------------
 pdir="$presets/rnnamp-$name.lv2"

@@ -601,6 +601,27 @@ START_TEST(t_no_alloc)
 }
 END_TEST
 
+/* patch:Set messages naming a subject: the stereo plugin takes those for
+ * its own URI (or none) and ignores those for the mono plugin's. */
+START_TEST(t_patch_subject)
+{
+    char err[1024];
+    rnnamp_lv2_host *h = host_at(1, 48000.0, 0);
+    const float *in[2] = {NULL, NULL};
+    float *out[2] = {NULL, NULL};
+    ck_assert(rnnamp_lv2_host_set_path_of(h, RNNAMP_URI, RNNAMP__model, clean,
+                                          err, sizeof err) == 0);
+    rnnamp_lv2_host_get_all(h);
+    rnnamp_lv2_host_run_channels(h, in, 2, out, 2, BLOCK);
+    ck_assert_msg(strstr(status(h), "no model"), "%s", status(h));
+    ck_assert(rnnamp_lv2_host_set_path_of(h, RNNAMP_STEREO_URI, RNNAMP__model,
+                                          clean, err, sizeof err) == 0);
+    rnnamp_lv2_host_run_channels(h, in, 2, out, 2, BLOCK);
+    ck_assert_msg(strstr(status(h), "loaded"), "%s", status(h));
+    rnnamp_lv2_host_free(h);
+}
+END_TEST
+
 int main(void)
 {
     unsetenv("LV2_PATH"); /* the host must find the bundle by itself */
@@ -618,6 +639,7 @@ int main(void)
     tcase_add_test(tc, t_state_from_mono);
     tcase_add_test(tc, t_presets);
     tcase_add_test(tc, t_no_alloc);
+    tcase_add_test(tc, t_patch_subject);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }
