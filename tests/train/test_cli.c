@@ -187,6 +187,19 @@ START_TEST(good_run_and_full_disk)
     ck_assert(test_file_exists(p));
     path(p, sizeof p, "m.preset.lv2/manifest.ttl");
     ck_assert(test_file_exists(p));
+    {
+        /* the preset applies to the mono and the stereo plugin */
+        FILE *mf = fopen(p, "r");
+        ck_assert_ptr_nonnull(mf);
+        char man[2048];
+        size_t k = fread(man, 1, sizeof man - 1, mf);
+        man[k] = 0;
+        fclose(mf);
+        ck_assert_msg(strstr(man, "lv2:appliesTo <http://rnnamp.org/plugins/"
+                                  "rnnamp> ,\n\t\t<http://rnnamp.org/"
+                                  "plugins/rnnamp#stereo> ;"),
+                      "%s", man);
+    }
     path(p, sizeof p, "m.preset.lv2/Test_amp.ttl");
     FILE *f = fopen(p, "r");
     ck_assert_ptr_nonnull(f);
