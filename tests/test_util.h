@@ -4,6 +4,8 @@
  *    main() ends with: `return test_run_suite(s);`;
  *  - TEST_TMPDIR_FIXTURE(var, "prefix"): a fresh temporary folder for each
  *    test of a TCase (test_tmpdir_make / test_tmpdir_remove underneath);
+ *  - TEST_FOR_EACH_KERNEL(k) / test_log_kernels(): every vector kernel
+ *    this CPU runs, and a log line naming the ones it ran and skipped;
  *  - ../shared paths, skip code, CSV reader. */
 #ifndef RNNAMP_TEST_UTIL_H
 #define RNNAMP_TEST_UTIL_H
@@ -14,9 +16,37 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cpu.h"
+
 /* Exit code meson treats as "skipped". tools/run-tests.sh turns any skip
  * into a failure when CI=true. */
 #define TEST_SKIP_CODE 77
+
+/* Loop k over every concrete kernel (scalar, SSE2, AVX2, AVX-512, NEON)
+ * that this CPU runs; the others are skipped (test_log_kernels says so). */
+#define TEST_FOR_EACH_KERNEL(k)                                                \
+    for (rnnamp_kernel k = RNNAMP_KERNEL_SCALAR; k < RNNAMP_KERNEL_N;          \
+         k = (rnnamp_kernel)(k + 1))                                           \
+        if (rnnamp_kernel_supported(k))
+
+/* Print, for the test log, which kernels test runs on this machine and
+ * which it skips because this CPU (or OS, or valgrind) lacks them. */
+static inline void test_log_kernels(const char *test)
+{
+    printf("%s: kernels run:", test);
+    for (int k = RNNAMP_KERNEL_SCALAR; k < RNNAMP_KERNEL_N; k++)
+        if (rnnamp_kernel_supported((rnnamp_kernel)k))
+            printf(" %s", rnnamp_kernel_name((rnnamp_kernel)k));
+    printf("; skipped (not on this CPU):");
+    int none = 1;
+    for (int k = RNNAMP_KERNEL_SCALAR; k < RNNAMP_KERNEL_N; k++)
+        if (!rnnamp_kernel_supported((rnnamp_kernel)k)) {
+            printf(" %s", rnnamp_kernel_name((rnnamp_kernel)k));
+            none = 0;
+        }
+    printf("%s\n", none ? " none" : "");
+    fflush(stdout);
+}
 
 /* Path of a file under ../shared/ (the developers' shared material). */
 static inline const char *test_shared_path(char *buf, size_t len,

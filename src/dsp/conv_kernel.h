@@ -1,5 +1,6 @@
 /* rnnamp: the convolver's inner loops, one body (conv_kernel_body.h)
- * compiled per instruction set (portable C, SSE2, AVX2+FMA) and chosen at
+ * compiled per instruction set (portable C, SSE2, AVX2+FMA, AVX-512,
+ * NEON) and chosen at
  * run time, like the engine's kernels.
  *
  * Threads: all functions are real-time safe and reentrant.
@@ -37,6 +38,13 @@ void rnnamp_fir_sse2(const float *h, int taps, const float *x, float *y, int n);
 void rnnamp_cmac_sse2(float *acc, const float *a, const float *b, int n);
 void rnnamp_fir_avx2(const float *h, int taps, const float *x, float *y, int n);
 void rnnamp_cmac_avx2(float *acc, const float *a, const float *b, int n);
+void rnnamp_fir_avx512(const float *h, int taps, const float *x, float *y,
+                       int n);
+void rnnamp_cmac_avx512(float *acc, const float *a, const float *b, int n);
+#endif
+#if defined(__aarch64__)
+void rnnamp_fir_neon(const float *h, int taps, const float *x, float *y, int n);
+void rnnamp_cmac_neon(float *acc, const float *a, const float *b, int n);
 #endif
 
 #endif

@@ -88,11 +88,11 @@ static float main_bias(const packsrc *s, int r)
 }
 
 /* Pack R x C into the block-column layout of engine_internal.h. */
-static void pack(float *dst, int R, int C, const packsrc *s,
+static void pack(float *dst, int R, int C, int br, const packsrc *s,
                  float (*get)(const packsrc *, int, int))
 {
-    for (int r0 = 0; r0 < R; r0 += RNNAMP_BLOCK_ROWS) {
-        int nb = R - r0 < RNNAMP_BLOCK_ROWS ? R - r0 : RNNAMP_BLOCK_ROWS;
+    for (int r0 = 0; r0 < R; r0 += br) {
+        int nb = R - r0 < br ? R - r0 : br;
         float *blk = dst + (size_t)r0 * (size_t)C;
         for (int j = 0; j < C; j++)
             for (int r = 0; r < nb; r++)
@@ -161,7 +161,7 @@ static void layout(rnnamp_engine *e, const rnnamp_model *m, bump *b, int fill)
         L->W = W;
         L->b = bb;
         if (fill) {
-            pack(W, L->R, L->C, &s, main_weight);
+            pack(W, L->R, L->C, e->block_rows, &s, main_weight);
             for (int r = 0; r < L->R; r++)
                 bb[r] = main_bias(&s, r);
         }
@@ -181,7 +181,7 @@ static void layout(rnnamp_engine *e, const rnnamp_model *m, bump *b, int fill)
             float *Wnx = rnnamp_bump_take(b, (size_t)L->Hp * (size_t)L->K);
             float *bnx = rnnamp_bump_take(b, (size_t)L->Hp);
             if (fill) {
-                pack(Wnx, L->Hp, L->K, &s, gru_nx_weight);
+                pack(Wnx, L->Hp, L->K, e->block_rows, &s, gru_nx_weight);
                 for (int r = 0; r < L->Hp; r++)
                     bnx[r] = r < L->H ? ml->b_ih[2 * L->H + r] : 0.f;
             }
@@ -321,6 +321,12 @@ static rnnamp_run_fn pick_run(rnnamp_kernel k, int wavenet)
         return wavenet ? rnnamp_wn_run_avx2 : rnnamp_run_avx2;
     case RNNAMP_KERNEL_SSE2:
         return wavenet ? rnnamp_wn_run_sse2 : rnnamp_run_sse2;
+    case RNNAMP_KERNEL_AVX512:
+        return wavenet ? rnnamp_wn_run_avx512 : rnnamp_run_avx512;
+#endif
+#if defined(__aarch64__)
+    case RNNAMP_KERNEL_NEON:
+        return wavenet ? rnnamp_wn_run_neon : rnnamp_run_neon;
 #endif
     default: return wavenet ? rnnamp_wn_run_scalar : rnnamp_run_scalar;
     }
@@ -341,6 +347,13 @@ static int check_wavenet_ratio(const rnnamp_model *m,
     return -1;
 }
 
+/* The kernel RNNAMP_KERNEL_AUTO means for m: the best this CPU runs. */
+static rnnamp_kernel auto_kernel(const rnnamp_model *m)
+{
+    (void)m;
+    return rnnamp_kernel_best();
+}
+
 rnnamp_engine *rnnamp_engine_new(const rnnamp_model *model,
                                  const rnnamp_engine_opts *opts, char *err,
                                  size_t errlen)
@@ -353,14 +366,15 @@ rnnamp_engine *rnnamp_engine_new(const rnnamp_model *model,
     rnnamp_engine tmp;
     memset(&tmp, 0, sizeof tmp);
     rnnamp_kernel k = opts ? opts->kernel : RNNAMP_KERNEL_AUTO;
-    rnnamp_kernel best = rnnamp_kernel_best();
     if (k == RNNAMP_KERNEL_AUTO)
-        k = best;
-    if (k > best) {
+        k = auto_kernel(m);
+    if (!rnnamp_kernel_supported(k)) {
         rnnamp_seterr(err, errlen, "kernel %s is not supported by this CPU",
                       rnnamp_kernel_name(k));
         return NULL;
     }
+    tmp.kernel = k;
+    tmp.block_rows = RNNAMP_BLOCK_ROWS_FOR(rnnamp_kernel_lanes(k));
     if (setup_ratio(&tmp, opts ? opts->rate_ratio : 1.0, err, errlen) != 0)
         return NULL;
     size_t bytes = measure(&tmp, m);

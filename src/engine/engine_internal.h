@@ -1,14 +1,18 @@
 /* rnnamp: engine internals shared by engine.c and the per-ISA kernels
- * (kernel_scalar.c, kernel_sse2.c, kernel_avx2.c). Not a public header.
+ * (kernel_scalar.c, kernel_sse2.c, kernel_avx2.c, kernel_avx512.c,
+ * kernel_neon.c). Not a public header.
  *
  * State layout: one float vector S = [pad | x | slot_0 | slot_1 | ...].
  * x (n_inputs values: audio, knobs) ends at S[8]; slot_l holds layer l's
  * output (hidden state h for recurrent layers, activations for dense ones),
- * padded to a multiple of 8 with zeros. Layer l reads its columns as one
- * contiguous slice of S: [previous slot (or x) | own slot (recurrent only)],
- * so a whole recurrent step is ONE matrix-vector product over [input, h].
+ * padded to a multiple of RNNAMP_PAD (8) with zeros, whatever the kernel's
+ * vector width (a 16-lane kernel ends on a masked half vector). Layer l reads
+ * its columns as one contiguous slice of S: [previous slot (or x) | own slot
+ * (recurrent only)], so a whole recurrent step is ONE matrix-vector product
+ * over [input, h].
  *
- * Packed weights: rows are grouped in blocks of up to RNNAMP_BLOCK_ROWS;
+ * Packed weights: rows are grouped in blocks of up to
+ * RNNAMP_BLOCK_ROWS_FOR(lanes of the engine's kernel) (e->block_rows);
  * inside a block, column j's rows are contiguous (W[j*nb + r]), so the
  * kernel keeps one block of gate accumulators in registers and streams the
  * weights once per sample. Padded rows and columns are zero.
@@ -26,16 +30,19 @@
 
 #define RNNAMP_FIR_CHUNK 256 /* samples a hybrid model runs at a time */
 
-#define RNNAMP_BLOCK_ROWS 64
-#define RNNAMP_PAD        8
-#define RNNAMP_X_SLOT     8 /* S[0..8): x right-aligned */
+/* Rows of a packed block for a kernel of vw float lanes: eight 16-lane
+ * accumulators (of 32 registers) for AVX-512; 64 rows for the others (the
+ * kernels run a block as sub-blocks of up to 8 vectors). */
+#define RNNAMP_BLOCK_ROWS_FOR(vw) ((vw) >= 16 ? 8 * (vw) : 64)
+#define RNNAMP_PAD                8 /* widths are padded to this */
+#define RNNAMP_X_SLOT             8 /* S[0..8): x right-aligned */
 
 typedef struct {
     int type; /* rnnamp_layer_type */
     int act;  /* rnnamp_act (dense) */
     int K;    /* input columns */
     int H;    /* real width */
-    int Hp;   /* padded width (multiple of 8) */
+    int Hp;   /* padded width (multiple of RNNAMP_PAD) */
     int R;    /* rows of the main product */
     int C;    /* columns of the main product: K + Hp, or K for dense */
     int col0; /* offset in S of the first input column */
@@ -118,6 +125,7 @@ struct rnnamp_engine {
     float d_frac;
     double ratio;
     rnnamp_kernel kernel;
+    int block_rows; /* RNNAMP_BLOCK_ROWS_FOR(the kernel's lanes) */
     rnnamp_run_fn run;
     unsigned flags;
     rnnamp_meta meta;
@@ -140,6 +148,15 @@ void rnnamp_run_avx2(rnnamp_engine *e, const float *in, float *out, uint32_t n);
 void rnnamp_wn_run_sse2(rnnamp_engine *e, const float *in, float *out,
                         uint32_t n);
 void rnnamp_wn_run_avx2(rnnamp_engine *e, const float *in, float *out,
+                        uint32_t n);
+void rnnamp_run_avx512(rnnamp_engine *e, const float *in, float *out,
+                       uint32_t n);
+void rnnamp_wn_run_avx512(rnnamp_engine *e, const float *in, float *out,
+                          uint32_t n);
+#endif
+#if defined(__aarch64__)
+void rnnamp_run_neon(rnnamp_engine *e, const float *in, float *out, uint32_t n);
+void rnnamp_wn_run_neon(rnnamp_engine *e, const float *in, float *out,
                         uint32_t n);
 #endif
 

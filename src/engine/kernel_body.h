@@ -1,6 +1,8 @@
 /* rnnamp: the per-sample inference loop, written once over the vector
  * abstraction (vf, VW, vf_*) of the including file. Include it after one of
- * vec_scalar.h / vec_sse2.h / vec_avx2.h with RNNAMP_RUN_NAME defined.
+ * the vec_*.h headers with RNNAMP_RUN_NAME defined. Nothing here assumes a
+ * width: widths are padded to RNNAMP_PAD (8) floats, and 16-lane vectors
+ * end a layer on a masked half vector where 8 does not divide by VW.
  *
  * Called only through rnnamp_engine_process() (audio thread): no
  * allocation, no I/O, bounded time. See engine_internal.h for the layout. */
@@ -21,89 +23,152 @@ KB_INLINE vf kb_sigmoid_half(vf y)
     return vf_fmadd(vf_tanh(y), h, h);
 }
 
-/* y[so .. so+NV*VW) = b + W v for one sub-block of rows of a packed block
- * whose column stride is nb. NV is a compile-time constant at each call. */
-KB_INLINE void kb_gemv_sub(const float *Wb, int nb, int so, const float *b,
-                           const float *v, int C, float *y, const int NV)
+/* Rows of a packed block for this vector width (engine_internal.h). */
+#define KB_BR RNNAMP_BLOCK_ROWS_FOR(VW)
+/* 1 when a padded width (a multiple of RNNAMP_PAD) can end in a partial
+ * vector: only for 16 lanes. Otherwise the tail code compiles away. */
+#define KB_TAIL (RNNAMP_PAD % VW != 0)
+
+/* The first n lanes of p (n == VW: the whole vector), and the store. */
+KB_INLINE vf kb_load_n(const float *p, int n)
 {
-    vf acc[8];
+    return n >= VW ? vf_load(p) : vf_load_part(p, n);
+}
+KB_INLINE void kb_store_n(float *p, vf v, int n)
+{
+    if (n >= VW)
+        vf_store(p, v);
+    else
+        vf_store_part(p, v, n);
+}
+
+/* y[so .. so+NV*VW) = b + W v for one sub-block of rows of a packed block
+ * whose column stride is nb; its last vector has LAST lanes (VW: whole).
+ * NV and LAST are compile-time constants at each call. With four row
+ * vectors or fewer, even and odd columns go to two partial sums, which
+ * halves the chain of dependent multiply-adds. */
+KB_INLINE void kb_gemv_sub(const float *Wb, int nb, int so, const float *b,
+                           const float *v, int C, float *y, const int NV,
+                           const int LAST)
+{
+    const int two = NV <= 4;
+    vf acc[8], acc2[4];
     for (int k = 0; k < NV; k++)
-        acc[k] = vf_load(b + so + k * VW);
+        acc[k] = kb_load_n(b + so + k * VW, k == NV - 1 ? LAST : VW);
+    for (int k = 0; k < 4; k++)
+        acc2[k] = vf_set1(0.f);
     const float *w = Wb + so;
     int j = 0;
     for (; j + 4 <= C; j += 4) {
         for (int u = 0; u < 4; u++) {
             vf s0 = vf_set1(v[j + u]);
-            for (int k = 0; k < NV; k++)
-                acc[k] = vf_fmadd(vf_load(w + u * nb + k * VW), s0, acc[k]);
+            for (int k = 0; k < NV; k++) {
+                const float *wk = w + u * nb + k * VW;
+                vf wv = k == NV - 1 && LAST < VW ? vf_load_part(wk, LAST)
+                                                 : vf_load_a(wk);
+                if (two && (u & 1))
+                    acc2[k & 3] = vf_fmadd(wv, s0, acc2[k & 3]);
+                else
+                    acc[k] = vf_fmadd(wv, s0, acc[k]);
+            }
         }
         w += 4 * nb;
     }
     for (; j < C; j++) {
         vf s0 = vf_set1(v[j]);
-        for (int k = 0; k < NV; k++)
-            acc[k] = vf_fmadd(vf_load(w + k * VW), s0, acc[k]);
+        for (int k = 0; k < NV; k++) {
+            const float *wk = w + k * VW;
+            vf wv = k == NV - 1 && LAST < VW ? vf_load_part(wk, LAST)
+                                             : vf_load_a(wk);
+            acc[k] = vf_fmadd(wv, s0, acc[k]);
+        }
         w += nb;
     }
-    for (int k = 0; k < NV; k++)
-        vf_store(y + so + k * VW, acc[k]);
+    for (int k = 0; k < NV; k++) {
+        vf a = two ? vf_add(acc[k], acc2[k & 3]) : acc[k];
+        kb_store_n(y + so + k * VW, a, k == NV - 1 ? LAST : VW);
+    }
 }
 
-/* y = b + W v, W packed R x C (R a multiple of 8). */
+/* kb_gemv_sub with nv (1..8) resolved to a constant; last lanes LAST. */
+#define KB_GEMV_NV(nv, LAST, ...)                                              \
+    switch (nv) {                                                              \
+    case 8: kb_gemv_sub(__VA_ARGS__, 8, LAST); break;                          \
+    case 7: kb_gemv_sub(__VA_ARGS__, 7, LAST); break;                          \
+    case 6: kb_gemv_sub(__VA_ARGS__, 6, LAST); break;                          \
+    case 5: kb_gemv_sub(__VA_ARGS__, 5, LAST); break;                          \
+    case 4: kb_gemv_sub(__VA_ARGS__, 4, LAST); break;                          \
+    case 3: kb_gemv_sub(__VA_ARGS__, 3, LAST); break;                          \
+    case 2: kb_gemv_sub(__VA_ARGS__, 2, LAST); break;                          \
+    default: kb_gemv_sub(__VA_ARGS__, 1, LAST); break;                         \
+    }
+
+/* y = b + W v, W packed R x C (R a multiple of RNNAMP_PAD). */
 static void kb_gemv(const float *W, const float *b, const float *v, int R,
                     int C, float *y)
 {
-    for (int r0 = 0; r0 < R; r0 += RNNAMP_BLOCK_ROWS) {
-        int nb = R - r0 < RNNAMP_BLOCK_ROWS ? R - r0 : RNNAMP_BLOCK_ROWS;
+    for (int r0 = 0; r0 < R; r0 += KB_BR) {
+        int nb = R - r0 < KB_BR ? R - r0 : KB_BR;
         const float *Wb = W + (size_t)r0 * (size_t)C;
-        int nvec = nb / VW;
+        int nvec = (nb + VW - 1) / VW, last = nb - (nvec - 1) * VW;
         for (int s = 0; s < nvec; s += 8) {
             int nv = nvec - s < 8 ? nvec - s : 8;
             int so = s * VW;
-            switch (nv) {
-            case 8: kb_gemv_sub(Wb, nb, so, b + r0, v, C, y + r0, 8); break;
-            case 7: kb_gemv_sub(Wb, nb, so, b + r0, v, C, y + r0, 7); break;
-            case 6: kb_gemv_sub(Wb, nb, so, b + r0, v, C, y + r0, 6); break;
-            case 5: kb_gemv_sub(Wb, nb, so, b + r0, v, C, y + r0, 5); break;
-            case 4: kb_gemv_sub(Wb, nb, so, b + r0, v, C, y + r0, 4); break;
-            case 3: kb_gemv_sub(Wb, nb, so, b + r0, v, C, y + r0, 3); break;
-            case 2: kb_gemv_sub(Wb, nb, so, b + r0, v, C, y + r0, 2); break;
-            default: kb_gemv_sub(Wb, nb, so, b + r0, v, C, y + r0, 1); break;
+            if (!KB_TAIL || s + nv < nvec || last == VW) {
+                KB_GEMV_NV(nv, VW, Wb, nb, so, b + r0, v, C, y + r0);
+            } else {
+                KB_GEMV_NV(nv, last, Wb, nb, so, b + r0, v, C, y + r0);
             }
         }
     }
 }
 
-/* LSTM: g = [i f g o] pre-activations (4 x Hp); updates c and h.
- * Kept out of line: inlined into a sample loop, its tanh constants get
- * hoisted into registers the matrix product needs for accumulators. */
+/* LSTM: g = [i f g o] pre-activations (4 x Hp); updates c and h for the
+ * n units from k. */
+KB_INLINE void kb_lstm_cell(const float *g, float *c, float *h, int Hp, int k,
+                            int n)
+{
+    vf i = kb_sigmoid_half(kb_load_n(g + k, n));
+    vf f = kb_sigmoid_half(kb_load_n(g + Hp + k, n));
+    vf gg = vf_tanh(kb_load_n(g + 2 * Hp + k, n));
+    vf o = kb_sigmoid_half(kb_load_n(g + 3 * Hp + k, n));
+    vf cn = vf_fmadd(f, kb_load_n(c + k, n), vf_mul(i, gg));
+    kb_store_n(c + k, cn, n);
+    kb_store_n(h + k, vf_mul(o, vf_tanh(cn)), n);
+}
+
 KB_INLINE void kb_lstm_update_inl(const float *g, float *c, float *h, int Hp)
 {
-    for (int k = 0; k < Hp; k += VW) {
-        vf i = kb_sigmoid_half(vf_load(g + k));
-        vf f = kb_sigmoid_half(vf_load(g + Hp + k));
-        vf gg = vf_tanh(vf_load(g + 2 * Hp + k));
-        vf o = kb_sigmoid_half(vf_load(g + 3 * Hp + k));
-        vf cn = vf_fmadd(f, vf_load(c + k), vf_mul(i, gg));
-        vf_store(c + k, cn);
-        vf_store(h + k, vf_mul(o, vf_tanh(cn)));
-    }
+    int k = 0;
+    for (; k + VW <= Hp; k += VW)
+        kb_lstm_cell(g, c, h, Hp, k, VW);
+    if (KB_TAIL && k < Hp)
+        kb_lstm_cell(g, c, h, Hp, k, Hp - k);
 }
 
-/* GRU: g = [r z n_h n_x] (4 x Hp); h = (1-z) n + z h. Out of line, as
- * kb_lstm_update. */
+/* GRU: g = [r z n_h n_x] (4 x Hp); h = (1-z) n + z h for n units from k. */
+KB_INLINE void kb_gru_cell(const float *g, float *h, int Hp, int k, int n)
+{
+    vf r = kb_sigmoid_half(kb_load_n(g + k, n));
+    vf z = kb_sigmoid_half(kb_load_n(g + Hp + k, n));
+    vf nn = vf_tanh(vf_fmadd(r, kb_load_n(g + 2 * Hp + k, n),
+                             kb_load_n(g + 3 * Hp + k, n)));
+    vf hp = kb_load_n(h + k, n);
+    kb_store_n(h + k, vf_fmadd(z, vf_sub(hp, nn), nn), n);
+}
+
 KB_INLINE void kb_gru_update_inl(const float *g, float *h, int Hp)
 {
-    for (int k = 0; k < Hp; k += VW) {
-        vf r = kb_sigmoid_half(vf_load(g + k));
-        vf z = kb_sigmoid_half(vf_load(g + Hp + k));
-        vf nn = vf_tanh(
-            vf_fmadd(r, vf_load(g + 2 * Hp + k), vf_load(g + 3 * Hp + k)));
-        vf hp = vf_load(h + k);
-        vf_store(h + k, vf_fmadd(z, vf_sub(hp, nn), nn));
-    }
+    int k = 0;
+    for (; k + VW <= Hp; k += VW)
+        kb_gru_cell(g, h, Hp, k, VW);
+    if (KB_TAIL && k < Hp)
+        kb_gru_cell(g, h, Hp, k, Hp - k);
 }
 
+/* Out of line: inlined into a sample loop of a large layer, the tanh
+ * constants get hoisted into registers the matrix product needs for
+ * accumulators. */
 static __attribute__((noinline)) void kb_lstm_update(const float *g, float *c,
                                                      float *h, int Hp)
 {
@@ -116,18 +181,23 @@ static __attribute__((noinline)) void kb_gru_update(const float *g, float *h,
     kb_gru_update_inl(g, h, Hp);
 }
 
+KB_INLINE vf kb_act(vf v, int act)
+{
+    switch (act) {
+    case RNNAMP_ACT_TANH: return vf_tanh(v);
+    case RNNAMP_ACT_SIGMOID: return kb_sigmoid_half(v);
+    case RNNAMP_ACT_RELU: return vf_max(v, vf_set1(0.f));
+    default: return v;
+    }
+}
+
 static void kb_activate(const float *g, float *y, int n, int act)
 {
-    for (int k = 0; k < n; k += VW) {
-        vf v = vf_load(g + k);
-        switch (act) {
-        case RNNAMP_ACT_TANH: v = vf_tanh(v); break;
-        case RNNAMP_ACT_SIGMOID: v = kb_sigmoid_half(v); break;
-        case RNNAMP_ACT_RELU: v = vf_max(v, vf_set1(0.f)); break;
-        default: break;
-        }
-        vf_store(y + k, v);
-    }
+    int k = 0;
+    for (; k + VW <= n; k += VW)
+        vf_store(y + k, kb_act(vf_load(g + k), act));
+    if (KB_TAIL && k < n)
+        vf_store_part(y + k, kb_act(vf_load_part(g + k, n - k), act), n - k);
 }
 
 static float kb_dot(const float *w, const float *v, int n)
@@ -142,6 +212,21 @@ static float kb_dot(const float *w, const float *v, int n)
     return s;
 }
 
+/* y[0..n) = a x0 + bb x1 (the delay line's linear interpolation). */
+static void kb_lerp(float *y, const float *x0, const float *x1, vf a, vf bb,
+                    int n)
+{
+    int k = 0;
+    for (; k + VW <= n; k += VW)
+        vf_store(y + k,
+                 vf_fmadd(vf_load(x0 + k), a, vf_mul(vf_load(x1 + k), bb)));
+    if (KB_TAIL && k < n)
+        vf_store_part(y + k,
+                      vf_fmadd(vf_load_part(x0 + k, n - k), a,
+                               vf_mul(vf_load_part(x1 + k, n - k), bb)),
+                      n - k);
+}
+
 /* Load the delayed state (sample-rate correction) into h and c. */
 static void kb_ring_read(const rnnamp_engine *e, const rnnamp_eng_layer *L,
                          float *h, float *c)
@@ -149,19 +234,11 @@ static void kb_ring_read(const rnnamp_engine *e, const rnnamp_eng_layer *L,
     int len = e->ring_len;
     int p0 = (e->ring_pos - e->d_int + 2 * len) % len;
     int p1 = (p0 - 1 + len) % len;
-    const float *h0 = L->ring_h + (size_t)p0 * (size_t)L->Hp;
-    const float *h1 = L->ring_h + (size_t)p1 * (size_t)L->Hp;
+    size_t o0 = (size_t)p0 * (size_t)L->Hp, o1 = (size_t)p1 * (size_t)L->Hp;
     vf a = vf_set1(1.f - e->d_frac), bb = vf_set1(e->d_frac);
-    for (int k = 0; k < L->Hp; k += VW)
-        vf_store(h + k,
-                 vf_fmadd(vf_load(h0 + k), a, vf_mul(vf_load(h1 + k), bb)));
-    if (c) {
-        const float *c0 = L->ring_c + (size_t)p0 * (size_t)L->Hp;
-        const float *c1 = L->ring_c + (size_t)p1 * (size_t)L->Hp;
-        for (int k = 0; k < L->Hp; k += VW)
-            vf_store(c + k,
-                     vf_fmadd(vf_load(c0 + k), a, vf_mul(vf_load(c1 + k), bb)));
-    }
+    kb_lerp(h, L->ring_h + o0, L->ring_h + o1, a, bb, L->Hp);
+    if (c)
+        kb_lerp(c, L->ring_c + o0, L->ring_c + o1, a, bb, L->Hp);
 }
 
 static void kb_ring_write(const rnnamp_engine *e, const rnnamp_eng_layer *L,
@@ -176,27 +253,34 @@ static void kb_ring_write(const rnnamp_engine *e, const rnnamp_eng_layer *L,
 }
 
 #if VW > 1
-/* y = b + W v with the row count R known at compile time: the block loop
- * and the accumulator count are fully resolved by the compiler. */
+/* Widest layer whose gate update is inlined into the sample loop. */
+#ifndef KB_INLINE_MAX
+#define KB_INLINE_MAX 16
+#endif
+
+/* y = b + W v with the row count R known at compile time: the block loop,
+ * the accumulator count and a partial last vector are all resolved by the
+ * compiler. */
 KB_INLINE void kb_gemv_fixed(const float *W, const float *b, const float *v,
                              const int R, int C, float *y)
 {
-    enum { BR = RNNAMP_BLOCK_ROWS, BV = RNNAMP_BLOCK_ROWS / VW };
-    const int full = R / BR, tail = (R % BR) / VW;
+    enum { BV = KB_BR / VW };
+    const int full = R / KB_BR, rem = R % KB_BR;
+    const int tv = (rem + VW - 1) / VW, tl = rem - (tv - 1) * VW;
     for (int bi = 0; bi < full; bi++) {
-        const float *Wb = W + (size_t)bi * BR * (size_t)C;
+        const float *Wb = W + (size_t)bi * KB_BR * (size_t)C;
 #pragma GCC unroll 16
         for (int s = 0; s < BV; s += 8)
-            kb_gemv_sub(Wb, BR, s * VW, b + bi * BR, v, C, y + bi * BR,
-                        BV - s < 8 ? BV - s : 8);
+            kb_gemv_sub(Wb, KB_BR, s * VW, b + bi * KB_BR, v, C, y + bi * KB_BR,
+                        BV - s < 8 ? BV - s : 8, VW);
     }
-    if (tail) {
-        const int r0 = full * BR;
+    if (rem) {
+        const int r0 = full * KB_BR;
         const float *Wb = W + (size_t)r0 * (size_t)C;
 #pragma GCC unroll 16
-        for (int s = 0; s < tail; s += 8)
-            kb_gemv_sub(Wb, tail * VW, s * VW, b + r0, v, C, y + r0,
-                        tail - s < 8 ? tail - s : 8);
+        for (int s = 0; s < tv; s += 8)
+            kb_gemv_sub(Wb, rem, s * VW, b + r0, v, C, y + r0,
+                        tv - s < 8 ? tv - s : 8, s + 8 >= tv ? tl : VW);
     }
 }
 
@@ -221,21 +305,25 @@ KB_INLINE void kb_run_single(rnnamp_engine *e, const float *in, float *out,
         v[0] = x;
         if (TYPE == RNNAMP_LSTM) {
             kb_gemv_fixed(W, b, v, 4 * HP, C, g);
-            if (HP <= 16)
+            if (HP <= KB_INLINE_MAX)
                 kb_lstm_update_inl(g, c, h, HP);
             else
                 kb_lstm_update(g, c, h, HP);
         } else {
             kb_gemv_fixed(W, b, v, 3 * HP, C, g);
             kb_gemv_fixed(Wnx, bnx, v, HP, K, g + 3 * HP);
-            if (HP <= 16)
+            if (HP <= KB_INLINE_MAX)
                 kb_gru_update_inl(g, h, HP);
             else
                 kb_gru_update(g, h, HP);
         }
-        vf acc = vf_mul(vf_load(hw), vf_load(h));
-        for (int k = VW; k < HP; k += VW)
+        vf acc = vf_set1(0.f);
+        int k = 0;
+        for (; k + VW <= HP; k += VW)
             acc = vf_fmadd(vf_load(hw + k), vf_load(h + k), acc);
+        if (KB_TAIL && k < HP)
+            acc = vf_fmadd(vf_load_part(hw + k, HP - k),
+                           vf_load_part(h + k, HP - k), acc);
         const float y = hb + vf_hsum(acc);
         out[t] = skip ? y + x : y;
     }

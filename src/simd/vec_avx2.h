@@ -11,6 +11,11 @@ static inline vf vf_load(const float *p)
 {
     return _mm256_loadu_ps(p);
 }
+/* p on the engine's 8-float grid (see vec_math.h), so 32-byte aligned. */
+static inline vf vf_load_a(const float *p)
+{
+    return _mm256_load_ps(p);
+}
 static inline void vf_store(float *p, vf v)
 {
     _mm256_storeu_ps(p, v);
@@ -60,6 +65,12 @@ static inline float vf_hsum(vf a)
 static inline vf vf_fnmadd(vf a, vf b, vf c)
 {
     return _mm256_fnmadd_ps(a, b, c);
+}
+/* 1 / a to about 1 ulp: the 12-bit estimate and one Newton step. */
+static inline vf vf_recip(vf a)
+{
+    vf r = _mm256_rcp_ps(a);
+    return vf_fmadd(r, vf_fnmadd(a, r, vf_set1(1.0f)), r);
 }
 /* The first n (0 < n < VW) lanes of p, the others 0; and the matching
  * store of the first n lanes. Touch no memory past p + n (masked). */

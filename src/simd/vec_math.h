@@ -1,6 +1,14 @@
 /* rnnamp: functions written once over the vector primitives (vf, vf_*) of
- * the including vec_scalar.h / vec_sse2.h / vec_avx2.h. Included at the end
- * of each of them; do not include it directly.
+ * the including vec_scalar.h / vec_sse2.h / vec_avx2.h / vec_avx512.h /
+ * vec_neon.h. Included at the end of each of them; do not include it
+ * directly.
+ *
+ * Every vec_*.h gives the same primitives: VW (float lanes), vf, vf_load /
+ * vf_store (unaligned), vf_load_a (p 32-byte aligned: the engine's packed
+ * weights, a multiple of 8 floats from a 64-byte aligned block), vf_set1,
+ * vf_add, vf_sub, vf_mul, vf_fmadd (a b + c), vf_fnmadd (c - a b), vf_min,
+ * vf_max, vf_div, vf_recip (1 / a to about 1 ulp), vf_hsum, and
+ * vf_load_part / vf_store_part (the first n lanes).
  *
  * This is THE float tanh approximation of the project, used by the engine's
  * kernels (kernel_body.h) and the trainer's (train_kernel_body.h), and the
@@ -11,25 +19,34 @@
 
 /* Rational minimax approximation of tanh on [-7.9, 7.9] (odd degree-13
  * over even degree-6 polynomial), clamped outside; max abs error about
- * 1e-7 in float. Its derivative is 1 - tanh^2 to within a few 1e-7. */
+ * 1e-7 in float. Its derivative is 1 - tanh^2 to within a few 1e-7.
+ * Both polynomials in y = x^2 are evaluated by Estrin's scheme (pairs
+ * joined by y^2 and y^4) and the quotient by a reciprocal with a Newton
+ * step, which keeps the dependency chain short and the divider idle. */
 static inline vf vf_tanh(vf x)
 {
     const vf lim = vf_set1(7.90531110763549805f);
     x = vf_min(vf_max(x, vf_sub(vf_set1(0.f), lim)), lim);
-    vf x2 = vf_mul(x, x);
-    vf p = vf_fmadd(x2, vf_set1(-2.76076847742355e-16f),
-                    vf_set1(2.00018790482477e-13f));
-    p = vf_fmadd(x2, p, vf_set1(-8.60467152213735e-11f));
-    p = vf_fmadd(x2, p, vf_set1(5.12229709037114e-08f));
-    p = vf_fmadd(x2, p, vf_set1(1.48572235717979e-05f));
-    p = vf_fmadd(x2, p, vf_set1(6.37261928875436e-04f));
-    p = vf_fmadd(x2, p, vf_set1(4.89352455891786e-03f));
-    p = vf_mul(x, p);
-    vf q = vf_fmadd(x2, vf_set1(1.19825839466702e-06f),
-                    vf_set1(1.18534705686654e-04f));
-    q = vf_fmadd(x2, q, vf_set1(2.26843463243900e-03f));
-    q = vf_fmadd(x2, q, vf_set1(4.89352518554385e-03f));
-    return vf_div(p, q);
+    const vf y = vf_mul(x, x);
+    const vf y2 = vf_mul(y, y);
+    const vf y4 = vf_mul(y2, y2);
+    /* p(y) = p0 + p1 y + ... + p6 y^6 */
+    vf p01 = vf_fmadd(y, vf_set1(6.37261928875436e-04f),
+                      vf_set1(4.89352455891786e-03f));
+    vf p23 = vf_fmadd(y, vf_set1(5.12229709037114e-08f),
+                      vf_set1(1.48572235717979e-05f));
+    vf p45 = vf_fmadd(y, vf_set1(2.00018790482477e-13f),
+                      vf_set1(-8.60467152213735e-11f));
+    vf p46 = vf_fmadd(y2, vf_set1(-2.76076847742355e-16f), p45);
+    vf p03 = vf_fmadd(y2, p23, p01);
+    vf p = vf_fmadd(y4, p46, p03);
+    /* q(y) = q0 + q1 y + q2 y^2 + q3 y^3, >= q0 > 0 */
+    vf q01 = vf_fmadd(y, vf_set1(2.26843463243900e-03f),
+                      vf_set1(4.89352518554385e-03f));
+    vf q23 = vf_fmadd(y, vf_set1(1.19825839466702e-06f),
+                      vf_set1(1.18534705686654e-04f));
+    vf q = vf_fmadd(y2, q23, q01);
+    return vf_mul(vf_mul(x, p), vf_recip(q));
 }
 
 /* sigmoid(x) = (1 + tanh(x / 2)) / 2 on vf_tanh; derivative s (1 - s). */

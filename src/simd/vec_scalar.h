@@ -8,6 +8,10 @@ static inline vf vf_load(const float *p)
 {
     return *p;
 }
+static inline vf vf_load_a(const float *p)
+{
+    return *p;
+}
 static inline void vf_store(float *p, vf v)
 {
     *p = v;
@@ -53,6 +57,11 @@ static inline float vf_hsum(vf a)
 static inline vf vf_fnmadd(vf a, vf b, vf c)
 {
     return c - a * b;
+}
+/* 1 / a */
+static inline vf vf_recip(vf a)
+{
+    return 1.0f / a;
 }
 /* The first n (0 < n < VW) lanes of p, the others 0; and the matching
  * store of the first n lanes. With VW 1 a partial vector never occurs. */

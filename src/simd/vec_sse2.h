@@ -10,6 +10,12 @@ static inline vf vf_load(const float *p)
 {
     return _mm_loadu_ps(p);
 }
+/* p on the engine's 8-float grid (see vec_math.h), so 16-byte aligned:
+ * an aligned load, which mulps / addps can take as a memory operand. */
+static inline vf vf_load_a(const float *p)
+{
+    return _mm_load_ps(p);
+}
 static inline void vf_store(float *p, vf v)
 {
     _mm_storeu_ps(p, v);
@@ -57,6 +63,13 @@ static inline float vf_hsum(vf a)
 static inline vf vf_fnmadd(vf a, vf b, vf c)
 {
     return _mm_sub_ps(c, _mm_mul_ps(a, b));
+}
+/* 1 / a to about 1 ulp: the 12-bit estimate and one Newton step. */
+static inline vf vf_recip(vf a)
+{
+    vf r = _mm_rcp_ps(a);
+    return _mm_add_ps(
+        r, _mm_mul_ps(r, _mm_sub_ps(_mm_set1_ps(1.0f), _mm_mul_ps(a, r))));
 }
 /* The first n (0 < n < VW) lanes of p, the others 0; and the matching
  * store of the first n lanes. Touch no memory past p + n. */

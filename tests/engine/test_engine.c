@@ -96,9 +96,6 @@ static double max_err_vs_ref(rnnamp_model *m, rnnamp_kernel k,
     return worst;
 }
 
-static rnnamp_kernel kernels[] = {RNNAMP_KERNEL_SCALAR, RNNAMP_KERNEL_SSE2,
-                                  RNNAMP_KERNEL_AVX2};
-
 START_TEST(cells_match_reference)
 {
     static const int sizes[] = {1, 3, 8, 12, 16, 20, 24, 32, 40, 64, 128};
@@ -107,13 +104,12 @@ START_TEST(cells_match_reference)
         for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
             rnnamp_model *m =
                 random_model(types[ti], sizes[si], 1, 1, si & 1, -1, si + 1);
-            for (int ki = 0; ki < 3; ki++) {
-                if (kernels[ki] > rnnamp_kernel_best())
-                    continue;
-                double e = max_err_vs_ref(m, kernels[ki], NULL);
+            TEST_FOR_EACH_KERNEL(k)
+            {
+                double e = max_err_vs_ref(m, k, NULL);
                 ck_assert_msg(e < 1e-5, "%s-%d kernel %s: max err %g",
                               rnnamp_layer_type_name(types[ti]), sizes[si],
-                              rnnamp_kernel_name(kernels[ki]), e);
+                              rnnamp_kernel_name(k), e);
             }
             rnnamp_model_free(m);
         }
@@ -245,14 +241,13 @@ START_TEST(stacks_knobs_dense_match_reference)
             rnnamp_model *m = random_model(types[ti], 8 + 5 * act, 2, n_in,
                                            act & 1, act, 100 + ti * 10 + act);
             /* random initial state too (NAM stores h0/c0) */
-            for (int ki = 0; ki < 3; ki++) {
-                if (kernels[ki] > rnnamp_kernel_best())
-                    continue;
-                double e = max_err_vs_ref(m, kernels[ki], knobs);
+            TEST_FOR_EACH_KERNEL(k)
+            {
+                double e = max_err_vs_ref(m, k, knobs);
                 ck_assert_msg(e < 1e-5,
                               "%s x2 + dense act %d, %d inputs, %s: %g",
                               rnnamp_layer_type_name(types[ti]), act, n_in,
-                              rnnamp_kernel_name(kernels[ki]), e);
+                              rnnamp_kernel_name(k), e);
             }
             rnnamp_model_free(m);
         }
@@ -367,25 +362,73 @@ START_TEST(rate_correction_integer_ratio)
     test_signal(x, 1024, 8);
     rnnamp_layer_type types[] = {RNNAMP_LSTM, RNNAMP_GRU};
     for (int ti = 0; ti < 2; ti++) {
-        rnnamp_model *m = random_model(types[ti], 12, 2, 1, 0, -1, 11 + ti);
-        rnnamp_engine *e = rnnamp_engine_new(m, NULL, NULL, 0);
-        rnnamp_engine_process(e, x, y, 1024, NULL);
-        for (int R = 2; R <= 4; R += 2) {
-            rnnamp_engine_opts o = {RNNAMP_KERNEL_AUTO, (double)R};
-            rnnamp_engine *eu = rnnamp_engine_new(m, &o, NULL, 0);
-            ck_assert_ptr_nonnull(eu);
-            for (int i = 0; i < 1024 * R; i++)
-                xu[i] = x[i / R];
-            rnnamp_engine_process(eu, xu, yu, (uint32_t)(1024 * R), NULL);
-            for (int i = 0; i < 1024 * R; i++)
-                ck_assert_msg(fabsf(yu[i] - y[i / R]) < 1e-6f,
-                              "ratio %d sample %d: %g vs %g", R, i, yu[i],
-                              y[i / R]);
-            rnnamp_engine_free(eu);
+        /* 24 wide: a 16-lane kernel ends each ring row on a half vector */
+        rnnamp_model *m =
+            random_model(types[ti], 12 + 12 * ti, 2, 1, 0, -1, 11 + ti);
+        TEST_FOR_EACH_KERNEL(k)
+        {
+            const rnnamp_engine_opts o1 = {k, 1.0};
+            rnnamp_engine *e = rnnamp_engine_new(m, &o1, NULL, 0);
+            rnnamp_engine_process(e, x, y, 1024, NULL);
+            for (int R = 2; R <= 4; R += 2) {
+                rnnamp_engine_opts o = {k, (double)R};
+                rnnamp_engine *eu = rnnamp_engine_new(m, &o, NULL, 0);
+                ck_assert_ptr_nonnull(eu);
+                for (int i = 0; i < 1024 * R; i++)
+                    xu[i] = x[i / R];
+                rnnamp_engine_process(eu, xu, yu, (uint32_t)(1024 * R), NULL);
+                for (int i = 0; i < 1024 * R; i++)
+                    ck_assert_msg(fabsf(yu[i] - y[i / R]) < 1e-6f,
+                                  "%s ratio %d sample %d: %g vs %g",
+                                  rnnamp_kernel_name(k), R, i, yu[i], y[i / R]);
+                rnnamp_engine_free(eu);
+            }
+            rnnamp_engine_free(e);
         }
-        rnnamp_engine_free(e);
         rnnamp_model_free(m);
     }
+}
+END_TEST
+
+/* Dispatch: the best kernel runs and is what AUTO builds for a mid-size
+ * model; each kernel this CPU has builds an engine named after it; the
+ * others are refused with their name; names parse back. */
+START_TEST(kernel_dispatch)
+{
+    char err[RNNAMP_ERR_LEN];
+    rnnamp_kernel best = rnnamp_kernel_best();
+    ck_assert(rnnamp_kernel_supported(best));
+    rnnamp_model *m = random_model(RNNAMP_LSTM, 32, 1, 1, 0, -1, 4);
+    rnnamp_engine *e = rnnamp_engine_new(m, NULL, err, sizeof err);
+    ck_assert_msg(e != NULL, "%s", err);
+    ck_assert_str_eq(rnnamp_engine_kernel_name(e), rnnamp_kernel_name(best));
+    rnnamp_engine_free(e);
+    for (int k = RNNAMP_KERNEL_SCALAR; k < RNNAMP_KERNEL_N; k++) {
+        const char *name = rnnamp_kernel_name((rnnamp_kernel)k);
+        ck_assert_int_eq(rnnamp_kernel_parse(name), k);
+        ck_assert_int_eq(rnnamp_kernel_lanes((rnnamp_kernel)k) > 0, 1);
+        const rnnamp_engine_opts o = {(rnnamp_kernel)k, 1.0};
+        e = rnnamp_engine_new(m, &o, err, sizeof err);
+        if (rnnamp_kernel_supported((rnnamp_kernel)k)) {
+            ck_assert_msg(e != NULL, "%s", err);
+            ck_assert_str_eq(rnnamp_engine_kernel_name(e), name);
+            rnnamp_engine_free(e);
+        } else {
+            ck_assert_ptr_null(e);
+            ck_assert_msg(strstr(err, name) && strstr(err, "not supported"),
+                          "%s", err);
+        }
+    }
+    ck_assert_int_eq(rnnamp_kernel_parse("avx2"), RNNAMP_KERNEL_AVX2);
+    ck_assert_int_eq(rnnamp_kernel_parse("mmx"), -1);
+#if defined(__x86_64__)
+    ck_assert(rnnamp_kernel_supported(RNNAMP_KERNEL_SSE2));
+    ck_assert(!rnnamp_kernel_supported(RNNAMP_KERNEL_NEON));
+#elif defined(__aarch64__)
+    ck_assert_int_eq(best, RNNAMP_KERNEL_NEON);
+    ck_assert(!rnnamp_kernel_supported(RNNAMP_KERNEL_AVX2));
+#endif
+    rnnamp_model_free(m);
 }
 END_TEST
 
@@ -665,6 +708,7 @@ END_TEST
 
 int main(void)
 {
+    test_log_kernels("engine");
     Suite *s = suite_create("engine");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 240);
@@ -677,6 +721,7 @@ int main(void)
     tcase_add_test(tc, reset_and_prewarm);
     tcase_add_test(tc, non_finite_input_recovers);
     tcase_add_test(tc, rate_correction_integer_ratio);
+    tcase_add_test(tc, kernel_dispatch);
     tcase_add_test(tc, bad_models_and_options_refused);
     tcase_add_test(tc, selftest_detects_mismatch);
     tcase_add_test(tc, process_does_not_allocate);

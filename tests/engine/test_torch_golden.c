@@ -107,14 +107,11 @@ static golden load(const char *name)
 START_TEST(engine_matches_pytorch)
 {
     golden g = load(cases[_i]);
-    static const rnnamp_kernel ks[] = {RNNAMP_KERNEL_SCALAR, RNNAMP_KERNEL_SSE2,
-                                       RNNAMP_KERNEL_AVX2};
     float *out = malloc((size_t)g.n * sizeof *out);
     int ran = 0;
-    for (int k = 0; k < 3; k++) {
-        if (ks[k] > rnnamp_kernel_best())
-            continue;
-        rnnamp_engine_opts o = {ks[k], 1.0};
+    TEST_FOR_EACH_KERNEL(k)
+    {
+        rnnamp_engine_opts o = {k, 1.0};
         char err[RNNAMP_ERR_LEN];
         rnnamp_engine *e = rnnamp_engine_new(g.m, &o, err, sizeof err);
         ck_assert_msg(e != NULL, "%s", err);
@@ -129,9 +126,9 @@ START_TEST(engine_matches_pytorch)
                 peak = fabs(g.y[i]);
         }
         printf("  %-20s %-9s max err %.3g (output peak %.3f)\n", cases[_i],
-               rnnamp_kernel_name(ks[k]), worst, peak);
+               rnnamp_kernel_name(k), worst, peak);
         ck_assert_msg(worst < 1e-5, "%s, %s kernel: max err %g vs PyTorch",
-                      cases[_i], rnnamp_kernel_name(ks[k]), worst);
+                      cases[_i], rnnamp_kernel_name(k), worst);
         ck_assert(peak > 0.05); /* the reference is not trivially small */
         rnnamp_engine_free(e);
         ran++;
@@ -146,6 +143,7 @@ END_TEST
 
 int main(void)
 {
+    test_log_kernels("torch-golden");
     Suite *s = suite_create("torch-golden");
     TCase *tc = tcase_create("golden");
     tcase_set_timeout(tc, 120);
