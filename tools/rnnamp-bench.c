@@ -2,14 +2,17 @@
  *
  *   rnnamp-bench                      the whole table (LSTM/GRU sizes, NAM 2x8)
  *   rnnamp-bench --arch lstm --hidden 32 [--layers 1] [--samples N]
- *                [--kernel auto|scalar|sse2|avx2] [--repeats R]
+ *                [--kernel auto|all|scalar|sse2|avx2|avx512|neon]
+ *                [--repeats R]
  *   rnnamp-bench --model FILE [--size S]  a model file (S: the size a NAM
  *                                     SlimmableContainer plays, 0..1,
  *                                     default 1)
  *
  * One configuration runs N samples in 128-sample blocks, R times, and
  * prints the median ns/sample, the real-time factor at 48 kHz (how many
- * times faster than real time one instance runs) and the kernel path. Run a
+ * times faster than real time one instance runs) and the kernel the engine
+ * used (auto: the one rnnamp_engine_new picks for that model on this CPU;
+ * all: a row for each kernel this CPU runs, side by side). Run a
  * single configuration under `valgrind --tool=callgrind` to count
  * instructions per sample. Never time it while the machine is busy. */
 #include <math.h>
@@ -85,8 +88,8 @@ static double bench(const rnnamp_model *m, rnnamp_kernel k, long samples,
     return med;
 }
 
-static void row(const char *label, const rnnamp_model *m, rnnamp_kernel k,
-                long samples, int repeats)
+static void row1(const char *label, const rnnamp_model *m, rnnamp_kernel k,
+                 long samples, int repeats)
 {
     const char *kn = "?";
     double ns = bench(m, k, samples, repeats, &kn);
@@ -94,6 +97,20 @@ static void row(const char *label, const rnnamp_model *m, rnnamp_kernel k,
         printf("| %-10s | %8.1f | %8.0fx | %-8s |\n", label, ns,
                1e9 / (ns * 48000.0), kn);
     fflush(stdout);
+}
+
+/* One row, or with k == RNNAMP_KERNEL_N (--kernel all) one per kernel
+ * this CPU runs. */
+static void row(const char *label, const rnnamp_model *m, rnnamp_kernel k,
+                long samples, int repeats)
+{
+    if (k != RNNAMP_KERNEL_N) {
+        row1(label, m, k, samples, repeats);
+        return;
+    }
+    for (int i = RNNAMP_KERNEL_SCALAR; i < RNNAMP_KERNEL_N; i++)
+        if (rnnamp_kernel_supported((rnnamp_kernel)i))
+            row1(label, m, (rnnamp_kernel)i, samples, repeats);
 }
 
 #define PROG "rnnamp-bench"
@@ -105,7 +122,7 @@ static void usage(void)
             " [--pre-fir N] [--post-fir N]\n"
             "                    | --model FILE [--size 0..1]]\n"
             "                    [--samples N] [--repeats R]"
-            " [--kernel auto|scalar|sse2|avx2]\n");
+            " [--kernel auto|all|scalar|sse2|avx2|avx512|neon]\n");
 }
 
 typedef struct {
@@ -130,21 +147,24 @@ static const cli_option option_table[] = {
     {NULL, 0, CLI_FLAG, 0, 0, 0, 0},
 };
 
-/* --kernel NAME. */
+/* --kernel NAME: a kernel, "auto" (RNNAMP_KERNEL_AUTO) or "all" (every
+ * kernel this CPU runs, one row each: RNNAMP_KERNEL_N). */
 static int parse_kernel(const char *v, rnnamp_kernel *k)
 {
-    static const char *const names[] = {"auto", "scalar", "sse2", "avx2"};
-    static const rnnamp_kernel kernels[] = {
-        RNNAMP_KERNEL_AUTO, RNNAMP_KERNEL_SCALAR, RNNAMP_KERNEL_SSE2,
-        RNNAMP_KERNEL_AVX2};
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(v, names[i])) {
-            *k = kernels[i];
-            return 0;
-        }
-    fprintf(stderr, PROG ": --kernel %s: must be auto, scalar, sse2 or avx2\n",
-            v);
-    return -1;
+    int p = strcmp(v, "all") ? rnnamp_kernel_parse(v) : RNNAMP_KERNEL_N;
+    if (p < 0) {
+        fprintf(stderr,
+                PROG ": --kernel %s: must be auto, all, scalar, sse2, avx2, "
+                     "avx512 or neon\n",
+                v);
+        return -1;
+    }
+    if (p != RNNAMP_KERNEL_N && !rnnamp_kernel_supported((rnnamp_kernel)p)) {
+        fprintf(stderr, PROG ": --kernel %s: this CPU does not run it\n", v);
+        return -1;
+    }
+    *k = (rnnamp_kernel)p;
+    return 0;
 }
 
 /* One row for --model FILE. */
@@ -234,6 +254,12 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
+    printf("CPU: best kernel %s; runs:",
+           rnnamp_kernel_name(rnnamp_kernel_best()));
+    for (int i = RNNAMP_KERNEL_SCALAR; i < RNNAMP_KERNEL_N; i++)
+        if (rnnamp_kernel_supported((rnnamp_kernel)i))
+            printf(" %s", rnnamp_kernel_name((rnnamp_kernel)i));
+    printf("\n\n");
     printf("| model      | ns/sample | RT @48k  | kernel   |\n"
            "|------------|----------:|---------:|----------|\n");
     if (a.file)
