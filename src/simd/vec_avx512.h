@@ -78,14 +78,22 @@ static inline vf vf_recip(vf a)
     return vf_fmadd(r, vf_fnmadd(a, r, vf_set1(1.0f)), r);
 }
 /* The first n (0 < n < VW) lanes of p, the others 0; and the matching
- * store of the first n lanes. Touch no memory past p + n (masked). */
+ * store of the first n lanes. Touch no memory past p + n. Eight lanes (the
+ * tail of every padded width that is not a multiple of 16) move as a
+ * 256-bit load or store: unlike masked ones, those forward to and from
+ * neighbouring loads and stores without a stall. Others are masked. */
 static inline vf vf_load_part(const float *p, int n)
 {
+    if (n == 8)
+        return _mm512_zextps256_ps512(_mm256_loadu_ps(p));
     return _mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1u), p);
 }
 static inline void vf_store_part(float *p, vf v, int n)
 {
-    _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1u), v);
+    if (n == 8)
+        _mm256_storeu_ps(p, _mm512_castps512_ps256(v));
+    else
+        _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1u), v);
 }
 
 #include "vec_math.h"
