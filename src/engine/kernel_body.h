@@ -42,13 +42,14 @@ KB_INLINE void kb_store_n(float *p, vf v, int n)
         vf_store_part(p, v, n);
 }
 
-/* y[so .. so+NV*VW) = b + W v for one sub-block of rows of a packed block
- * whose column stride is nb; its last vector has LAST lanes (VW: whole).
+/* out[0 .. NV) = (b + W v)[so .. so+NV*VW) for one sub-block of rows of a
+ * packed block whose column stride is nb; its last vector has LAST lanes
+ * (VW: whole; the lanes past LAST are 0).
  * NV and LAST are compile-time constants at each call. With four row
  * vectors or fewer, even and odd columns go to two partial sums, which
  * halves the chain of dependent multiply-adds. */
-KB_INLINE void kb_gemv_sub(const float *Wb, int nb, int so, const float *b,
-                           const float *v, int C, float *y, const int NV,
+KB_INLINE void kb_gemv_acc(const float *Wb, int nb, int so, const float *b,
+                           const float *v, int C, vf *out, const int NV,
                            const int LAST)
 {
     const int two = NV <= 4;
@@ -84,10 +85,19 @@ KB_INLINE void kb_gemv_sub(const float *Wb, int nb, int so, const float *b,
         }
         w += nb;
     }
-    for (int k = 0; k < NV; k++) {
-        vf a = two ? vf_add(acc[k], acc2[k & 3]) : acc[k];
-        kb_store_n(y + so + k * VW, a, k == NV - 1 ? LAST : VW);
-    }
+    for (int k = 0; k < NV; k++)
+        out[k] = two ? vf_add(acc[k], acc2[k & 3]) : acc[k];
+}
+
+/* kb_gemv_acc, stored to y. */
+KB_INLINE void kb_gemv_sub(const float *Wb, int nb, int so, const float *b,
+                           const float *v, int C, float *y, const int NV,
+                           const int LAST)
+{
+    vf acc[8];
+    kb_gemv_acc(Wb, nb, so, b, v, C, acc, NV, LAST);
+    for (int k = 0; k < NV; k++)
+        kb_store_n(y + so + k * VW, acc[k], k == NV - 1 ? LAST : VW);
 }
 
 /* kb_gemv_sub with nv (1..8) resolved to a constant; last lanes LAST. */
@@ -284,6 +294,79 @@ KB_INLINE void kb_gemv_fixed(const float *W, const float *b, const float *v,
     }
 }
 
+/* A layer whose gate rows (R of them) fit one sub-block of accumulators
+ * keeps its gates in registers from the product to the update: no store
+ * and reload of the gate scratch. The gates of a unit must then sit in
+ * the same lanes of their vectors: HP a multiple of VW, or half of it
+ * (16 lanes, 8 units: two gates a vector, kb_gates_halves). */
+#define KB_FUSE(R, HP)                                                         \
+    ((R) <= 8 * VW && (R) <= KB_BR &&                                          \
+     ((HP) % VW == 0 || (VW == 16 && 2 * (HP) == VW)))
+
+#if VW == 16
+/* 8 units in 16 lanes: a[0] = [i | f], a[1] = [g | o] (LSTM); two tanh
+ * for four gates, and the low half of each result is the unit's. */
+KB_INLINE void kb_lstm_halves(const vf *a, float *c, float *h)
+{
+    const vf half = vf_set1(0.5f);
+    vf s0 = kb_sigmoid_half(a[0]); /* [i | f] */
+    vf t1 = vf_tanh(a[1]);         /* [g | tanh(o pre-activation)] */
+    vf cn = vf_fmadd(vf_swap_halves(s0), vf_load_part(c, 8), vf_mul(s0, t1));
+    vf o = vf_fmadd(vf_swap_halves(t1), half, half);
+    vf_store_part(c, cn, 8);
+    vf_store_part(h, vf_mul(o, vf_tanh(cn)), 8);
+}
+
+/* a[0] = [r | z], a[1] = [n_h | 0], x = [n_x | 0]. */
+KB_INLINE void kb_gru_halves(const vf *a, vf x, float *h)
+{
+    vf s0 = kb_sigmoid_half(a[0]);
+    vf nn = vf_tanh(vf_fmadd(s0, a[1], x));
+    vf hp = vf_load_part(h, 8);
+    vf_store_part(h, vf_fmadd(vf_swap_halves(s0), vf_sub(hp, nn), nn), 8);
+}
+#endif
+
+/* LSTM update from gate vectors a (4 HP / VW of them, KB_FUSE). */
+KB_INLINE void kb_lstm_regs(const vf *a, float *c, float *h, const int HP)
+{
+#if VW == 16
+    if (2 * HP == VW) {
+        kb_lstm_halves(a, c, h);
+        return;
+    }
+#endif
+    const int n = HP / VW;
+    for (int k = 0; k < n; k++) {
+        vf i = kb_sigmoid_half(a[k]);
+        vf f = kb_sigmoid_half(a[n + k]);
+        vf gg = vf_tanh(a[2 * n + k]);
+        vf o = kb_sigmoid_half(a[3 * n + k]);
+        vf cn = vf_fmadd(f, vf_load(c + k * VW), vf_mul(i, gg));
+        vf_store(c + k * VW, cn);
+        vf_store(h + k * VW, vf_mul(o, vf_tanh(cn)));
+    }
+}
+
+/* GRU update from gate vectors a ([r z n_h], KB_FUSE) and x (n_x). */
+KB_INLINE void kb_gru_regs(const vf *a, const vf *x, float *h, const int HP)
+{
+#if VW == 16
+    if (2 * HP == VW) {
+        kb_gru_halves(a, x[0], h);
+        return;
+    }
+#endif
+    const int n = HP / VW;
+    for (int k = 0; k < n; k++) {
+        vf r = kb_sigmoid_half(a[k]);
+        vf z = kb_sigmoid_half(a[n + k]);
+        vf nn = vf_tanh(vf_fmadd(r, a[2 * n + k], x[k]));
+        vf hp = vf_load(h + k * VW);
+        vf_store(h + k * VW, vf_fmadd(z, vf_sub(hp, nn), nn));
+    }
+}
+
 /* The common case, specialised: one recurrent layer of padded width HP
  * (a compile-time constant) and the head, no sample-rate correction.
  * Everything the loop needs is hoisted into locals. */
@@ -303,7 +386,17 @@ KB_INLINE void kb_run_single(rnnamp_engine *e, const float *in, float *out,
     for (uint32_t t = 0; t < n; t++) {
         const float x = in[t];
         v[0] = x;
-        if (TYPE == RNNAMP_LSTM) {
+        if (TYPE == RNNAMP_LSTM && KB_FUSE(4 * HP, HP)) {
+            vf a[8];
+            kb_gemv_acc(W, 4 * HP, 0, b, v, C, a, (4 * HP + VW - 1) / VW, VW);
+            kb_lstm_regs(a, c, h, HP);
+        } else if (TYPE == RNNAMP_GRU && KB_FUSE(3 * HP, HP)) {
+            const int NV = (3 * HP + VW - 1) / VW, NX = (HP + VW - 1) / VW;
+            vf a[8], xa[8];
+            kb_gemv_acc(W, 3 * HP, 0, b, v, C, a, NV, 3 * HP - (NV - 1) * VW);
+            kb_gemv_acc(Wnx, HP, 0, bnx, v, K, xa, NX, HP - (NX - 1) * VW);
+            kb_gru_regs(a, xa, h, HP);
+        } else if (TYPE == RNNAMP_LSTM) {
             kb_gemv_fixed(W, b, v, 4 * HP, C, g);
             if (HP <= KB_INLINE_MAX)
                 kb_lstm_update_inl(g, c, h, HP);

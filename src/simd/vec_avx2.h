@@ -66,11 +66,10 @@ static inline vf vf_fnmadd(vf a, vf b, vf c)
 {
     return _mm256_fnmadd_ps(a, b, c);
 }
-/* 1 / a to about 1 ulp: the 12-bit estimate and one Newton step. */
-static inline vf vf_recip(vf a)
+/* 1 / a to 12 bits (relative error under 1.5 * 2^-12). */
+static inline vf vf_recip_estimate(vf a)
 {
-    vf r = _mm256_rcp_ps(a);
-    return vf_fmadd(r, vf_fnmadd(a, r, vf_set1(1.0f)), r);
+    return _mm256_rcp_ps(a);
 }
 /* The first n (0 < n < VW) lanes of p, the others 0; and the matching
  * store of the first n lanes. Touch no memory past p + n (masked). */

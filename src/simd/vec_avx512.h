@@ -71,11 +71,16 @@ static inline vf vf_fnmadd(vf a, vf b, vf c)
 {
     return _mm512_fnmadd_ps(a, b, c);
 }
-/* 1 / a to about 1 ulp: the 14-bit estimate and one Newton step. */
-static inline vf vf_recip(vf a)
+/* [a_high | a_low]: the two 8-lane halves swapped (16-lane only; the
+ * engine's 8-unit layers carry two gates a vector). */
+static inline vf vf_swap_halves(vf a)
 {
-    vf r = _mm512_rcp14_ps(a);
-    return vf_fmadd(r, vf_fnmadd(a, r, vf_set1(1.0f)), r);
+    return _mm512_shuffle_f32x4(a, a, 0x4e);
+}
+/* 1 / a to 14 bits (relative error under 2^-14). */
+static inline vf vf_recip_estimate(vf a)
+{
+    return _mm512_rcp14_ps(a);
 }
 /* The first n (0 < n < VW) lanes of p, the others 0; and the matching
  * store of the first n lanes. Touch no memory past p + n. Eight lanes (the

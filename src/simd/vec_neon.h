@@ -64,12 +64,11 @@ static inline vf vf_fnmadd(vf a, vf b, vf c)
 {
     return vfmsq_f32(c, a, b);
 }
-/* 1 / a to about 1 ulp: the 8-bit estimate and two Newton steps
+/* 1 / a to about 16 bits: the 8-bit estimate and one Newton step
  * (frecps computes 2 - a r). */
-static inline vf vf_recip(vf a)
+static inline vf vf_recip_estimate(vf a)
 {
     vf r = vrecpeq_f32(a);
-    r = vmulq_f32(r, vrecpsq_f32(a, r));
     return vmulq_f32(r, vrecpsq_f32(a, r));
 }
 /* The first n (0 < n < VW) lanes of p, the others 0; and the matching

@@ -58,8 +58,8 @@ static inline vf vf_fnmadd(vf a, vf b, vf c)
 {
     return c - a * b;
 }
-/* 1 / a */
-static inline vf vf_recip(vf a)
+/* 1 / a (exact here; the vector forms are estimates of 12+ bits). */
+static inline vf vf_recip_estimate(vf a)
 {
     return 1.0f / a;
 }

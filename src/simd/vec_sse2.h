@@ -64,12 +64,10 @@ static inline vf vf_fnmadd(vf a, vf b, vf c)
 {
     return _mm_sub_ps(c, _mm_mul_ps(a, b));
 }
-/* 1 / a to about 1 ulp: the 12-bit estimate and one Newton step. */
-static inline vf vf_recip(vf a)
+/* 1 / a to 12 bits (relative error under 1.5 * 2^-12). */
+static inline vf vf_recip_estimate(vf a)
 {
-    vf r = _mm_rcp_ps(a);
-    return _mm_add_ps(
-        r, _mm_mul_ps(r, _mm_sub_ps(_mm_set1_ps(1.0f), _mm_mul_ps(a, r))));
+    return _mm_rcp_ps(a);
 }
 /* The first n (0 < n < VW) lanes of p, the others 0; and the matching
  * store of the first n lanes. Touch no memory past p + n. */
