@@ -349,12 +349,14 @@ static int check_wavenet_ratio(const rnnamp_model *m,
 
 /* The kernel RNNAMP_KERNEL_AUTO means for m: the best this CPU runs, but
  * AVX2 + FMA instead of AVX-512 while every recurrent layer is narrower
- * than RNNAMP_AVX512_MIN_WIDTH. Below that a 16-lane vector is half
- * padding or a masked half, and on our AVX-512 machines (AMD EPYC) the
- * AVX2 kernel was faster: LSTM-8 34 against 54 ns a sample, LSTM-16 54
- * against 59, GRU-8 31 against 47; from 32 units AVX-512 wins (LSTM-32
- * 137 against 154, LSTM-48 364 against 416, GRU-32 96 against 113). */
-#define RNNAMP_AVX512_MIN_WIDTH 25
+ * than RNNAMP_AVX512_MIN_WIDTH. Up to 16 units the step is bound by the
+ * latency of the gate nonlinearities, not by arithmetic, and on our
+ * AVX-512 machines (AMD EPYC, Zen 4; minimum ns a sample over 128-sample
+ * blocks) AVX2 was faster: LSTM-8 33.5 against 38, LSTM-16 53 against 57,
+ * GRU-8 30 against 34.5, GRU-16 44 against 46. From 17 units AVX-512
+ * wins: LSTM-24 92 against 101, LSTM-32 120 against 151, LSTM-64 652-677
+ * against 700, GRU-32 89 against 110. */
+#define RNNAMP_AVX512_MIN_WIDTH 17
 static rnnamp_kernel auto_kernel(const rnnamp_model *m)
 {
     rnnamp_kernel best = rnnamp_kernel_best();

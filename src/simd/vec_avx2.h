@@ -66,10 +66,14 @@ static inline vf vf_fnmadd(vf a, vf b, vf c)
 {
     return _mm256_fnmadd_ps(a, b, c);
 }
-/* 1 / a to 12 bits (relative error under 1.5 * 2^-12). */
-static inline vf vf_recip_estimate(vf a)
+/* a / b to about 1 ulp: the 12-bit reciprocal estimate r and one Newton
+ * step folded into the product (t + t (1 - b r), t = a r). Shorter and
+ * pipelined, where the divider is neither. */
+static inline vf vf_quot(vf a, vf b)
 {
-    return _mm256_rcp_ps(a);
+    const vf r = _mm256_rcp_ps(b);
+    const vf t = vf_mul(a, r);
+    return vf_fmadd(t, vf_fnmadd(b, r, vf_set1(1.0f)), t);
 }
 /* The first n (0 < n < VW) lanes of p, the others 0; and the matching
  * store of the first n lanes. Touch no memory past p + n (masked). */

@@ -7,8 +7,9 @@
  * vf_store (unaligned), vf_load_a (p 32-byte aligned: the engine's packed
  * weights, a multiple of 8 floats from a 64-byte aligned block), vf_set1,
  * vf_add, vf_sub, vf_mul, vf_fmadd (a b + c), vf_fnmadd (c - a b), vf_min,
- * vf_max, vf_div, vf_recip_estimate (1 / a to 12 bits or better), vf_hsum,
- * and
+ * vf_max, vf_div, vf_quot (a / b to about 1 ulp, by a division or a
+ * reciprocal estimate and a Newton step, whichever the ISA runs faster),
+ * vf_hsum, and
  * vf_load_part / vf_store_part (the first n lanes).
  *
  * This is THE float tanh approximation of the project, used by the engine's
@@ -22,9 +23,8 @@
  * over even degree-6 polynomial), clamped outside; max abs error about
  * 1e-7 in float. Its derivative is 1 - tanh^2 to within a few 1e-7.
  * Both polynomials in y = x^2 are evaluated by Estrin's scheme (pairs
- * joined by y^2 and y^4) and the quotient by a reciprocal estimate with
- * a Newton step, which keeps the dependency chain short and the divider
- * idle. */
+ * joined by y^2 and y^4), which shortens the dependency chain, and the
+ * quotient by vf_quot. */
 static inline vf vf_tanh(vf x)
 {
     const vf lim = vf_set1(7.90531110763549805f);
@@ -48,11 +48,7 @@ static inline vf vf_tanh(vf x)
     vf q23 = vf_fmadd(y, vf_set1(1.19825839466702e-06f),
                       vf_set1(1.18534705686654e-04f));
     vf q = vf_fmadd(y2, q23, q01);
-    /* x p / q = t + t e with t = x p r, r ~ 1 / q, e = 1 - q r: the
-     * Newton step of the reciprocal folded into the product */
-    const vf r = vf_recip_estimate(q);
-    const vf t = vf_mul(vf_mul(x, p), r);
-    return vf_fmadd(t, vf_fnmadd(q, r, vf_set1(1.0f)), t);
+    return vf_quot(vf_mul(x, p), q);
 }
 
 /* sigmoid(x) = (1 + tanh(x / 2)) / 2 on vf_tanh; derivative s (1 - s). */

@@ -64,12 +64,15 @@ static inline vf vf_fnmadd(vf a, vf b, vf c)
 {
     return vfmsq_f32(c, a, b);
 }
-/* 1 / a to about 16 bits: the 8-bit estimate and one Newton step
- * (frecps computes 2 - a r). */
-static inline vf vf_recip_estimate(vf a)
+/* a / b to about 1 ulp: the 8-bit reciprocal estimate, two Newton steps
+ * (frecps computes 2 - b r) and the product: pipelined, unlike fdiv on
+ * Cortex-A53/A72 class cores. */
+static inline vf vf_quot(vf a, vf b)
 {
-    vf r = vrecpeq_f32(a);
-    return vmulq_f32(r, vrecpsq_f32(a, r));
+    vf r = vrecpeq_f32(b);
+    r = vmulq_f32(r, vrecpsq_f32(b, r));
+    r = vmulq_f32(r, vrecpsq_f32(b, r));
+    return vmulq_f32(a, r);
 }
 /* The first n (0 < n < VW) lanes of p, the others 0; and the matching
  * store of the first n lanes. Touch no memory past p + n. */

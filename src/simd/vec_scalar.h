@@ -58,10 +58,10 @@ static inline vf vf_fnmadd(vf a, vf b, vf c)
 {
     return c - a * b;
 }
-/* 1 / a (exact here; the vector forms are estimates of 12+ bits). */
-static inline vf vf_recip_estimate(vf a)
+/* a / b */
+static inline vf vf_quot(vf a, vf b)
 {
-    return 1.0f / a;
+    return a / b;
 }
 /* The first n (0 < n < VW) lanes of p, the others 0; and the matching
  * store of the first n lanes. With VW 1 a partial vector never occurs. */

@@ -64,10 +64,15 @@ static inline vf vf_fnmadd(vf a, vf b, vf c)
 {
     return _mm_sub_ps(c, _mm_mul_ps(a, b));
 }
-/* 1 / a to 12 bits (relative error under 1.5 * 2^-12). */
-static inline vf vf_recip_estimate(vf a)
+/* a / b to about 1 ulp: the 12-bit reciprocal estimate r and one Newton
+ * step folded into the product (t + t (1 - b r), t = a r); divps is slow
+ * on the CPUs this path is for. */
+static inline vf vf_quot(vf a, vf b)
 {
-    return _mm_rcp_ps(a);
+    const vf r = _mm_rcp_ps(b);
+    const vf t = _mm_mul_ps(a, r);
+    return _mm_add_ps(
+        t, _mm_mul_ps(t, _mm_sub_ps(_mm_set1_ps(1.0f), _mm_mul_ps(b, r))));
 }
 /* The first n (0 < n < VW) lanes of p, the others 0; and the matching
  * store of the first n lanes. Touch no memory past p + n. */

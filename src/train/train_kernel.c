@@ -10,6 +10,9 @@ extern const rnnamp_tk_ops rnnamp_tk_avx2;
 #else
 #define HAVE_TK_X86 0
 #endif
+#if defined(__aarch64__)
+extern const rnnamp_tk_ops rnnamp_tk_neon;
+#endif
 
 const rnnamp_tk_ops *rnnamp_tk_ops_for(rnnamp_tk_isa isa)
 {
@@ -22,6 +25,9 @@ const rnnamp_tk_ops *rnnamp_tk_ops_for(rnnamp_tk_isa isa)
         if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
             return &rnnamp_tk_avx2;
         return NULL;
+#endif
+#if defined(__aarch64__)
+    case RNNAMP_TK_NEON: return &rnnamp_tk_neon;
 #endif
     default: return NULL;
     }
@@ -46,6 +52,7 @@ const char *rnnamp_tk_isa_name(rnnamp_tk_isa isa)
     case RNNAMP_TK_SCALAR: return "scalar";
     case RNNAMP_TK_SSE2: return "sse2";
     case RNNAMP_TK_AVX2: return "avx2+fma";
+    case RNNAMP_TK_NEON: return "neon";
     default: return "?";
     }
 }

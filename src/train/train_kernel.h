@@ -62,6 +62,7 @@ typedef enum {
     RNNAMP_TK_SCALAR = 0, /* portable C, any CPU */
     RNNAMP_TK_SSE2,       /* x86-64 */
     RNNAMP_TK_AVX2,       /* x86-64 with AVX2 and FMA */
+    RNNAMP_TK_NEON,       /* aarch64 (baseline there) */
     RNNAMP_TK_N_ISA
 } rnnamp_tk_isa;
 
