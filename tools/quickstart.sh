@@ -159,16 +159,18 @@ test_all() {
   fi
 
   # aarch64 (Raspberry Pi, MOD Dwarf): cross-built with Debian's
-  # gcc-aarch64-linux-gnu against the arm64 -dev packages; the engine,
-  # format, DSP and plugin (through lilv) tests run under qemu-user. Timings
-  # under qemu mean nothing; the heavy cases run natively above.
+  # gcc-aarch64-linux-gnu against the arm64 -dev packages; the engine
+  # (NEON kernels, WaveNet too), format, DSP, trainer-kernel and plugin
+  # (through lilv) tests run under qemu-user. Timings under qemu mean
+  # nothing; the heavy cases run natively above.
   say "cross-building for aarch64"
   build build-aarch64 --cross-file cross/aarch64-linux-gnu.ini -Dplots=disabled
   CK_TIMEOUT_MULTIPLIER=20 CK_EXCLUDE_TAGS=heavy \
-    run_suite "engine, formats, dsp and plugin tests on aarch64 (qemu-user)" \
+    run_suite "engine, formats, dsp, train kernel and plugin tests on aarch64 (qemu-user)" \
       build-aarch64 --no-rebuild --timeout-multiplier 20 \
-      engine engine-torch-golden formats-shared formats-bad-input \
-      formats-roundtrip convolver ir-file noise-gate plugin
+      engine engine-torch-golden engine-wavenet formats-shared \
+      formats-bad-input formats-roundtrip convolver ir-file noise-gate \
+      train-kernels plugin
 
   echo
   if [ "$total_skip" -gt 0 ] && [ "${CI:-}" = "true" ]; then
