@@ -352,12 +352,13 @@ static int check_wavenet_ratio(const rnnamp_model *m,
  * than RNNAMP_AVX512_MIN_WIDTH. Up to 16 units the step is bound by the
  * latency of the gate nonlinearities, not by arithmetic, and on our
  * AVX-512 machines (AMD EPYC, Zen 4; minimum ns a sample over 128-sample
- * blocks) AVX2 was faster: LSTM-8 33.5 against 38, LSTM-16 53 against 57,
- * GRU-8 30 against 34.5, GRU-16 44 against 46. From 17 units AVX-512
- * wins: LSTM-24 92 against 101, LSTM-32 120 against 151, LSTM-64 652-677
- * against 700, GRU-32 89 against 110. A WaveNet runs blocks of 64
- * samples, where 16 lanes pay at every size (NAM A1 nano 15 against 18.5
- * ns, the 4x7 + 2x13 "lite" shape 59-71 against 87-91): always AVX-512. */
+ * blocks) AVX2 was as fast or faster: LSTM-8 34.3 against 37.9, LSTM-16
+ * 53.5 against 57.3, GRU-8 32.1 against 34.7, GRU-16 45.5 against 45.7.
+ * From 17 units AVX-512 wins: LSTM-20 91.5 against 98.5, GRU-20 69.7
+ * against 73.5, LSTM-32 120 against 151, LSTM-64 652-677 against 700,
+ * GRU-32 89 against 110. A WaveNet runs blocks of 64 samples, where 16
+ * lanes pay at every size (NAM A1 nano 15 against 18.5 ns, the 4x7 + 2x13
+ * "lite" shape 59-71 against 87-91): always AVX-512. */
 #define RNNAMP_AVX512_MIN_WIDTH 17
 static rnnamp_kernel auto_kernel(const rnnamp_model *m)
 {
