@@ -305,8 +305,13 @@ START_TEST(nam_boss)
     ck_assert_double_eq_tol(m->meta.loudness_db, loud[_i], 1e-12);
     /* No name in the file: the file name stands in. */
     ck_assert_str_eq(m->meta.name, _i ? "BossLSTM-2x8" : "BossLSTM-1x16");
+    /* BossLSTM-1x16 sits near the float32 noise floor: a plain float32
+     * LSTM with libm's expf/tanhf is 7.5e-6 off the float64 reference on
+     * it, and our kernels 7.5e-6 to 1.1e-5 depending on their rounding
+     * order (scalar 9.6e-6, SSE2 7.5e-6, AVX2 1.08e-5, AVX-512 7.7e-6). */
+    const double tol[2] = {1.5e-5, TOL};
     double e = check_numpy_ref(m, r[_i], NULL);
-    ck_assert_msg(e < TOL, "%s max err %g", f[_i], e);
+    ck_assert_msg(e < tol[_i], "%s max err %g", f[_i], e);
     rnnamp_model_free(m);
 }
 END_TEST
