@@ -10,7 +10,7 @@
 #   you in a scratch folder (never committed), with its AUDIO_BUFFER_SIZE
 #   set to 128 and its length read from NAM_BENCH_SECONDS (see the README,
 #   Benchmarks); without it only rnnamp is measured.
-# Models: A1 standard and A2 (lite = size 0.5, full = size 1) from
+# Models: A1 standard and A2 (lite = size 0.25: the submodel below max_value 0.5; full = size 1) from
 # ../shared/models/nam-wavenet, A1 lite / feather / nano shapes from
 # tests/engine/wavenet-shapes (random weights).
 set -eu
@@ -33,7 +33,7 @@ MODELS="A1 standard|$W/wavenet_a1_standard.nam|-
 A1 lite|$S/a1_lite.nam|-
 A1 feather|$S/a1_feather.nam|-
 A1 nano|$S/a1_nano.nam|-
-A2 lite (size 0.5)|$W/A2.nam|0.5
+A2 lite (size 0.25)|$W/A2.nam|0.25
 A2 full (size 1)|$W/A2.nam|1"
 
 printf '| model | rnnamp ns/sample | rnnamp %% core | NAM Core ns/sample | NAM Core %% core | NAM Core / rnnamp |\n'

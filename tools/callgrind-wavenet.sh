@@ -39,7 +39,7 @@ theirs() { # FILE SIZE
 printf '| model | rnnamp (AVX2+FMA) instr/sample | NAM Core (-mavx2 -mfma) instr/sample | rnnamp / NAM Core |\n|---|---:|---:|---:|\n'
 printf '%s\n' "A1 standard|$W/wavenet_a1_standard.nam|-" \
     "A1 lite|$S/a1_lite.nam|-" "A1 feather|$S/a1_feather.nam|-" \
-    "A1 nano|$S/a1_nano.nam|-" "A2 lite (size 0.5)|$W/A2.nam|0.5" \
+    "A1 nano|$S/a1_nano.nam|-" "A2 lite (size 0.25)|$W/A2.nam|0.25" \
     "A2 full (size 1)|$W/A2.nam|1" |
     while IFS='|' read -r name file size; do
         r=$(ours "$file" "$size")

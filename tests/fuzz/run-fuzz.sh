@@ -49,6 +49,11 @@ x86_64)
     build "$src/src/engine/kernel_avx2.c" -mavx2 -mfma
     build "$src/src/dsp/conv_kernel_sse2.c" -msse2
     build "$src/src/dsp/conv_kernel_avx2.c" -mavx2 -mfma
+    avx512="-mavx512f -mavx512vl -mavx512dq -mavx512bw -mavx2 -mfma"
+    # shellcheck disable=SC2086
+    build "$src/src/engine/kernel_avx512.c" $avx512
+    # shellcheck disable=SC2086
+    build "$src/src/dsp/conv_kernel_avx512.c" $avx512
     ;;
 esac
 libs="-ljansson -lsndfile -lsamplerate -lfftw3f_threads -lfftw3f -lpthread -lm"
