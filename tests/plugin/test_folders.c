@@ -24,6 +24,7 @@
 #include "alloc_count.h"
 #include "audio_io.h"
 #include "lv2_host.h"
+#include "plugin_test_host.h"
 #include "model.h"
 #include "test_util.h"
 
@@ -90,43 +91,9 @@ static void teardown(void)
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static long allocs; /* counted inside the plugin's run() (run_hook) */
-
-static void count_hook(void *ctx, int begin)
-{
-    (void)ctx;
-    if (begin)
-        alloc_count_begin();
-    else
-        allocs += alloc_count_end();
-}
-
 static rnnamp_lv2_host *host(int threaded)
 {
-    char err[1024];
-    rnnamp_lv2_host_opts o = {0};
-    o.rate = 48000.0;
-    o.max_block = 8192;
-    o.threaded_worker = threaded;
-    o.quiet = 1;
-    o.run_hook = count_hook;
-    rnnamp_lv2_host *h = rnnamp_lv2_host_new(&o, err, sizeof err);
-    ck_assert_msg(h, "%s", err);
-    return h;
-}
-
-static void set(rnnamp_lv2_host *h, const char *sym, float v)
-{
-    char err[1024];
-    ck_assert_msg(rnnamp_lv2_host_set_control(h, sym, v, err, sizeof err) == 0,
-                  "%s", err);
-}
-
-static void send_path(rnnamp_lv2_host *h, const char *prop, const char *path)
-{
-    char err[1024];
-    ck_assert_msg(rnnamp_lv2_host_set_path(h, prop, path, err, sizeof err) == 0,
-                  "%s", err);
+    return test_host_new(NULL, 48000.0, threaded, 8192);
 }
 
 static void midi(rnnamp_lv2_host *h, uint8_t b0, uint8_t b1, uint8_t b2)
