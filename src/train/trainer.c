@@ -556,43 +556,91 @@ static void run_shards(const ctx *c, atomic_int *next)
         shard_job(c, &c->sh[i]);
 }
 
-/* ---- worker threads: started once, woken per phase ---- */
+/* ---- worker threads: started once, woken per phase ----
+ *
+ * A phase of one TBPTT chunk lasts tens to hundreds of microseconds, about
+ * as long as waking a sleeping thread through the kernel. So both sides
+ * first spin on atomics for up to POOL_SPIN_NS (checking the clock every
+ * POOL_SPIN_CHECK polls) and only then sleep on the condition variables;
+ * every sleep re-checks its condition under the mutex, and every wake-up is
+ * sent under it, so no wake-up is lost. Only this thread pool spins: it is
+ * the trainer's own, and stops spinning after POOL_SPIN_NS of idleness. */
 
-#define POOL_MAX 64
+#define POOL_MAX        64
+#define POOL_SPIN_NS    2000000L
+#define POOL_SPIN_CHECK 256
 
 typedef struct pool {
     pthread_mutex_t mu;
     pthread_cond_t wake; /* a new job (gen changed) or quit */
     pthread_cond_t idle; /* the last worker finished the job */
     pthread_t th[POOL_MAX];
-    int threads; /* as asked: decides the shard count, not the results */
-    int n;       /* worker threads running; the caller is one more */
-    long gen;    /* job number */
-    int active;  /* workers still on job gen */
-    int quit;    /* 1: workers return */
-    const ctx *job;
+    int threads;       /* as asked: decides the shard count, not the results */
+    int n;             /* worker threads running; the caller is one more */
+    atomic_long gen;   /* job number */
+    atomic_int active; /* workers still on job gen */
+    atomic_int quit;   /* 1: workers return */
+    const ctx *_Atomic job;
     atomic_int next; /* next shard of the job to claim */
 } pool;
+
+static long mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+/* Spin until done(p, arg) or POOL_SPIN_NS pass; returns done's last value. */
+static int pool_spin(pool *p, int (*done)(pool *, long), long arg)
+{
+    long t0 = 0;
+    for (int i = 1;; i++) {
+        if (done(p, arg))
+            return 1;
+        if (i % POOL_SPIN_CHECK == 0) {
+            long t = mono_ns();
+            if (!t0)
+                t0 = t;
+            else if (t - t0 > POOL_SPIN_NS)
+                return 0;
+        }
+    }
+}
+
+static int pool_has_job(pool *p, long seen)
+{
+    return atomic_load_explicit(&p->quit, memory_order_acquire) ||
+           atomic_load_explicit(&p->gen, memory_order_acquire) != seen;
+}
+
+static int pool_all_idle(pool *p, long unused)
+{
+    (void)unused;
+    return atomic_load_explicit(&p->active, memory_order_acquire) == 0;
+}
 
 static void *pool_worker(void *arg)
 {
     pool *p = arg;
     long seen = 0;
-    pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->quit && p->gen == seen)
-            pthread_cond_wait(&p->wake, &p->mu);
-        if (p->quit)
+        if (!pool_spin(p, pool_has_job, seen)) {
+            pthread_mutex_lock(&p->mu);
+            while (!pool_has_job(p, seen))
+                pthread_cond_wait(&p->wake, &p->mu);
+            pthread_mutex_unlock(&p->mu);
+        }
+        if (atomic_load(&p->quit))
             break;
-        seen = p->gen;
-        const ctx *c = p->job;
-        pthread_mutex_unlock(&p->mu);
-        run_shards(c, &p->next);
-        pthread_mutex_lock(&p->mu);
-        if (--p->active == 0)
+        seen = atomic_load(&p->gen);
+        run_shards(atomic_load(&p->job), &p->next);
+        if (atomic_fetch_sub(&p->active, 1) == 1) {
+            pthread_mutex_lock(&p->mu);
             pthread_cond_signal(&p->idle);
+            pthread_mutex_unlock(&p->mu);
+        }
     }
-    pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
@@ -605,6 +653,10 @@ static void pool_start(pool *p, int threads)
     pthread_cond_init(&p->wake, NULL);
     pthread_cond_init(&p->idle, NULL);
     atomic_init(&p->next, 0);
+    atomic_init(&p->gen, 0);
+    atomic_init(&p->active, 0);
+    atomic_init(&p->quit, 0);
+    atomic_init(&p->job, NULL);
     p->threads = threads;
     int want = threads - 1 < POOL_MAX ? threads - 1 : POOL_MAX;
     while (p->n < want &&
@@ -615,7 +667,7 @@ static void pool_start(pool *p, int threads)
 static void pool_stop(pool *p)
 {
     pthread_mutex_lock(&p->mu);
-    p->quit = 1;
+    atomic_store(&p->quit, 1);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     for (int k = 0; k < p->n; k++)
@@ -630,16 +682,18 @@ static void pool_stop(pool *p)
 static void run_parallel(ctx *c)
 {
     pool *p = c->pool;
-    pthread_mutex_lock(&p->mu);
-    p->job = c;
+    atomic_store(&p->job, c);
     atomic_store(&p->next, 0);
-    p->active = p->n;
-    p->gen++;
+    atomic_store(&p->active, p->n);
+    pthread_mutex_lock(&p->mu);
+    atomic_fetch_add(&p->gen, 1);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     run_shards(c, &p->next);
+    if (pool_spin(p, pool_all_idle, 0))
+        return;
     pthread_mutex_lock(&p->mu);
-    while (p->active > 0)
+    while (!pool_all_idle(p, 0))
         pthread_cond_wait(&p->idle, &p->mu);
     pthread_mutex_unlock(&p->mu);
 }

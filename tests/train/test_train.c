@@ -192,6 +192,15 @@ START_TEST(same_result_any_thread_count)
     rnnamp_model *b = run(&c, &d, NULL, NULL, &r2);
     ck_assert(memcmp(a->params, b->params, a->n_params * sizeof(float)) == 0);
     ck_assert(r1.val_esr == r2.val_esr);
+    /* more workers than cores: the spinning pool still hands every phase
+     * over (and the sums do not depend on who ran which shard) */
+    c.threads = 4;
+    rnnamp_train_result r4;
+    rnnamp_model *f = run(&c, &d, NULL, NULL, &r4);
+    ck_assert(memcmp(a->params, f->params, a->n_params * sizeof(float)) == 0);
+    ck_assert(r1.val_esr == r4.val_esr);
+    rnnamp_train_result_free(&r4);
+    rnnamp_model_free(f);
     /* another seed gives other weights */
     c.seed = 2;
     rnnamp_train_result r3;
@@ -640,7 +649,6 @@ int main(void)
     tcase_add_test(tc, latency_37_inverted);
     tcase_add_test(tc, latency_480);
     tcase_add_test(tc, polarity_only);
-    tcase_add_test(tc, same_result_any_thread_count);
     tcase_add_test(tc, resume_is_exact);
     tcase_add_test(tc, converges_on_iir);
     tcase_add_test(tc, hybrid_learns_fir_after_clipper);
@@ -649,6 +657,12 @@ int main(void)
     tcase_add_test(tc, budget_stops_at_real_plateau);
     tcase_add_test(tc, resume_with_restarts_is_exact);
     suite_add_tcase(s, tc);
+    /* the thread pool's cases: also run alone under ThreadSanitizer
+     * (CK_RUN_CASE=threads, suite tsan) */
+    TCase *th = tcase_create("threads");
+    tcase_set_timeout(th, 240);
+    tcase_add_test(th, same_result_any_thread_count);
+    suite_add_tcase(s, th);
     TCase *grade = tcase_create("grade");
     tcase_add_test(grade, esr_grades);
     suite_add_tcase(s, grade);
