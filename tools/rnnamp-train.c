@@ -41,7 +41,7 @@ static void usage(FILE *f)
         "[options]\n"
         "       rnnamp-train --pair DI.wav:AMP.wav:K1[,K2] ... -o MODEL.json\n"
         "       rnnamp-train --bench [--arch A --hidden H --batch B]\n"
-        "                    [--kernel auto|scalar|sse2|avx2|neon]\n"
+        "                    [--kernel auto|scalar|sse2|avx2|avx512|neon]\n"
         "\n"
         "data:\n"
         "  --input FILE, --target FILE  DI recording and the amp's output\n"
@@ -446,8 +446,9 @@ static const cli_option option_table[] = {
     {NULL, 0, CLI_FLAG, 0, 0, 0, 0},
 };
 
-/* --kernel auto|scalar|sse2|avx2|neon: the trainer kernels (auto: the fastest
- * this CPU runs; availability is checked with the rest of the config). */
+/* --kernel auto|scalar|sse2|avx2|avx512|neon: the trainer kernels (auto: the
+ * fastest this CPU runs; availability is checked with the rest of the config).
+ */
 static int parse_train_kernel(const char *arg, int *kernel)
 {
     if (!strcmp(arg, "auto")) {
@@ -463,7 +464,8 @@ static int parse_train_kernel(const char *arg, int *kernel)
         }
     }
     fprintf(stderr,
-            PROG ": --kernel %s: must be auto, scalar, sse2, avx2 or neon\n",
+            PROG ": --kernel %s: must be auto, scalar, sse2, avx2, avx512 or "
+                 "neon\n",
             arg);
     return -1;
 }

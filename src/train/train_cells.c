@@ -72,7 +72,7 @@ rnnamp_cell_ws *rnnamp_cell_ws_new(rnnamp_layer_type type, int n_in, int H,
     w->G = rnnamp_layer_gates(type);
     w->T = T;
     w->b = b;
-    w->Hp = (H + 7) / 8 * 8;
+    w->Hp = (H + 15) / 16 * 16;
     w->tk = rnnamp_tk_ops_best();
     size_t n = ws_carve(w, NULL);
     float *base = aligned_alloc(64, n * sizeof(float));

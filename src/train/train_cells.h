@@ -47,7 +47,7 @@ typedef struct {
      * pass. NULL is the reference path: one sgemm per time step (same
      * results up to rounding). */
     const rnnamp_tk_ops *tk;
-    int Hp;        /* H rounded up to a multiple of 8 */
+    int Hp;        /* H rounded up to a multiple of 16 (every VW) */
     float *pk_wx;  /* [n_in][G][Hp] W_ih^T, zero-padded; packed per pass */
     float *pk_wh;  /* [H][G][Hp] W_hh^T */
     float *pk_b;   /* [4][Hp] LSTM: b_ih+b_hh per gate; GRU: r, z sums,

@@ -2,11 +2,14 @@
  * train_kernel.h. */
 #include "train_kernel.h"
 
+#include "cpu.h"
+
 extern const rnnamp_tk_ops rnnamp_tk_scalar;
 #if defined(__x86_64__) && defined(__GNUC__)
 #define HAVE_TK_X86 1
 extern const rnnamp_tk_ops rnnamp_tk_sse2;
 extern const rnnamp_tk_ops rnnamp_tk_avx2;
+extern const rnnamp_tk_ops rnnamp_tk_avx512;
 #else
 #define HAVE_TK_X86 0
 #endif
@@ -21,10 +24,12 @@ const rnnamp_tk_ops *rnnamp_tk_ops_for(rnnamp_tk_isa isa)
 #if HAVE_TK_X86
     case RNNAMP_TK_SSE2: return &rnnamp_tk_sse2;
     case RNNAMP_TK_AVX2:
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-            return &rnnamp_tk_avx2;
-        return NULL;
+        return rnnamp_kernel_supported(RNNAMP_KERNEL_AVX2) ? &rnnamp_tk_avx2
+                                                           : NULL;
+    case RNNAMP_TK_AVX512:
+        /* (never under valgrind, which cannot decode AVX-512) */
+        return rnnamp_kernel_supported(RNNAMP_KERNEL_AVX512) ? &rnnamp_tk_avx512
+                                                             : NULL;
 #endif
 #if defined(__aarch64__)
     case RNNAMP_TK_NEON: return &rnnamp_tk_neon;
@@ -53,6 +58,7 @@ const char *rnnamp_tk_isa_name(rnnamp_tk_isa isa)
     case RNNAMP_TK_SSE2: return "sse2";
     case RNNAMP_TK_AVX2: return "avx2+fma";
     case RNNAMP_TK_NEON: return "neon";
+    case RNNAMP_TK_AVX512: return "avx512";
     default: return "?";
     }
 }

@@ -1,5 +1,5 @@
 /* rnnamp trainer: fused per-step LSTM / GRU / tanh-RNN kernels, one table
- * of functions per instruction set (portable C, SSE2, AVX2 + FMA).
+ * of functions per instruction set (portable C, SSE2, AVX2 + FMA, AVX-512, NEON).
  *
  * One call runs a whole TBPTT chunk of T steps for the w->b sequences of a
  * workspace. Per step and per pair of sequences, the recurrent product
@@ -14,7 +14,8 @@
  * a (1 - a) of the stored activations a.
  *
  * The body is written once (train_kernel_body.h over vec_*.h) and compiled
- * per instruction set (train_kernel_scalar.c, _sse2.c, _avx2.c); the choice
+ * per instruction set (train_kernel_scalar.c, _sse2.c, _avx2.c, _avx512.c,
+ * _neon.c); the choice
  * is made at run time in one place, rnnamp_tk_ops_for(). The weights are
  * read from the packed copies in the workspace (rnnamp_cell_ws pk_* fields,
  * filled by train_cells.c before each call); arrays and layouts are those
@@ -63,6 +64,7 @@ typedef enum {
     RNNAMP_TK_SSE2,       /* x86-64 */
     RNNAMP_TK_AVX2,       /* x86-64 with AVX2 and FMA */
     RNNAMP_TK_NEON,       /* aarch64 (baseline there) */
+    RNNAMP_TK_AVX512,     /* x86-64 with AVX-512 F/VL/DQ/BW (not valgrind) */
     RNNAMP_TK_N_ISA
 } rnnamp_tk_isa;
 
@@ -74,7 +76,7 @@ const rnnamp_tk_ops *rnnamp_tk_ops_for(rnnamp_tk_isa isa);
 const rnnamp_tk_ops *rnnamp_tk_ops_best(void);
 rnnamp_tk_isa rnnamp_tk_isa_best(void);
 
-/* "scalar", "sse2", "avx2+fma". */
+/* "scalar", "sse2", "avx2+fma", "neon", "avx512". */
 const char *rnnamp_tk_isa_name(rnnamp_tk_isa isa);
 
 #endif

@@ -1,6 +1,7 @@
 /* rnnamp trainer: the fused LSTM / GRU / tanh-RNN step kernels, written
  * once over the vector layer (vf, VW, vf_*) of the including file. Include
- * it after one of vec_scalar.h / vec_sse2.h / vec_avx2.h with RNNAMP_TK_NAME
+ * it after one of vec_scalar.h / vec_sse2.h / vec_avx2.h / vec_avx512.h / vec_neon.h with
+ * RNNAMP_TK_NAME
  * defined (the name of the rnnamp_tk_ops table it defines). See
  * train_kernel.h for what the kernels compute.
  *
@@ -10,7 +11,7 @@
  * accumulators per sequence). Backward, and the one-gate RNN forward: up to
  * TK_U blocks per sequence. A partial last block (H not a multiple of VW)
  * uses partial loads and stores; the packed weights are zero-padded to Hp
- * columns (Hp a multiple of 8, so of every VW). */
+ * columns (Hp a multiple of 16, so of every VW). */
 #include "train_kernel.h"
 
 #define TK_INLINE static inline __attribute__((always_inline))

@@ -127,7 +127,7 @@ START_TEST(bad_inputs)
     expect_error("--input di.wav --target amp.wav -o bad.json --arch xyz", 2,
                  "--arch", NULL);
     expect_error("--input di.wav --target amp.wav -o bad.json --kernel mmx", 2,
-                 "--kernel mmx", "auto, scalar, sse2, avx2 or neon");
+                 "--kernel mmx", "auto, scalar, sse2, avx2, avx512 or neon");
     expect_error("--input di.wav --target amp.wav -o bad.json --post-fir -1", 2,
                  "--post-fir", NULL);
     expect_error("--input di.wav --target amp.wav -o bad.json --pre-fir 16385",

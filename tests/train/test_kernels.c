@@ -70,9 +70,11 @@ static void compare(rnnamp_tk_isa isa, rnnamp_layer_type type, int H, int n_in,
     const rnnamp_tk_ops *tk = rnnamp_tk_ops_for(isa);
     if (!tk) { /* the other architecture's, or AVX2 + FMA on x86-64 */
 #if defined(__x86_64__)
-        ck_assert(isa == RNNAMP_TK_AVX2 || isa == RNNAMP_TK_NEON);
+        ck_assert(isa == RNNAMP_TK_AVX2 || isa == RNNAMP_TK_AVX512 ||
+                  isa == RNNAMP_TK_NEON);
 #elif defined(__aarch64__)
-        ck_assert(isa == RNNAMP_TK_SSE2 || isa == RNNAMP_TK_AVX2);
+        ck_assert(isa == RNNAMP_TK_SSE2 || isa == RNNAMP_TK_AVX2 ||
+                  isa == RNNAMP_TK_AVX512);
 #endif
         return;
     }
@@ -145,7 +147,7 @@ static void compare(rnnamp_tk_isa isa, rnnamp_layer_type type, int H, int n_in,
 
 static const int sizes[][3] = {
     /* H, n_in, b */
-    {1, 1, 1},   {5, 2, 3},  {8, 1, 2},  {13, 1, 5},
+    {1, 1, 1},   {5, 2, 3},  {8, 1, 2},  {13, 1, 5}, {20, 1, 3},
     {32, 1, 25}, {40, 2, 4}, {64, 6, 3}, {72, 1, 2},
 };
 
