@@ -349,17 +349,18 @@ static int check_wavenet_ratio(const rnnamp_model *m,
 
 /* The kernel RNNAMP_KERNEL_AUTO means for m: the best this CPU runs, but
  * AVX2 + FMA instead of AVX-512 while every recurrent layer is narrower
- * than RNNAMP_AVX512_MIN_WIDTH. Up to 16 units the step is bound by the
- * latency of the gate nonlinearities, not by arithmetic, and on our
- * AVX-512 machines (AMD EPYC, Zen 4; minimum ns a sample over 128-sample
- * blocks) AVX2 was as fast or faster: LSTM-8 34.3 against 37.9, LSTM-16
- * 53.5 against 57.3, GRU-8 32.1 against 34.7, GRU-16 45.5 against 45.7.
- * From 17 units AVX-512 wins: LSTM-20 91.5 against 98.5, GRU-20 69.7
- * against 73.5, LSTM-32 120 against 151, LSTM-64 652-677 against 700,
- * GRU-32 89 against 110. A WaveNet runs blocks of 64 samples, where 16
- * lanes pay at every size (NAM A1 nano 15 against 18.5 ns, the 4x7 + 2x13
- * "lite" shape 59-71 against 87-91): always AVX-512. */
-#define RNNAMP_AVX512_MIN_WIDTH 17
+ * than RNNAMP_AVX512_MIN_WIDTH. A layer of up to 8 units fills half a
+ * 16-lane vector, and on our AVX-512 machines (AMD EPYC, Zen 4) AVX2 was
+ * faster there: LSTM-8 36.5 against 38.8 ns a sample, GRU-8 33 against 36.
+ * From 9 units (one full 16-lane vector) AVX-512 wins. Medians of five
+ * rounds of `rnnamp-bench --kernel all` (128-sample blocks, idle machine):
+ * LSTM-12 69.4 against 60.4, LSTM-16 69.6 against 60.9, GRU-12 51.5
+ * against 48.0, GRU-16 51.9 against 47.9 (AVX2's times are bimodal, 55 or
+ * 70 for LSTM-16; AVX-512's are steady); LSTM-32 197 against 142, GRU-32
+ * 110 against 89. A WaveNet runs blocks of 64 samples, where 16 lanes pay
+ * at every size (NAM A1 nano 15 against 18.5 ns, the 4x7 + 2x13 "lite"
+ * shape 59-71 against 87-91): always AVX-512. */
+#define RNNAMP_AVX512_MIN_WIDTH 9
 static rnnamp_kernel auto_kernel(const rnnamp_model *m)
 {
     rnnamp_kernel best = rnnamp_kernel_best();
