@@ -1,5 +1,6 @@
 /* rnnamp trainer: fused per-step LSTM / GRU / tanh-RNN kernels, one table
- * of functions per instruction set (portable C, SSE2, AVX2 + FMA, AVX-512, NEON).
+ * of functions per instruction set (portable C, SSE2, AVX2 + FMA, AVX-512,
+ * NEON).
  *
  * One call runs a whole TBPTT chunk of T steps for the w->b sequences of a
  * workspace. Per step and per pair of sequences, the recurrent product

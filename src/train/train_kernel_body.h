@@ -1,9 +1,8 @@
 /* rnnamp trainer: the fused LSTM / GRU / tanh-RNN step kernels, written
  * once over the vector layer (vf, VW, vf_*) of the including file. Include
- * it after one of vec_scalar.h / vec_sse2.h / vec_avx2.h / vec_avx512.h / vec_neon.h with
- * RNNAMP_TK_NAME
- * defined (the name of the rnnamp_tk_ops table it defines). See
- * train_kernel.h for what the kernels compute.
+ * it after one of vec_scalar.h / vec_sse2.h / vec_avx2.h / vec_avx512.h /
+ * vec_neon.h with RNNAMP_TK_NAME defined (the name of the rnnamp_tk_ops table
+ * it defines). See train_kernel.h for what the kernels compute.
  *
  * Register tiling: a tile is RT (1 or 2) sequences x U (1..TK_U) blocks of
  * VW hidden units, both compile-time constants at each tile (tk_sweep
