@@ -120,7 +120,7 @@ void capture_probe_print(FILE *f, const char *prefix, const capture_probe *p);
  *             clipping stage too; else 0 (linear filters commute, one
  *             post-FIR holds them all)
  *   hidden    8 nearly linear (explained >= 0.99: the network only learns
- *             the small nonlinear rest), 16 when explained >= 0.5, else 24
+ *             the small nonlinear rest), 16 when explained >= 0.5, else 40
  *   skip      1 when explained >= 0.9 (the linear path carries the signal)
  *   use_budget 1 unless nearly linear: train until the budget (no early
  *             stop on a short plateau) */

@@ -119,7 +119,7 @@ START_TEST(probe_tanh_clipper)
     capture_recipe_choose(&q, &c);
     ck_assert_int_eq(c.post_fir, 256);
     ck_assert_int_eq(c.pre_fir, 32);
-    ck_assert_int_eq(c.hidden, 24);
+    ck_assert_int_eq(c.hidden, 40);
     ck_assert_int_eq(c.skip, 1);
     free(x);
     free(y);
