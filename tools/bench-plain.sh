@@ -10,6 +10,10 @@
 #
 # usage: tools/bench-plain.sh [BUILD_DIR] [ROUNDS] [HIDDEN...]
 #   defaults: build, 5 rounds, hidden sizes 8 16 32
+#   NAMCORE_BENCHMODEL=path: also NeuralAmpModelerCore's tools/benchmodel
+#   on the same NAM files (built by you in a scratch folder, never
+#   committed; buffer 128, length from NAM_BENCH_SECONDS, as for
+#   tools/bench-wavenet.sh).
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRC/build}
@@ -39,6 +43,12 @@ while [ "$r" -le "$ROUNDS" ]; do
             awk -F'|' -v h="$h" 'NF > 4 && $3 ~ /[0-9]/ {
                 gsub(/ /, "", $5); gsub(/ /, "", $3)
                 print "lstm-" h, "rnnamp-" $5, $3 }'
+        if [ -n "${NAMCORE_BENCHMODEL:-}" ]; then
+            NAM_BENCH_SECONDS=10 "$NAMCORE_BENCHMODEL" "$TMP/lstm$h.nam" 2>&1 |
+                grep 'ms$' | tail -n 1 | sed 's/ms//' |
+                awk -v h="$h" '{ printf "lstm-%s namcore %.1f\n", h,
+                    $1 * 1e6 / (10 * 48000) }'
+        fi
     done >>"$TMP/all"
     r=$((r + 1))
 done
