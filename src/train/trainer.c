@@ -19,6 +19,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -560,15 +561,17 @@ static void run_shards(const ctx *c, atomic_int *next)
  *
  * A phase of one TBPTT chunk lasts tens to hundreds of microseconds, about
  * as long as waking a sleeping thread through the kernel. So both sides
- * first spin on atomics for up to POOL_SPIN_NS (checking the clock every
- * POOL_SPIN_CHECK polls) and only then sleep on the condition variables;
- * every sleep re-checks its condition under the mutex, and every wake-up is
- * sent under it, so no wake-up is lost. Only this thread pool spins: it is
- * the trainer's own, and stops spinning after POOL_SPIN_NS of idleness. */
+ * first poll atomics, then keep polling but give the CPU away between polls
+ * (sched_yield: when the machine is busier than the pool has cores, the
+ * thread being waited for may need this one's core), and only after
+ * POOL_SPIN_NS sleep on the condition variables. Every sleep re-checks its
+ * condition under the mutex, and every wake-up is sent under it, so no
+ * wake-up is lost. */
 
 #define POOL_MAX        64
 #define POOL_SPIN_NS    2000000L
-#define POOL_SPIN_CHECK 256
+#define POOL_SPIN_PURE  64 /* polls before the first yield */
+#define POOL_SPIN_CHECK 16 /* yielding polls between clock reads */
 
 typedef struct pool {
     pthread_mutex_t mu;
@@ -591,20 +594,20 @@ static long mono_ns(void)
     return (long)ts.tv_sec * 1000000000L + ts.tv_nsec;
 }
 
-/* Spin until done(p, arg) or POOL_SPIN_NS pass; returns done's last value. */
+/* Poll done(p, arg) until it holds (returns 1) or POOL_SPIN_NS pass
+ * (returns 0): POOL_SPIN_PURE polls, then a sched_yield() before each. */
 static int pool_spin(pool *p, int (*done)(pool *, long), long arg)
 {
-    long t0 = 0;
-    for (int i = 1;; i++) {
+    for (int i = 0; i < POOL_SPIN_PURE; i++)
         if (done(p, arg))
             return 1;
-        if (i % POOL_SPIN_CHECK == 0) {
-            long t = mono_ns();
-            if (!t0)
-                t0 = t;
-            else if (t - t0 > POOL_SPIN_NS)
-                return 0;
-        }
+    long t0 = mono_ns();
+    for (int i = 1;; i++) {
+        sched_yield();
+        if (done(p, arg))
+            return 1;
+        if (i % POOL_SPIN_CHECK == 0 && mono_ns() - t0 > POOL_SPIN_NS)
+            return 0;
     }
 }
 

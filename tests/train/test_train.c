@@ -192,7 +192,7 @@ START_TEST(same_result_any_thread_count)
     rnnamp_model *b = run(&c, &d, NULL, NULL, &r2);
     ck_assert(memcmp(a->params, b->params, a->n_params * sizeof(float)) == 0);
     ck_assert(r1.val_esr == r2.val_esr);
-    /* more workers than cores: the spinning pool still hands every phase
+    /* more workers than cores: the polling pool still hands every phase
      * over (and the sums do not depend on who ran which shard) */
     c.threads = 4;
     rnnamp_train_result r4;
