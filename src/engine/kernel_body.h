@@ -29,19 +29,6 @@ KB_INLINE vf kb_sigmoid_half(vf y)
  * vector: only for 16 lanes. Otherwise the tail code compiles away. */
 #define KB_TAIL (RNNAMP_PAD % VW != 0)
 
-/* The first n lanes of p (n == VW: the whole vector), and the store. */
-KB_INLINE vf kb_load_n(const float *p, int n)
-{
-    return n >= VW ? vf_load(p) : vf_load_part(p, n);
-}
-KB_INLINE void kb_store_n(float *p, vf v, int n)
-{
-    if (n >= VW)
-        vf_store(p, v);
-    else
-        vf_store_part(p, v, n);
-}
-
 /* out[0 .. NV) = (b + W v)[so .. so+NV*VW) for one sub-block of rows of a
  * packed block whose column stride is nb; its last vector has LAST lanes
  * (VW: whole; the lanes past LAST are 0).
@@ -55,7 +42,7 @@ KB_INLINE void kb_gemv_acc(const float *Wb, int nb, int so, const float *b,
     const int two = NV <= 4;
     vf acc[8], acc2[4];
     for (int k = 0; k < NV; k++)
-        acc[k] = kb_load_n(b + so + k * VW, k == NV - 1 ? LAST : VW);
+        acc[k] = vf_load_n(b + so + k * VW, k == NV - 1 ? LAST : VW);
     for (int k = 0; k < 4; k++)
         acc2[k] = vf_set1(0.f);
     const float *w = Wb + so;
@@ -97,7 +84,7 @@ KB_INLINE void kb_gemv_sub(const float *Wb, int nb, int so, const float *b,
     vf acc[8];
     kb_gemv_acc(Wb, nb, so, b, v, C, acc, NV, LAST);
     for (int k = 0; k < NV; k++)
-        kb_store_n(y + so + k * VW, acc[k], k == NV - 1 ? LAST : VW);
+        vf_store_n(y + so + k * VW, acc[k], k == NV - 1 ? LAST : VW);
 }
 
 /* kb_gemv_sub with nv (1..8) resolved to a constant; last lanes LAST. */
@@ -138,13 +125,13 @@ static void kb_gemv(const float *W, const float *b, const float *v, int R,
 KB_INLINE void kb_lstm_cell(const float *g, float *c, float *h, int Hp, int k,
                             int n)
 {
-    vf i = kb_sigmoid_half(kb_load_n(g + k, n));
-    vf f = kb_sigmoid_half(kb_load_n(g + Hp + k, n));
-    vf gg = vf_tanh(kb_load_n(g + 2 * Hp + k, n));
-    vf o = kb_sigmoid_half(kb_load_n(g + 3 * Hp + k, n));
-    vf cn = vf_fmadd(f, kb_load_n(c + k, n), vf_mul(i, gg));
-    kb_store_n(c + k, cn, n);
-    kb_store_n(h + k, vf_mul(o, vf_tanh(cn)), n);
+    vf i = kb_sigmoid_half(vf_load_n(g + k, n));
+    vf f = kb_sigmoid_half(vf_load_n(g + Hp + k, n));
+    vf gg = vf_tanh(vf_load_n(g + 2 * Hp + k, n));
+    vf o = kb_sigmoid_half(vf_load_n(g + 3 * Hp + k, n));
+    vf cn = vf_fmadd(f, vf_load_n(c + k, n), vf_mul(i, gg));
+    vf_store_n(c + k, cn, n);
+    vf_store_n(h + k, vf_mul(o, vf_tanh(cn)), n);
 }
 
 KB_INLINE void kb_lstm_update_inl(const float *g, float *c, float *h, int Hp)
@@ -159,12 +146,12 @@ KB_INLINE void kb_lstm_update_inl(const float *g, float *c, float *h, int Hp)
 /* GRU: g = [r z n_h n_x] (4 x Hp); h = (1-z) n + z h for n units from k. */
 KB_INLINE void kb_gru_cell(const float *g, float *h, int Hp, int k, int n)
 {
-    vf r = kb_sigmoid_half(kb_load_n(g + k, n));
-    vf z = kb_sigmoid_half(kb_load_n(g + Hp + k, n));
-    vf nn = vf_tanh(vf_fmadd(r, kb_load_n(g + 2 * Hp + k, n),
-                             kb_load_n(g + 3 * Hp + k, n)));
-    vf hp = kb_load_n(h + k, n);
-    kb_store_n(h + k, vf_fmadd(z, vf_sub(hp, nn), nn), n);
+    vf r = kb_sigmoid_half(vf_load_n(g + k, n));
+    vf z = kb_sigmoid_half(vf_load_n(g + Hp + k, n));
+    vf nn = vf_tanh(vf_fmadd(r, vf_load_n(g + 2 * Hp + k, n),
+                             vf_load_n(g + 3 * Hp + k, n)));
+    vf hp = vf_load_n(h + k, n);
+    vf_store_n(h + k, vf_fmadd(z, vf_sub(hp, nn), nn), n);
 }
 
 KB_INLINE void kb_gru_update_inl(const float *g, float *h, int Hp)

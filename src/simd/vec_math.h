@@ -10,7 +10,8 @@
  * vf_max, vf_div, vf_quot (a / b to about 1 ulp, by a division or a
  * reciprocal estimate and a Newton step, whichever the ISA runs faster),
  * vf_hsum, and
- * vf_load_part / vf_store_part (the first n lanes).
+ * vf_load_part / vf_store_part (the first n lanes); this file adds
+ * vf_load_n / vf_store_n (n lanes, or the whole vector) on them.
  *
  * This is THE float tanh approximation of the project, used by the engine's
  * kernels (kernel_body.h) and the trainer's (train_kernel_body.h), and the
@@ -49,6 +50,21 @@ static inline vf vf_tanh(vf x)
                       vf_set1(1.18534705686654e-04f));
     vf q = vf_fmadd(y2, q23, q01);
     return vf_quot(vf_mul(x, p), q);
+}
+
+/* The first n lanes of p (n >= VW: the whole vector), and the store of
+ * them: the partial last block of a row that is not a multiple of VW. */
+static inline vf vf_load_n(const float *p, int n)
+{
+    return n >= VW ? vf_load(p) : vf_load_part(p, n);
+}
+
+static inline void vf_store_n(float *p, vf v, int n)
+{
+    if (n >= VW)
+        vf_store(p, v);
+    else
+        vf_store_part(p, v, n);
 }
 
 /* sigmoid(x) = (1 + tanh(x / 2)) / 2 on vf_tanh; derivative s (1 - s). */

@@ -31,20 +31,6 @@ TK_INLINE vf tk_dsig(vf a)
     return vf_fnmadd(a, a, a);
 }
 
-/* Load / store the block of units at p, of which `left` (>= 1) exist. */
-TK_INLINE vf ld(const float *p, int left)
-{
-    return left >= VW ? vf_load(p) : vf_load_part(p, left);
-}
-
-TK_INLINE void st(float *p, vf v, int left)
-{
-    if (left >= VW)
-        vf_store(p, v);
-    else
-        vf_store_part(p, v, left);
-}
-
 /* acc[r][gmap[g]] += x[r][k] * wt[k][g][Hp] over k (column block j0). */
 TK_INLINE void gemm_rows(vf acc[TK_RT][4], int RT, int G, const float *x,
                          int ldx, int K, const float *wt, int Hp, int j0,
@@ -106,7 +92,7 @@ TK_INLINE void acc_dh(vf acc[TK_RT][TK_U], int RT, int U,
         TK_UNROLL
     for (int u = 0; u < U; u++) {
         int j = j0 + VW * u;
-        acc[r][u] = ld(w->dh + (row + r) * w->H + j, w->H - j);
+        acc[r][u] = vf_load_n(w->dh + (row + r) * w->H + j, w->H - j);
     }
 }
 
@@ -210,16 +196,16 @@ TK_INLINE void lstm_fwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
         size_t q = row + (size_t)r, nq = q + (size_t)b; /* nq: step t + 1 */
         vf i = vf_sigmoid(acc[r][0]), f = vf_sigmoid(acc[r][1]);
         vf g = vf_tanh(acc[r][2]), o = vf_sigmoid(acc[r][3]);
-        vf c = vf_fmadd(f, ld(w->c + q * H + j0, left), vf_mul(i, g));
+        vf c = vf_fmadd(f, vf_load_n(w->c + q * H + j0, left), vf_mul(i, g));
         vf tc = vf_tanh(c);
         float *a = w->act + q * gh + j0;
-        st(a, i, left);
-        st(a + H, f, left);
-        st(a + 2 * H, g, left);
-        st(a + 3 * H, o, left);
-        st(w->c + nq * H + j0, c, left);
-        st(w->tc + q * H + j0, tc, left);
-        st(w->h + nq * H + j0, vf_mul(o, tc), left);
+        vf_store_n(a, i, left);
+        vf_store_n(a + H, f, left);
+        vf_store_n(a + 2 * H, g, left);
+        vf_store_n(a + 3 * H, o, left);
+        vf_store_n(w->c + nq * H + j0, c, left);
+        vf_store_n(w->tc + q * H + j0, tc, left);
+        vf_store_n(w->h + nq * H + j0, vf_mul(o, tc), left);
     }
 }
 
@@ -243,10 +229,10 @@ TK_INLINE void lstm_bwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
         for (int r = 0; r < RT; r++) {
             size_t q = row + (size_t)r;
             const float *a = w->act + q * gh + j;
-            vf i = ld(a, left), f = ld(a + H, left);
-            vf g = ld(a + 2 * H, left), o = ld(a + 3 * H, left);
-            vf tc = ld(w->tc + q * H + j, left);
-            vf c0 = ld(w->c + q * H + j, left);
+            vf i = vf_load_n(a, left), f = vf_load_n(a + H, left);
+            vf g = vf_load_n(a + 2 * H, left), o = vf_load_n(a + 3 * H, left);
+            vf tc = vf_load_n(w->tc + q * H + j, left);
+            vf c0 = vf_load_n(w->c + q * H + j, left);
             float *dcp = w->dc + (size_t)(s0 + r) * Hp + j;
             vf dh = acc[r][u];
             vf dct = vf_fmadd(vf_mul(dh, o), tk_dtanh(tc), vf_load(dcp));
@@ -258,7 +244,7 @@ TK_INLINE void lstm_bwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
             float *d = w->dA + q * gh + j;
             TK_UNROLL
             for (int gi = 0; gi < 4; gi++)
-                st(d + gi * H, da[r][gi], left);
+                vf_store_n(d + gi * H, da[r][gi], left);
         }
         TK_UNROLL
         for (int gi = 0; gi < 4; gi++) {
@@ -292,14 +278,14 @@ TK_INLINE void gru_fwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
         size_t q = row + (size_t)r;
         vf rg = vf_sigmoid(acc[r][0]), z = vf_sigmoid(acc[r][1]);
         vf n = vf_tanh(vf_fmadd(rg, acc[r][3], acc[r][2]));
-        vf h0 = ld(w->h + q * H + j0, left);
+        vf h0 = vf_load_n(w->h + q * H + j0, left);
         float *a = w->act + q * gh + j0;
-        st(a, rg, left);
-        st(a + H, z, left);
-        st(a + 2 * H, n, left);
-        st(w->hn + q * H + j0, acc[r][3], left);
+        vf_store_n(a, rg, left);
+        vf_store_n(a + H, z, left);
+        vf_store_n(a + 2 * H, n, left);
+        vf_store_n(w->hn + q * H + j0, acc[r][3], left);
         vf h1 = vf_fmadd(vf_sub(one, z), n, vf_mul(z, h0));
-        st(w->h + (q + (size_t)b) * H + j0, h1, left);
+        vf_store_n(w->h + (q + (size_t)b) * H + j0, h1, left);
     }
 }
 
@@ -318,8 +304,8 @@ TK_INLINE void gru_bwd_dh(vf acc[TK_RT][TK_U], rnnamp_cell_ws *w, int RT, int U,
     for (int u = 0; u < U; u++) {
         int j = j0 + VW * u, left = H - j;
         size_t nq = row + (size_t)r + (size_t)b;
-        acc[r][u] = vf_fmadd(ld(w->act + nq * gh + H + j, left),
-                             ld(w->dh + nq * H + j, left), acc[r][u]);
+        acc[r][u] = vf_fmadd(vf_load_n(w->act + nq * gh + H + j, left),
+                             vf_load_n(w->dh + nq * H + j, left), acc[r][u]);
     }
     dh_rows(acc, RT, U, w->dA + (row + (size_t)b) * gh, gh, gh, w->pk_whh,
             w->Hp, j0);
@@ -343,11 +329,12 @@ TK_INLINE void gru_bwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
         for (int r = 0; r < RT; r++) {
             size_t q = row + (size_t)r;
             vf dh = acc[r][u];
-            st(w->dh + q * H + j, dh, left);
+            vf_store_n(w->dh + q * H + j, dh, left);
             const float *a = w->act + q * gh + j;
-            vf rg = ld(a, left), z = ld(a + H, left), n = ld(a + 2 * H, left);
-            vf h0 = ld(w->h + q * H + j, left);
-            vf hn = ld(w->hn + q * H + j, left);
+            vf rg = vf_load_n(a, left), z = vf_load_n(a + H, left),
+               n = vf_load_n(a + 2 * H, left);
+            vf h0 = vf_load_n(w->h + q * H + j, left);
+            vf hn = vf_load_n(w->hn + q * H + j, left);
             vf dn = vf_mul(dh, vf_sub(one, z));
             vf dz = vf_mul(dh, vf_sub(h0, n));
             vf dan = vf_mul(dn, tk_dtanh(n));
@@ -358,8 +345,8 @@ TK_INLINE void gru_bwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
             float *d = w->dA + q * gh + j, *di = w->dAih + q * gh + j;
             TK_UNROLL
             for (int gi = 0; gi < 3; gi++) {
-                st(d + gi * H, dh3[r][gi], left);
-                st(di + gi * H, di3[r][gi], left);
+                vf_store_n(d + gi * H, dh3[r][gi], left);
+                vf_store_n(di + gi * H, di3[r][gi], left);
             }
         }
         TK_UNROLL
@@ -399,8 +386,8 @@ TK_INLINE void rnn_fwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
         int j = j0 + VW * u, left = H - j;
         size_t q = row + (size_t)r;
         vf h = vf_tanh(acc[r][u]);
-        st(w->act + q * H + j, h, left);
-        st(w->h + (q + (size_t)b) * H + j, h, left);
+        vf_store_n(w->act + q * H + j, h, left);
+        vf_store_n(w->h + (q + (size_t)b) * H + j, h, left);
     }
 }
 
@@ -422,9 +409,9 @@ TK_INLINE void rnn_bwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
         TK_UNROLL
         for (int r = 0; r < RT; r++) {
             size_t q = row + (size_t)r;
-            da[r][0] =
-                vf_mul(acc[r][u], tk_dtanh(ld(w->act + q * H + j, left)));
-            st(w->dA + q * H + j, da[r][0], left);
+            da[r][0] = vf_mul(acc[r][u],
+                              tk_dtanh(vf_load_n(w->act + q * H + j, left)));
+            vf_store_n(w->dA + q * H + j, da[r][0], left);
         }
         float *gp = w->gacc + j;
         gsum_rows(gp, gp + 2 * (size_t)Hp, Hp, da, 0, RT, x + row * ni, ni, nx);
