@@ -5,7 +5,10 @@
  * ESR = sum (ref - test)^2 / sum ref^2 over the common length, after
  * skipping N samples (default 0), plain and with the 1 - 0.85 z^-1
  * pre-emphasis the trainer uses. Prints NAM's verbal grade too. Exit 1 on a
- * file error, 2 on a usage error. Both files must have the same rate. */
+ * file error, 2 on a usage error. Both files must have the same rate.
+ * --channel C (default 0) compares channel C of each file; a mono file
+ * takes part with its only channel (a mono reference against one side of
+ * a stereo render). */
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
@@ -66,7 +69,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "rnnamp-esr: %s is %d Hz but %s is %d Hz\n", files[0],
                 a.rate, files[1], b.rate);
         rc = 1;
-    } else if (ch >= a.channels || ch >= b.channels) {
+    } else if ((a.channels > 1 && ch >= a.channels) ||
+               (b.channels > 1 && ch >= b.channels)) {
         fprintf(stderr,
                 "rnnamp-esr: --channel %d: the files have %d and %d "
                 "channels\n",
@@ -74,11 +78,13 @@ int main(int argc, char **argv)
         rc = 2;
     } else {
         size_t n = a.frames < b.frames ? a.frames : b.frames;
+        size_t ca = a.channels > 1 ? (size_t)ch : 0;
+        size_t cb = b.channels > 1 ? (size_t)ch : 0;
         double num = 0, den = 0, pnum = 0, pden = 0;
         double pr = 0, pt = 0;
         for (size_t i = (size_t)skip; i < n; i++) {
-            double r = a.data[i * (size_t)a.channels + (size_t)ch];
-            double t = b.data[i * (size_t)b.channels + (size_t)ch];
+            double r = a.data[i * (size_t)a.channels + ca];
+            double t = b.data[i * (size_t)b.channels + cb];
             num += (r - t) * (r - t);
             den += r * r;
             double er = r - 0.85 * pr, et = t - 0.85 * pt;

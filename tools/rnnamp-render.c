@@ -13,8 +13,14 @@
  * name order); the tool then runs silence until the plugin reports
  * its status (with the IR in, when one was given), then 0.5 s
  * more (crossfade and DC blocker settle), and only then renders the file. The
- * output (mono, 32-bit float WAV, at the same rate) is written atomically
- * and is not delayed: the plugin's reported latency is compensated.
+ * output (32-bit float WAV, at the same rate) is written atomically and is
+ * not delayed: the plugin's reported latency is compensated.
+ *
+ * Channels: a plugin with one audio input gets the file's first channel and
+ * its first audio output is written (mono). A plugin with several inputs
+ * (the stereo rnnamp, a stereo effect) gets channel k on input k, or a mono
+ * file on every input as a host's mono track would feed it, and every audio
+ * output is written, one channel each.
  *
  * Exit status: 0 on success, 1 on any error (message on stderr; for a model
  * or IR that fails to load, the plugin's status text).
@@ -33,6 +39,8 @@
 #include "model.h"
 
 #define MAX_SETS 32
+/* Audio ports rnnamp-render feeds and writes at most. */
+#define RNNAMP_RENDER_MAX_CH 8
 /* Silence run after the model is in so that the plugin's 50 ms crossfade
  * from dry is over and the DC blocker (5 Hz, 32 ms time constant) has
  * settled on the model's output offset before the file starts. */
@@ -65,7 +73,10 @@ static void usage(FILE *f)
         "  --rate R           host sample rate; the input must be at R Hz\n"
         "  --block N          block length 1..8192 (default 256)\n"
         "  --threaded-worker  run the plugin's worker in its own thread\n"
-        "  --quiet            do not print the plugin's notes\n",
+        "  --quiet            do not print the plugin's notes\n"
+        "A plugin with several audio inputs (the #stereo rnnamp) gets channel "
+        "k of\nin.wav on input k (a mono file on all) and all its outputs "
+        "are written.\n",
         RNNAMP_URI);
 }
 
@@ -155,37 +166,78 @@ static int parse_args(int argc, char **argv, render_args *a)
     return 0;
 }
 
-/* The first channel of the input file, which must be at --rate (when
- * given; a->rate becomes the file's rate otherwise). Returns NULL after a
- * message. */
-static float *read_input(render_args *a, size_t *n)
+/* The input file, which must be at --rate (when given; a->rate becomes
+ * the file's rate otherwise). Returns 0, or -1 after a message. */
+static int read_input(render_args *a, rnnamp_audio *in)
 {
     char err[RNNAMP_ERR_LEN];
-    rnnamp_audio in;
-    if (rnnamp_audio_read(a->in, &in, err, sizeof err) != 0) {
+    if (rnnamp_audio_read(a->in, in, err, sizeof err) != 0) {
         fprintf(stderr, PROG ": %s\n", err);
-        return NULL;
+        return -1;
     }
     if (a->rate == 0.0)
-        a->rate = in.rate;
-    float *x = NULL;
-    if (fabs(a->rate - in.rate) > 0.5) {
+        a->rate = in->rate;
+    if (fabs(a->rate - in->rate) > 0.5) {
         fprintf(stderr,
                 PROG ": %s is at %d Hz but --rate is %g; resample the file "
                      "first (e.g. sox in.wav -r %g out.wav)\n",
-                a->in, in.rate, a->rate, a->rate);
-        goto out;
+                a->in, in->rate, a->rate, a->rate);
+        rnnamp_audio_free(in);
+        return -1;
     }
-    if (in.channels > 1 && !a->quiet)
-        fprintf(stderr, PROG ": %s has %d channels, using the first\n", a->in,
-                in.channels);
-    x = rnnamp_audio_channel(&in, 0);
-    *n = in.frames;
-    if (!x)
-        fprintf(stderr, PROG ": out of memory\n");
-out:
-    rnnamp_audio_free(&in);
-    return x;
+    return 0;
+}
+
+/* The channels the plugin is fed and the outputs written (see the top of
+ * the file): nx input buffers (channels of `in`, split), ny outputs. */
+typedef struct {
+    float *x[RNNAMP_RENDER_MAX_CH];
+    int nx, ny;
+} render_io;
+
+static void io_free(render_io *io)
+{
+    for (int k = 0; k < io->nx; k++)
+        free(io->x[k]);
+}
+
+/* Split `in` into the plugin's inputs. Returns 0, or -1 after a message. */
+static int io_setup(const render_args *a, const rnnamp_lv2_host *h,
+                    const rnnamp_audio *in, render_io *io)
+{
+    int pin, pout;
+    rnnamp_lv2_host_audio_ports(h, &pin, &pout);
+    memset(io, 0, sizeof *io);
+    io->nx = pin > 1 && in->channels > 1 ? in->channels : 1;
+    io->ny = pin > 1 ? pout : 1;
+    if (io->nx > pin)
+        io->nx = pin;
+    if (io->nx > RNNAMP_RENDER_MAX_CH || io->ny > RNNAMP_RENDER_MAX_CH) {
+        fprintf(stderr,
+                PROG ": the plugin has %d audio inputs and %d outputs; "
+                     "at most %d are supported\n",
+                pin, pout, RNNAMP_RENDER_MAX_CH);
+        return -1;
+    }
+    if (in->channels > io->nx && !a->quiet)
+        fprintf(stderr, PROG ": %s has %d channels, using the first %d\n",
+                a->in, in->channels, io->nx);
+    if (pin > 1 && in->channels == 1 && !a->quiet)
+        fprintf(stderr, PROG ": %s is mono: it feeds all %d inputs\n", a->in,
+                pin);
+    if (pin > io->nx && in->channels > 1 && !a->quiet)
+        fprintf(stderr,
+                PROG ": %s has %d channels for %d inputs: the others "
+                     "get silence\n",
+                a->in, in->channels, pin);
+    for (int k = 0; k < io->nx; k++)
+        if (!(io->x[k] = rnnamp_audio_channel(in, k))) {
+            io->nx = k;
+            io_free(io);
+            fprintf(stderr, PROG ": out of memory\n");
+            return -1;
+        }
+    return 0;
 }
 
 /* Apply each --set sym=val. Returns 0, or -1 after a message. */
@@ -264,7 +316,8 @@ static const char *wait_status(const render_args *a, rnnamp_lv2_host *h)
 static int load_model(const render_args *a, rnnamp_lv2_host *h)
 {
     char err[4096] = "";
-    int is_rnnamp = !a->plugin || !strcmp(a->plugin, RNNAMP_URI);
+    int is_rnnamp = !a->plugin || !strcmp(a->plugin, RNNAMP_URI) ||
+                    !strcmp(a->plugin, RNNAMP_STEREO_URI);
     if ((a->model || a->model_dir || a->ir) && !is_rnnamp) {
         fprintf(stderr, PROG ": --model, --model-dir and --ir only work with "
                              "the rnnamp plugin\n");
@@ -308,43 +361,82 @@ static int load_model(const render_args *a, rnnamp_lv2_host *h)
     return 0;
 }
 
-/* Let fades and ramps settle on silence, run x[0..n) (then the plugin's
- * latency in silence) and write the output without the latency. */
-static int render(const render_args *a, rnnamp_lv2_host *h, const float *x,
+/* One block of k frames from frame `done` of the io's inputs (zero past
+ * n): a mono file on every input when io->nx is 1 and the plugin has more
+ * (src[k] NULL: silence). Output channel c goes to y[c] + done. */
+static void run_block(rnnamp_lv2_host *h, const render_io *io, size_t n,
+                      size_t done, uint32_t k, float *const *y, float *tmp)
+{
+    const float *src[RNNAMP_RENDER_MAX_CH] = {NULL};
+    float *dst[RNNAMP_RENDER_MAX_CH] = {NULL};
+    int pin, pout;
+    rnnamp_lv2_host_audio_ports(h, &pin, &pout);
+    for (int c = 0; c < io->nx; c++) {
+        if (done < n && n - done >= k) {
+            src[c] = io->x[c] + done;
+        } else if (done < n) {
+            float *t = tmp + (size_t)c * k;
+            memcpy(t, io->x[c] + done, (n - done) * sizeof *t);
+            memset(t + (n - done), 0, (k - (n - done)) * sizeof *t);
+            src[c] = t;
+        }
+    }
+    for (int c = 0; c < io->ny; c++)
+        dst[c] = y ? y[c] + done : NULL;
+    if (pin <= 1) {
+        rnnamp_lv2_host_run(h, src[0], dst[0], k);
+        return;
+    }
+    int nin = io->nx;
+    if (nin == 1) /* a mono file: on every input */
+        for (nin = 1; nin < pin && nin < RNNAMP_RENDER_MAX_CH; nin++)
+            src[nin] = src[0];
+    rnnamp_lv2_host_run_channels(h, src, nin, dst, io->ny, k);
+}
+
+/* Let fades and ramps settle on silence, run the io's inputs (then the
+ * plugin's latency in silence) and write the outputs without the
+ * latency. */
+static int render(const render_args *a, rnnamp_lv2_host *h, const render_io *io,
                   size_t n)
 {
     uint32_t block = (uint32_t)a->block;
     uint32_t settle = (uint32_t)ceil(SETTLE_SECONDS * a->rate);
     for (uint32_t done = 0; done < settle; done += block)
-        rnnamp_lv2_host_run(h, NULL, NULL, block);
+        rnnamp_lv2_host_run_channels(h, NULL, 0, NULL, 0, block);
     uint32_t lat = rnnamp_lv2_host_latency(h);
     size_t total = n + lat;
-    float *y = malloc(total * sizeof *y);
-    if (!y) {
+    int ny = io->ny;
+    float *y = malloc((size_t)ny * total * sizeof *y);
+    float *il = malloc((size_t)ny * n * sizeof *il);
+    float *tmp = malloc((size_t)io->nx * block * sizeof *tmp);
+    float *yc[RNNAMP_RENDER_MAX_CH];
+    int rc = -1;
+    if (!y || !il || !tmp) {
         fprintf(stderr, PROG ": out of memory\n");
-        return -1;
+        goto out;
     }
+    for (int c = 0; c < ny; c++)
+        yc[c] = y + (size_t)c * total;
     for (size_t done = 0; done < total;) {
         uint32_t k = (uint32_t)(total - done < block ? total - done : block);
-        const float *src = NULL;
-        float tmp[8192];
-        if (done < n && n - done >= k) {
-            src = x + done;
-        } else if (done < n) {
-            memcpy(tmp, x + done, (n - done) * sizeof *tmp);
-            memset(tmp + (n - done), 0, (k - (n - done)) * sizeof *tmp);
-            src = tmp;
-        }
-        rnnamp_lv2_host_run(h, src, y + done, k);
+        run_block(h, io, n, done, k, yc, tmp);
         done += k;
     }
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < ny; c++)
+            il[i * (size_t)ny + (size_t)c] = yc[c][lat + i];
     char err[4096] = "";
-    int rc = rnnamp_audio_write(a->out, y + lat, n, 1, (int)lrint(a->rate), err,
-                                sizeof err);
+    rc = rnnamp_audio_write(a->out, il, n, ny, (int)lrint(a->rate), err,
+                            sizeof err);
     if (rc)
         fprintf(stderr, PROG ": %s\n", err);
+    rc = rc ? -1 : 0;
+out:
     free(y);
-    return rc ? -1 : 0;
+    free(il);
+    free(tmp);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -353,13 +445,15 @@ int main(int argc, char **argv)
     int r = parse_args(argc, argv, &a);
     if (r)
         return r > 0 ? 0 : 1;
-    size_t n = 0;
-    float *x = read_input(&a, &n);
-    if (!x)
+    rnnamp_audio in;
+    if (read_input(&a, &in))
         return 1;
+    render_io io = {0};
     rnnamp_lv2_host *h = open_plugin(&a);
-    int rc = !h || load_model(&a, h) || render(&a, h, x, n);
+    int rc = !h || io_setup(&a, h, &in, &io) || load_model(&a, h) ||
+             render(&a, h, &io, in.frames);
     rnnamp_lv2_host_free(h);
-    free(x);
+    io_free(&io);
+    rnnamp_audio_free(&in);
     return rc;
 }

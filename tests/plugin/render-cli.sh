@@ -4,11 +4,14 @@
 # finds the build tree's bundle next to itself; an explicit LV2_PATH (one
 # without the bundle) still wins. LV2_PATH_DIR, the build's LV2 folder,
 # is used for one check that it works when given.
-# usage: render-cli.sh LV2_PATH_DIR RNNAMP_RENDER
+# Stereo: the stereo plugin plays each channel of a stereo file as the
+# mono plugin plays it alone, and a mono file on both sides.
+# usage: render-cli.sh LV2_PATH_DIR RNNAMP_RENDER RNNAMP_ESR
 set -u
 lv2dir=$1
 unset LV2_PATH
 render=$2
+esr=$3
 tmp=$(mktemp -d /tmp/rnnamp-render-cli-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
@@ -102,6 +105,61 @@ if "$render" --preset "$preset" --ir "$tmp/ir.wav" "$tmp/in.wav" "$tmp/o.wav" \
     echo "ok: preset + IR render: $(tail -n 1 "$tmp/err")"
 else
     echo "FAIL: preset + IR render" >&2
+    cat "$tmp/err" >&2
+    fails=$((fails + 1))
+fi
+
+# same_as "what" reference test channel: ESR below 1e-12 (the same numbers)
+same_as() {
+    if ! out=$("$esr" "$2" "$3" --channel "$4"); then
+        echo "FAIL: $1: rnnamp-esr failed" >&2
+        fails=$((fails + 1))
+    elif echo "$out" | awk '{ exit !($2 < 1e-12) }'; then
+        echo "ok: $1: $out"
+    else
+        echo "FAIL: $1: $out" >&2
+        fails=$((fails + 1))
+    fi
+}
+stereo=http://rnnamp.org/plugins/rnnamp#stereo
+model=$(dirname "$0")/../../presets/rnnamp-demo.lv2/demo-lstm8.json
+sox -n -r 48000 -c 1 -e floating-point -b 32 "$tmp/l.wav" synth 0.3 sine 220
+sox -n -r 48000 -c 1 -e floating-point -b 32 "$tmp/r.wav" synth 0.3 sawtooth 330 vol 0.5
+sox -M "$tmp/l.wav" "$tmp/r.wav" "$tmp/lr.wav"
+for f in l r; do
+    "$render" --quiet --model "$model" "$tmp/$f.wav" "$tmp/m$f.wav" ||
+        { echo "FAIL: mono render of $f.wav" >&2; fails=$((fails + 1)); }
+done
+if "$render" --plugin "$stereo" --model "$model" "$tmp/lr.wav" "$tmp/s.wav" \
+    2>"$tmp/err" && [ "$(soxi -c "$tmp/s.wav" 2>/dev/null)" = 2 ] &&
+    [ "$(soxi -s "$tmp/s.wav" 2>/dev/null)" = "$(soxi -s "$tmp/lr.wav")" ]; then
+    echo "ok: stereo render writes two channels"
+    same_as "stereo render, left = mono render of the left channel" \
+        "$tmp/ml.wav" "$tmp/s.wav" 0
+    same_as "stereo render, right = mono render of the right channel" \
+        "$tmp/mr.wav" "$tmp/s.wav" 1
+else
+    echo "FAIL: stereo render" >&2
+    cat "$tmp/err" >&2
+    fails=$((fails + 1))
+fi
+if "$render" --plugin "$stereo" --model "$model" "$tmp/l.wav" "$tmp/sm.wav" \
+    2>"$tmp/err" && grep -q "l.wav is mono: it feeds all 2 inputs" "$tmp/err" &&
+    [ "$(soxi -c "$tmp/sm.wav" 2>/dev/null)" = 2 ]; then
+    same_as "mono file into the stereo plugin, left" "$tmp/ml.wav" "$tmp/sm.wav" 0
+    same_as "mono file into the stereo plugin, right" "$tmp/ml.wav" "$tmp/sm.wav" 1
+else
+    echo "FAIL: mono file into the stereo plugin" >&2
+    cat "$tmp/err" >&2
+    fails=$((fails + 1))
+fi
+# a stereo file into the mono plugin: its first channel, with a note
+if "$render" --model "$model" "$tmp/lr.wav" "$tmp/ms.wav" 2>"$tmp/err" &&
+    grep -q "lr.wav has 2 channels, using the first 1" "$tmp/err" &&
+    [ "$(soxi -c "$tmp/ms.wav" 2>/dev/null)" = 1 ]; then
+    same_as "stereo file into the mono plugin" "$tmp/ml.wav" "$tmp/ms.wav" 0
+else
+    echo "FAIL: stereo file into the mono plugin" >&2
     cat "$tmp/err" >&2
     fails=$((fails + 1))
 fi
