@@ -208,17 +208,40 @@ static void pack_backward(const rnnamp_layer *L, rnnamp_cell_ws *w)
                (size_t)H * sizeof(float));
 }
 
-/* Weight gradients after a fused backward kernel: dW_hh += dA^T h[0..T-1]
- * (one sgemm over the chunk), the bias and (n_in <= 4) input-weight sums
- * the kernel accumulated in gacc, else dW_ih += dAih^T x (sgemm); dx. */
+/* Floats of dA one piece of a fused backward sweep leaves for the sgemm
+ * (256 KB): it packs them while they are still in the L2 cache. One sgemm
+ * over a whole long chunk read them back from memory, and its packing of
+ * that operand took as long as its multiply-adds. */
+#define BWD_PIECE_FLOATS 16384
+
+/* A fused backward sweep (train_kernel.h) in pieces of steps, each
+ * followed by dW_hh += dA^T h of the piece's rows. */
+static void fused_backward(rnnamp_tk_bwd_fn fn, rnnamp_layer *g,
+                           rnnamp_cell_ws *w, const float *x, int T)
+{
+    int b = w->b, H = w->H, gh = w->G * H;
+    int piece = BWD_PIECE_FLOATS / (b * gh);
+    if (piece < 1)
+        piece = 1;
+    for (int hi = T, lo; hi > 0; hi = lo) {
+        lo = hi > piece ? hi - piece : 0;
+        fn(w, x, T, lo, hi);
+        size_t r0 = (size_t)lo * b;
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, gh, H,
+                    (hi - lo) * b, 1.0f, w->dA + r0 * gh, gh, w->h + r0 * H, H,
+                    1.0f, g->w_hh, H);
+    }
+}
+
+/* Weight gradients after a fused backward sweep (dW_hh is done): the bias
+ * and (n_in <= 4) input-weight sums the kernel accumulated in gacc, else
+ * dW_ih += dAih^T x (sgemm); dx. */
 static void cell_weight_grads_fused(const rnnamp_layer *L, rnnamp_layer *g,
                                     const rnnamp_cell_ws *w, const float *dAih,
                                     const float *x, int T, float *dx)
 {
     int rows = T * w->b, H = w->H, Hp = w->Hp, G = w->G, ni = w->n_in;
     int gh = G * H;
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, gh, H, rows, 1.0f,
-                w->dA, gh, w->h, H, 1.0f, g->w_hh, H);
     if (ni > RNNAMP_TK_MAX_IN)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, gh, ni, rows, 1.0f,
                     dAih, gh, x, ni, 1.0f, g->w_ih, ni);
@@ -286,7 +309,7 @@ static void lstm_backward(const rnnamp_layer *L, rnnamp_layer *g,
     int b = w->b, H = w->H, gh = 4 * H;
     if (w->tk) {
         pack_backward(L, w);
-        w->tk->lstm_backward(w, x, T);
+        fused_backward(w->tk->lstm_backward, g, w, x, T);
         cell_weight_grads_fused(L, g, w, w->dA, x, T, dx);
         return;
     }
@@ -373,7 +396,7 @@ static void gru_backward(const rnnamp_layer *L, rnnamp_layer *g,
     int b = w->b, H = w->H, gh = 3 * H;
     if (w->tk) {
         pack_backward(L, w);
-        w->tk->gru_backward(w, x, T);
+        fused_backward(w->tk->gru_backward, g, w, x, T);
         cell_weight_grads_fused(L, g, w, w->dAih, x, T, dx);
         return;
     }
@@ -444,7 +467,7 @@ static void rnn_backward(const rnnamp_layer *L, rnnamp_layer *g,
     int b = w->b, H = w->H;
     if (w->tk) {
         pack_backward(L, w);
-        w->tk->rnn_backward(w, x, T);
+        fused_backward(w->tk->rnn_backward, g, w, x, T);
         cell_weight_grads_fused(L, g, w, w->dA, x, T, dx);
         return;
     }

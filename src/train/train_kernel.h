@@ -35,6 +35,11 @@
 #define RNNAMP_TK_MAX_IN 4
 
 typedef void (*rnnamp_tk_fn)(rnnamp_cell_ws *w, const float *x, int T);
+/* A backward sweep over a T-step chunk runs in pieces, steps hi-1 down to
+ * lo, called for hi = T first and down to lo = 0; between the pieces the
+ * caller may use the dA rows of steps lo .. hi-1 (they are final). */
+typedef void (*rnnamp_tk_bwd_fn)(rnnamp_cell_ws *w, const float *x, int T,
+                                 int lo, int hi);
 
 struct rnnamp_tk_ops {
     /* LSTM forward over T steps: writes act, c[1..T], tc, h[1..T]. Needs
@@ -43,18 +48,18 @@ struct rnnamp_tk_ops {
     /* LSTM backward over T steps: from dh (dL/dh[t+1] from above) writes dA
      * (gate pre-activation gradients) and sets gacc to the bias and
      * input-weight gradient sums of the chunk. Needs pk_whh; uses dc. */
-    rnnamp_tk_fn lstm_backward;
+    rnnamp_tk_bwd_fn lstm_backward;
     /* GRU forward over T steps: writes act (r, z, n), hn, h[1..T]. */
     rnnamp_tk_fn gru_forward;
     /* GRU backward over T steps: writes dA (recurrent side), dAih (input
      * side), the total dL/dh[t+1] into dh, and gacc like the LSTM. Needs
      * pk_whh. */
-    rnnamp_tk_fn gru_backward;
+    rnnamp_tk_bwd_fn gru_backward;
     /* tanh-RNN forward over T steps: writes act (= h[t+1]) and h[1..T]. */
     rnnamp_tk_fn rnn_forward;
     /* tanh-RNN backward over T steps: writes dA and gacc like the LSTM.
      * Needs pk_whh. */
-    rnnamp_tk_fn rnn_backward;
+    rnnamp_tk_bwd_fn rnn_backward;
     /* out[k] = tanh(in[k]) / sigmoid(in[k]) for k < n; out may be in. */
     void (*tanh)(const float *in, float *out, size_t n);
     void (*sigmoid)(const float *in, float *out, size_t n);

@@ -155,25 +155,36 @@ static void bwd_end(rnnamp_cell_ws *w)
         }                                                                      \
     } while (0)
 
-/* Define fn(w, x, T): every tile of the chunk, steps forward (dir 1) or
- * backward (dir -1, between bwd_begin and bwd_end), in tiles of up to umax
- * blocks. */
-#define TK_SWEEP(fn, tile, umax, dir)                                          \
+/* Every tile of step t, in tiles of up to umax blocks. */
+#define TK_STEP(tile, umax, t)                                                 \
+    for (int s0 = 0; s0 < w->b; s0 += TK_RT)                                   \
+        for (int u0 = 0; u0 < nblk; u0 += (umax)) {                            \
+            int U = nblk - u0 < (umax) ? nblk - u0 : (umax);                   \
+            int RT = w->b - s0 < TK_RT ? w->b - s0 : TK_RT;                    \
+            TK_TILE(tile, RT, U, x, t, T, s0, VW *u0);                         \
+        }
+
+/* Define fn(w, x, T): the chunk's steps 0 .. T-1 forward. */
+#define TK_SWEEP(fn, tile, umax)                                               \
     static void fn(rnnamp_cell_ws *w, const float *x, int T)                   \
     {                                                                          \
         int nblk = (w->H + VW - 1) / VW;                                       \
-        if ((dir) < 0)                                                         \
+        for (int t = 0; t < T; t++)                                            \
+            TK_STEP(tile, umax, t)                                             \
+    }
+
+/* Define fn(w, x, T, lo, hi): steps hi-1 down to lo of the backward sweep
+ * of a T-step chunk, bwd_begin at its start (hi == T), bwd_end at its end
+ * (lo == 0). */
+#define TK_SWEEP_BWD(fn, tile, umax)                                           \
+    static void fn(rnnamp_cell_ws *w, const float *x, int T, int lo, int hi)   \
+    {                                                                          \
+        int nblk = (w->H + VW - 1) / VW;                                       \
+        if (hi == T)                                                           \
             bwd_begin(w);                                                      \
-        for (int k = 0; k < T; k++) {                                          \
-            int t = (dir) > 0 ? k : T - 1 - k;                                 \
-            for (int s0 = 0; s0 < w->b; s0 += TK_RT)                           \
-                for (int u0 = 0; u0 < nblk; u0 += (umax)) {                    \
-                    int U = nblk - u0 < (umax) ? nblk - u0 : (umax);           \
-                    int RT = w->b - s0 < TK_RT ? w->b - s0 : TK_RT;            \
-                    TK_TILE(tile, RT, U, x, t, T, s0, VW *u0);                 \
-                }                                                              \
-        }                                                                      \
-        if ((dir) < 0)                                                         \
+        for (int t = hi - 1; t >= lo; t--)                                     \
+            TK_STEP(tile, umax, t)                                             \
+        if (lo == 0)                                                           \
             bwd_end(w);                                                        \
     }
 
@@ -255,8 +266,8 @@ TK_INLINE void lstm_bwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
     }
 }
 
-TK_SWEEP(lstm_forward, lstm_fwd_tile, 1, 1)
-TK_SWEEP(lstm_backward, lstm_bwd_tile, TK_U, -1)
+TK_SWEEP(lstm_forward, lstm_fwd_tile, 1)
+TK_SWEEP_BWD(lstm_backward, lstm_bwd_tile, TK_U)
 
 /* ---- GRU: gates r, z, n; accumulators r, z, n_input, n_hidden ---- */
 
@@ -359,8 +370,8 @@ TK_INLINE void gru_bwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
     }
 }
 
-TK_SWEEP(gru_forward, gru_fwd_tile, 1, 1)
-TK_SWEEP(gru_backward, gru_bwd_tile, TK_U, -1)
+TK_SWEEP(gru_forward, gru_fwd_tile, 1)
+TK_SWEEP_BWD(gru_backward, gru_bwd_tile, TK_U)
 
 /* ---- tanh-RNN: one gate ---- */
 
@@ -418,8 +429,8 @@ TK_INLINE void rnn_bwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
     }
 }
 
-TK_SWEEP(rnn_forward, rnn_fwd_tile, TK_U, 1)
-TK_SWEEP(rnn_backward, rnn_bwd_tile, TK_U, -1)
+TK_SWEEP(rnn_forward, rnn_fwd_tile, TK_U)
+TK_SWEEP_BWD(rnn_backward, rnn_bwd_tile, TK_U)
 
 /* ---- element-wise activations (dense layers, the reference path) ---- */
 
