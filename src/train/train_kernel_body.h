@@ -4,7 +4,7 @@
  * vec_neon.h with RNNAMP_TK_NAME defined (the name of the rnnamp_tk_ops table
  * it defines). See train_kernel.h for what the kernels compute.
  *
- * Register tiling: a tile is RT (1 or 2) sequences x U (1..TK_U) blocks of
+ * Register tiling: a tile is RT (1..TK_RT) sequences x U (1..TK_U) blocks of
  * VW hidden units, both compile-time constants at each tile (tk_sweep
  * dispatches). LSTM / GRU forward: one block, all gates in registers (four
  * accumulators per sequence). Backward, and the one-gate RNN forward: up to
@@ -17,8 +17,22 @@
 /* Loops over RT, U and gates are fully unrolled so that the accumulator
  * arrays live in registers. */
 #define TK_UNROLL _Pragma("GCC unroll 4")
-#define TK_RT     2 /* sequences per tile */
-#define TK_U      4 /* blocks of VW units per backward / RNN tile */
+/* Sequences per tile, and blocks of VW units per backward / RNN tile: at
+ * most 8 accumulators in the backward tile, 4 RT in the forward one. With
+ * 32 vector registers (AVX-512) tiles of 4 sequences fit: each weight
+ * vector loaded serves 4 multiply-adds, and the forward tile has 16
+ * independent chains. */
+#if VW == 16
+#define TK_RT 4
+#else
+#define TK_RT 2
+#endif
+#define TK_U (8 / TK_RT)
+/* The backward tiles prefetch the rows they will read this many steps
+ * later (earlier in time): the forward pass stored them a whole chunk
+ * ago, out of the cache. The forward tiles prefetch the lines they will
+ * write as many steps ahead. */
+#define TK_PF 4
 
 /* 1 - a*a (tanh') and a*(1-a) (sigmoid'), from the activation a */
 TK_INLINE vf tk_dtanh(vf a)
@@ -143,15 +157,15 @@ static void bwd_end(rnnamp_cell_ws *w)
 /* Call tile(w, RT, U, x, t, T, s0, j0) with RT and U as constants. */
 #define TK_TILE(tile, RT, U, ...)                                              \
     do {                                                                       \
-        switch (((RT)-1) * TK_U + (U)-1) {                                     \
-        case 0: tile(w, 1, 1, __VA_ARGS__); break;                             \
-        case 1: tile(w, 1, 2, __VA_ARGS__); break;                             \
-        case 2: tile(w, 1, 3, __VA_ARGS__); break;                             \
-        case 3: tile(w, 1, 4, __VA_ARGS__); break;                             \
-        case 4: tile(w, 2, 1, __VA_ARGS__); break;                             \
-        case 5: tile(w, 2, 2, __VA_ARGS__); break;                             \
-        case 6: tile(w, 2, 3, __VA_ARGS__); break;                             \
-        default: tile(w, 2, 4, __VA_ARGS__); break;                            \
+        switch (((RT)-1) * TK_U + (U)-1) { /* TK_RT * TK_U == 8 cases */       \
+        case 0: tile(w, 0 / TK_U + 1, 0 % TK_U + 1, __VA_ARGS__); break;       \
+        case 1: tile(w, 1 / TK_U + 1, 1 % TK_U + 1, __VA_ARGS__); break;       \
+        case 2: tile(w, 2 / TK_U + 1, 2 % TK_U + 1, __VA_ARGS__); break;       \
+        case 3: tile(w, 3 / TK_U + 1, 3 % TK_U + 1, __VA_ARGS__); break;       \
+        case 4: tile(w, 4 / TK_U + 1, 4 % TK_U + 1, __VA_ARGS__); break;       \
+        case 5: tile(w, 5 / TK_U + 1, 5 % TK_U + 1, __VA_ARGS__); break;       \
+        case 6: tile(w, 6 / TK_U + 1, 6 % TK_U + 1, __VA_ARGS__); break;       \
+        default: tile(w, 7 / TK_U + 1, 7 % TK_U + 1, __VA_ARGS__); break;      \
         }                                                                      \
     } while (0)
 
@@ -210,6 +224,14 @@ TK_INLINE void lstm_fwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
         vf c = vf_fmadd(f, vf_load_n(w->c + q * H + j0, left), vf_mul(i, g));
         vf tc = vf_tanh(c);
         float *a = w->act + q * gh + j0;
+        if (t + TK_PF < T) { /* the lines step t + TK_PF will write */
+            size_t pq = q + (size_t)TK_PF * b;
+            for (int gi = 0; gi < 4; gi++)
+                __builtin_prefetch(w->act + pq * gh + j0 + gi * H, 1);
+            __builtin_prefetch(w->tc + pq * H + j0, 1);
+            __builtin_prefetch(w->c + (pq + b) * H + j0, 1);
+            __builtin_prefetch(w->h + (pq + b) * H + j0, 1);
+        }
         vf_store_n(a, i, left);
         vf_store_n(a + H, f, left);
         vf_store_n(a + 2 * H, g, left);
@@ -240,6 +262,14 @@ TK_INLINE void lstm_bwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
         for (int r = 0; r < RT; r++) {
             size_t q = row + (size_t)r;
             const float *a = w->act + q * gh + j;
+            if (t >= TK_PF) { /* the rows of step t - TK_PF */
+                size_t pq = q - (size_t)TK_PF * b;
+                for (int gi = 0; gi < 4; gi++)
+                    __builtin_prefetch(w->act + pq * gh + j + gi * H);
+                __builtin_prefetch(w->tc + pq * H + j);
+                __builtin_prefetch(w->c + pq * H + j);
+                __builtin_prefetch(w->dh + pq * H + j);
+            }
             vf i = vf_load_n(a, left), f = vf_load_n(a + H, left);
             vf g = vf_load_n(a + 2 * H, left), o = vf_load_n(a + 3 * H, left);
             vf tc = vf_load_n(w->tc + q * H + j, left);
@@ -291,6 +321,13 @@ TK_INLINE void gru_fwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
         vf n = vf_tanh(vf_fmadd(rg, acc[r][3], acc[r][2]));
         vf h0 = vf_load_n(w->h + q * H + j0, left);
         float *a = w->act + q * gh + j0;
+        if (t + TK_PF < T) {
+            size_t pq = q + (size_t)TK_PF * b;
+            for (int gi = 0; gi < 3; gi++)
+                __builtin_prefetch(w->act + pq * gh + j0 + gi * H, 1);
+            __builtin_prefetch(w->hn + pq * H + j0, 1);
+            __builtin_prefetch(w->h + (pq + b) * H + j0, 1);
+        }
         vf_store_n(a, rg, left);
         vf_store_n(a + H, z, left);
         vf_store_n(a + 2 * H, n, left);
@@ -342,6 +379,14 @@ TK_INLINE void gru_bwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
             vf dh = acc[r][u];
             vf_store_n(w->dh + q * H + j, dh, left);
             const float *a = w->act + q * gh + j;
+            if (t >= TK_PF) {
+                size_t pq = q - (size_t)TK_PF * b;
+                for (int gi = 0; gi < 3; gi++)
+                    __builtin_prefetch(w->act + pq * gh + j + gi * H);
+                __builtin_prefetch(w->h + pq * H + j);
+                __builtin_prefetch(w->hn + pq * H + j);
+                __builtin_prefetch(w->dh + pq * H + j);
+            }
             vf rg = vf_load_n(a, left), z = vf_load_n(a + H, left),
                n = vf_load_n(a + 2 * H, left);
             vf h0 = vf_load_n(w->h + q * H + j, left);
