@@ -131,6 +131,30 @@ TK_INLINE void gsum_rows(float *bias, float *wx, size_t plane, vf d[TK_RT][4],
     }
 }
 
+/* Prefetch the lines of row pq at unit j that a tile reads (write 0) or
+ * writes (write 1) TK_PF steps away: the G gate activations and three
+ * H-wide rows (p[k] + pq * H + j; NULL: none). */
+TK_INLINE void tk_prefetch(const rnnamp_cell_ws *w, size_t pq, int j, int G,
+                           const float *const p[3], int write)
+{
+    const int H = w->H;
+    const float *a = w->act + pq * (size_t)(G * H) + j;
+    for (int gi = 0; gi < G; gi++) {
+        if (write)
+            __builtin_prefetch(a + gi * H, 1);
+        else
+            __builtin_prefetch(a + gi * H, 0);
+    }
+    for (int k = 0; k < 3; k++) {
+        if (!p[k])
+            continue;
+        if (write)
+            __builtin_prefetch(p[k] + pq * (size_t)H + j, 1);
+        else
+            __builtin_prefetch(p[k] + pq * (size_t)H + j, 0);
+    }
+}
+
 /* Before a backward sweep: the chunk sums (gacc) and, for the LSTM, the
  * running dL/dc start at zero. */
 static void bwd_begin(rnnamp_cell_ws *w)
@@ -225,12 +249,9 @@ TK_INLINE void lstm_fwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
         vf tc = vf_tanh(c);
         float *a = w->act + q * gh + j0;
         if (t + TK_PF < T) { /* the lines step t + TK_PF will write */
-            size_t pq = q + (size_t)TK_PF * b;
-            for (int gi = 0; gi < 4; gi++)
-                __builtin_prefetch(w->act + pq * gh + j0 + gi * H, 1);
-            __builtin_prefetch(w->tc + pq * H + j0, 1);
-            __builtin_prefetch(w->c + (pq + b) * H + j0, 1);
-            __builtin_prefetch(w->h + (pq + b) * H + j0, 1);
+            const float *const p[3] = {w->tc, w->c + (size_t)b * H,
+                                       w->h + (size_t)b * H};
+            tk_prefetch(w, q + (size_t)TK_PF * b, j0, 4, p, 1);
         }
         vf_store_n(a, i, left);
         vf_store_n(a + H, f, left);
@@ -263,12 +284,8 @@ TK_INLINE void lstm_bwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
             size_t q = row + (size_t)r;
             const float *a = w->act + q * gh + j;
             if (t >= TK_PF) { /* the rows of step t - TK_PF */
-                size_t pq = q - (size_t)TK_PF * b;
-                for (int gi = 0; gi < 4; gi++)
-                    __builtin_prefetch(w->act + pq * gh + j + gi * H);
-                __builtin_prefetch(w->tc + pq * H + j);
-                __builtin_prefetch(w->c + pq * H + j);
-                __builtin_prefetch(w->dh + pq * H + j);
+                const float *const p[3] = {w->tc, w->c, w->dh};
+                tk_prefetch(w, q - (size_t)TK_PF * b, j, 4, p, 0);
             }
             vf i = vf_load_n(a, left), f = vf_load_n(a + H, left);
             vf g = vf_load_n(a + 2 * H, left), o = vf_load_n(a + 3 * H, left);
@@ -322,11 +339,8 @@ TK_INLINE void gru_fwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
         vf h0 = vf_load_n(w->h + q * H + j0, left);
         float *a = w->act + q * gh + j0;
         if (t + TK_PF < T) {
-            size_t pq = q + (size_t)TK_PF * b;
-            for (int gi = 0; gi < 3; gi++)
-                __builtin_prefetch(w->act + pq * gh + j0 + gi * H, 1);
-            __builtin_prefetch(w->hn + pq * H + j0, 1);
-            __builtin_prefetch(w->h + (pq + b) * H + j0, 1);
+            const float *const p[3] = {w->hn, w->h + (size_t)b * H, NULL};
+            tk_prefetch(w, q + (size_t)TK_PF * b, j0, 3, p, 1);
         }
         vf_store_n(a, rg, left);
         vf_store_n(a + H, z, left);
@@ -380,12 +394,8 @@ TK_INLINE void gru_bwd_tile(rnnamp_cell_ws *w, int RT, int U, const float *x,
             vf_store_n(w->dh + q * H + j, dh, left);
             const float *a = w->act + q * gh + j;
             if (t >= TK_PF) {
-                size_t pq = q - (size_t)TK_PF * b;
-                for (int gi = 0; gi < 3; gi++)
-                    __builtin_prefetch(w->act + pq * gh + j + gi * H);
-                __builtin_prefetch(w->h + pq * H + j);
-                __builtin_prefetch(w->hn + pq * H + j);
-                __builtin_prefetch(w->dh + pq * H + j);
+                const float *const p[3] = {w->h, w->hn, w->dh};
+                tk_prefetch(w, q - (size_t)TK_PF * b, j, 3, p, 0);
             }
             vf rg = vf_load_n(a, left), z = vf_load_n(a + H, left),
                n = vf_load_n(a + 2 * H, left);
