@@ -193,6 +193,7 @@ static int read_input(render_args *a, rnnamp_audio *in)
 typedef struct {
     float *x[RNNAMP_RENDER_MAX_CH];
     int nx, ny;
+    int pin; /* the plugin's audio inputs */
 } render_io;
 
 static void io_free(render_io *io)
@@ -208,11 +209,12 @@ static int io_setup(const render_args *a, const rnnamp_lv2_host *h,
     int pin, pout;
     rnnamp_lv2_host_audio_ports(h, &pin, &pout);
     memset(io, 0, sizeof *io);
+    io->pin = pin;
     io->nx = pin > 1 && in->channels > 1 ? in->channels : 1;
     io->ny = pin > 1 ? pout : 1;
     if (io->nx > pin)
         io->nx = pin;
-    if (io->nx > RNNAMP_RENDER_MAX_CH || io->ny > RNNAMP_RENDER_MAX_CH) {
+    if (pin > RNNAMP_RENDER_MAX_CH || io->ny > RNNAMP_RENDER_MAX_CH) {
         fprintf(stderr,
                 PROG ": the plugin has %d audio inputs and %d outputs; "
                      "at most %d are supported\n",
@@ -369,8 +371,6 @@ static void run_block(rnnamp_lv2_host *h, const render_io *io, size_t n,
 {
     const float *src[RNNAMP_RENDER_MAX_CH] = {NULL};
     float *dst[RNNAMP_RENDER_MAX_CH] = {NULL};
-    int pin, pout;
-    rnnamp_lv2_host_audio_ports(h, &pin, &pout);
     for (int c = 0; c < io->nx; c++) {
         if (done < n && n - done >= k) {
             src[c] = io->x[c] + done;
@@ -382,14 +382,14 @@ static void run_block(rnnamp_lv2_host *h, const render_io *io, size_t n,
         }
     }
     for (int c = 0; c < io->ny; c++)
-        dst[c] = y ? y[c] + done : NULL;
-    if (pin <= 1) {
+        dst[c] = y[c] + done;
+    if (io->pin <= 1) {
         rnnamp_lv2_host_run(h, src[0], dst[0], k);
         return;
     }
     int nin = io->nx;
     if (nin == 1) /* a mono file: on every input */
-        for (nin = 1; nin < pin && nin < RNNAMP_RENDER_MAX_CH; nin++)
+        for (nin = 1; nin < io->pin; nin++)
             src[nin] = src[0];
     rnnamp_lv2_host_run_channels(h, src, nin, dst, io->ny, k);
 }

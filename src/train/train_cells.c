@@ -209,9 +209,9 @@ static void pack_backward(const rnnamp_layer *L, rnnamp_cell_ws *w)
 }
 
 /* Floats of dA one piece of a fused backward sweep leaves for the sgemm
- * (256 KB): it packs them while they are still in the L2 cache. One sgemm
- * over a whole long chunk read them back from memory, and its packing of
- * that operand took as long as its multiply-adds. */
+ * (64 KB): it takes them while they are still in the cache. One sgemm over
+ * a whole long chunk read them back from memory, and its packing of that
+ * operand took as long as its multiply-adds. */
 #define BWD_PIECE_FLOATS 16384
 
 /* A fused backward sweep (train_kernel.h) in pieces of steps, each

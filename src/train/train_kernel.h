@@ -45,20 +45,21 @@ struct rnnamp_tk_ops {
     /* LSTM forward over T steps: writes act, c[1..T], tc, h[1..T]. Needs
      * pk_wx, pk_wh, pk_b. */
     rnnamp_tk_fn lstm_forward;
-    /* LSTM backward over T steps: from dh (dL/dh[t+1] from above) writes dA
-     * (gate pre-activation gradients) and sets gacc to the bias and
-     * input-weight gradient sums of the chunk. Needs pk_whh; uses dc. */
+    /* LSTM backward over steps hi-1 .. lo (rnnamp_tk_bwd_fn): from dh
+     * (dL/dh[t+1] from above) writes dA (gate pre-activation gradients)
+     * and, once lo is 0, leaves in gacc the bias and input-weight gradient
+     * sums of the chunk. Needs pk_whh; uses dc. */
     rnnamp_tk_bwd_fn lstm_backward;
     /* GRU forward over T steps: writes act (r, z, n), hn, h[1..T]. */
     rnnamp_tk_fn gru_forward;
-    /* GRU backward over T steps: writes dA (recurrent side), dAih (input
-     * side), the total dL/dh[t+1] into dh, and gacc like the LSTM. Needs
+    /* GRU backward over steps hi-1 .. lo: writes dA (recurrent side), dAih
+     * (input side), the total dL/dh[t+1] into dh, and gacc like the LSTM. Needs
      * pk_whh. */
     rnnamp_tk_bwd_fn gru_backward;
     /* tanh-RNN forward over T steps: writes act (= h[t+1]) and h[1..T]. */
     rnnamp_tk_fn rnn_forward;
-    /* tanh-RNN backward over T steps: writes dA and gacc like the LSTM.
-     * Needs pk_whh. */
+    /* tanh-RNN backward over steps hi-1 .. lo: writes dA and gacc like the
+     * LSTM. Needs pk_whh. */
     rnnamp_tk_bwd_fn rnn_backward;
     /* out[k] = tanh(in[k]) / sigmoid(in[k]) for k < n; out may be in. */
     void (*tanh)(const float *in, float *out, size_t n);
