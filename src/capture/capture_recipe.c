@@ -221,10 +221,22 @@ void capture_recipe_choose(const capture_probe *p, capture_choice *c)
      * the linear fit through it) */
     c->skip = p->explained >= 0.9 || c->pre_fir || c->post_fir;
     c->use_budget = !nearly_linear;
+    c->guitar_only = p->explained < 0.5;
     c->kind = nearly_linear         ? "nearly linear"
               : p->explained >= 0.9 ? "mildly nonlinear"
               : p->explained >= 0.5 ? "nonlinear"
                                     : "nonlinear-dominated";
+}
+
+void capture_dataset_guitar_only(rnnamp_dataset *ds, const capture_signal *s)
+{
+    for (int i = 0; i < ds->n_pairs; i++) {
+        rnnamp_pair *pr = &ds->pairs[i];
+        rnnamp_span *sp = &pr->spans[RNNAMP_SPLIT_TRAIN][0];
+        if (pr->n_spans[RNNAMP_SPLIT_TRAIN] > 0 &&
+            sp->start == s->train_start && sp->end > s->guitar_start)
+            sp->start = s->guitar_start;
+    }
 }
 
 /* ---- capture metadata ---------------------------------------------------- */
@@ -313,9 +325,9 @@ void capture_meta_recipe(capture_meta *m, const capture_probe *p,
     meta_add(m,
              "], \"explained\": %.6g, \"taps_needed\": %d}, \"recipe\": "
              "{\"pre_fir\": %d, \"post_fir\": %d, \"hidden\": %d, "
-             "\"skip\": %d, \"kind\": \"%s\"}",
+             "\"skip\": %d, \"guitar_only\": %d, \"kind\": \"%s\"}",
              p->explained, p->taps_needed, c->pre_fir, c->post_fir, c->hidden,
-             c->skip, c->kind);
+             c->skip, c->guitar_only, c->kind);
 }
 
 int capture_meta_end(capture_meta *m, const char *sweep_sym, float min,

@@ -146,7 +146,8 @@ END_TEST
 
 /* --probe: the linear probe of mda RezFilter (a resonant low-pass, linear
  * at these settings: 7.9e-6 at 256 taps on the 60 s signal) and the recipe
- * it gives; no model is written. */
+ * it gives (--guitar-only overrides its material; with --all-signal it is
+ * refused); no model is written. */
 START_TEST(probe_mode)
 {
     char out[8192];
@@ -169,15 +170,30 @@ START_TEST(probe_mode)
                   "%s", out);
     ck_assert_double_gt(explained, 99.99);
     ck_assert_int_eq(needed, 256);
-    ck_assert_msg(strstr(out,
-                         "recipe for a nearly linear target: pre-FIR 0 "
-                         "taps, post-FIR 256 taps, hidden 8, skip on") != NULL,
-                  "%s", out);
+    ck_assert_msg(
+        strstr(out, "recipe for a nearly linear target: pre-FIR 0 "
+                    "taps, post-FIR 256 taps, hidden 8, skip on, trains "
+                    "on the whole signal, stops early on a plateau") != NULL,
+        "%s", out);
     char model[512];
     snprintf(model, sizeof model, "%s/model.json", tmpdir);
     ck_assert(!test_file_exists(model));
     ck_assert_int_ne(run("--probe", out, sizeof out), 0);
     ck_assert_msg(strstr(out, "--plugin URI is required") != NULL, "%s", out);
+    /* --guitar-only forces the material the recipe left whole */
+    ck_assert_int_eq(
+        run("--probe --plugin http://drobilla.net/plugins/mda/RezFilter "
+            "--guitar-seconds 5 --guitar-only",
+            out, sizeof out),
+        0);
+    ck_assert_msg(strstr(out, "trains on the guitar only") != NULL, "%s", out);
+    ck_assert_int_ne(run("--probe --plugin http://drobilla.net/plugins/mda/"
+                         "RezFilter --guitar-only --all-signal",
+                         out, sizeof out),
+                     0);
+    ck_assert_msg(strstr(out, "give --guitar-only or --all-signal, not both") !=
+                      NULL,
+                  "%s", out);
 }
 END_TEST
 

@@ -9,6 +9,10 @@
  *   gain's, no longer filter does better, 1 tap needed, no FIR chosen;
  * - the capture signal's hot sections: RMS 0.075 at -3 dBFS peak and RMS
  *   0.1 at -1 dBFS, the plain ones at their peaks with the guitar's crest;
+ * - the recipe trains on the guitar only when a linear filter explains
+ *   less than half of the target, and capture_dataset_guitar_only moves
+ *   the training span's start to the guitar and leaves the validation, test
+ *   and DI spans as they were;
  * - capture_hot_gain: RMS 0.075 unless the peak would pass -1 dBFS;
  * - capture_heldout_make with hot copies: a file at RMS 0.02 comes back
  *   once as is and once raised 11.48 dB to RMS 0.075, sample for sample;
@@ -77,6 +81,7 @@ START_TEST(probe_known_fir)
     ck_assert_int_eq(c.hidden, 8);
     ck_assert_int_eq(c.skip, 1);
     ck_assert_int_eq(c.use_budget, 0);
+    ck_assert_int_eq(c.guitar_only, 0);
     ck_assert_str_eq(c.kind, "nearly linear");
     free(x);
     free(y);
@@ -121,8 +126,52 @@ START_TEST(probe_tanh_clipper)
     ck_assert_int_eq(c.pre_fir, 32);
     ck_assert_int_eq(c.hidden, 40);
     ck_assert_int_eq(c.skip, 1);
+    ck_assert_int_eq(c.guitar_only, 1);
+    q.explained = 0.5; /* the rule's edge: half explained keeps it all */
+    capture_recipe_choose(&q, &c);
+    ck_assert_int_eq(c.guitar_only, 0);
+    ck_assert_int_eq(c.hidden, 16);
     free(x);
     free(y);
+}
+END_TEST
+
+START_TEST(dataset_guitar_only)
+{
+    char err[512];
+    capture_signal s;
+    ck_assert(capture_signal_make(&s, 48000, 5.0, CAPTURE_SIGNAL_VERSION, err,
+                                  sizeof err) == 0);
+    capture_input in;
+    ck_assert_msg(
+        capture_input_make(&in, &s, NULL, 0, 48000, err, sizeof err) == 0, "%s",
+        err);
+    ck_assert_uint_lt(s.train_start, s.guitar_start);
+    ck_assert_uint_lt(s.guitar_start, s.train_end);
+    rnnamp_dataset ds;
+    rnnamp_dataset_init(&ds);
+    ck_assert_msg(capture_dataset_add(&ds, "identity", &s, &in, in.x, 0, 48000,
+                                      NULL, err, sizeof err) == 0,
+                  "%s", err);
+    const rnnamp_pair *pr = &ds.pairs[0];
+    rnnamp_span val = pr->spans[RNNAMP_SPLIT_VAL][0];
+    rnnamp_span test = pr->spans[RNNAMP_SPLIT_TEST][0];
+    size_t end = pr->spans[RNNAMP_SPLIT_TRAIN][0].end;
+    ck_assert_uint_eq(pr->spans[RNNAMP_SPLIT_TRAIN][0].start, s.train_start);
+    capture_dataset_guitar_only(&ds, &s);
+    ck_assert_int_eq(pr->n_spans[RNNAMP_SPLIT_TRAIN], 1);
+    ck_assert_uint_eq(pr->spans[RNNAMP_SPLIT_TRAIN][0].start, s.guitar_start);
+    ck_assert_uint_eq(pr->spans[RNNAMP_SPLIT_TRAIN][0].end, end);
+    ck_assert_uint_eq(end, val.start); /* validation follows the training */
+    ck_assert_uint_eq(pr->spans[RNNAMP_SPLIT_VAL][0].start, val.start);
+    ck_assert_uint_eq(pr->spans[RNNAMP_SPLIT_VAL][0].end, val.end);
+    ck_assert_uint_eq(pr->spans[RNNAMP_SPLIT_TEST][0].start, test.start);
+    ck_assert_uint_eq(pr->spans[RNNAMP_SPLIT_TEST][0].end, test.end);
+    capture_dataset_guitar_only(&ds, &s); /* twice: no change */
+    ck_assert_uint_eq(pr->spans[RNNAMP_SPLIT_TRAIN][0].start, s.guitar_start);
+    rnnamp_dataset_free(&ds);
+    capture_input_free(&in);
+    capture_signal_free(&s);
 }
 END_TEST
 
@@ -244,6 +293,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, probe_known_fir);
     tcase_add_test(tc, probe_tanh_clipper);
+    tcase_add_test(tc, dataset_guitar_only);
     tcase_add_test(tc, hot_gain);
     tcase_add_test(tc, signal_hot_sections);
     tcase_add_test(tc, heldout_hot_copies);
