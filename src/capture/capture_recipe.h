@@ -129,7 +129,7 @@ void capture_probe_print(FILE *f, const char *prefix, const capture_probe *p);
  *             amp the loud noise bursts take most of the loss and the
  *             network's capacity (Chump at full gain: 61 % of the
  *             pre-emphasised error of LSTM-40 in 9 s of noise against 51 s
- *             of guitar); without them every held-out ESR fell by 30-40 %. */
+ *             of guitar); without them every held-out ESR fell by 20-55 %. */
 typedef struct {
     int pre_fir, post_fir, hidden, skip, use_budget, guitar_only;
     const char *kind; /* "nearly linear", "mildly nonlinear", ... */
