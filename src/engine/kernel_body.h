@@ -29,47 +29,71 @@ KB_INLINE vf kb_sigmoid_half(vf y)
  * vector: only for 16 lanes. Otherwise the tail code compiles away. */
 #define KB_TAIL (RNNAMP_PAD % VW != 0)
 
+/* The weights of one row vector with n lanes (VW: whole, aligned; the
+ * lanes past n are 0). */
+KB_INLINE vf kb_load_w(const float *w, int n)
+{
+    return n < VW ? vf_load_part(w, n) : vf_load_a(w);
+}
+
+/* Four columns (v[0..4), the rows of w at stride nb) into the sums; with
+ * two partial sums (two) the odd columns go to acc2, and first starts acc2
+ * from column 1's products (a product rounds as a multiply-add onto 0). */
+KB_INLINE void kb_gemv_four(const float *w, int nb, const float *v, vf *acc,
+                            vf *acc2, const int NV, const int LAST,
+                            const int two, const int first)
+{
+    for (int u = 0; u < 4; u++) {
+        vf s0 = vf_set1(v[u]);
+        for (int k = 0; k < NV; k++) {
+            vf wv = kb_load_w(w + u * nb + k * VW, k == NV - 1 ? LAST : VW);
+            if (two && first && u == 1)
+                acc2[k & 3] = vf_mul(wv, s0);
+            else if (two && (u & 1))
+                acc2[k & 3] = vf_fmadd(wv, s0, acc2[k & 3]);
+            else
+                acc[k] = vf_fmadd(wv, s0, acc[k]);
+        }
+    }
+}
+
 /* out[0 .. NV) = (b + W v)[so .. so+NV*VW) for one sub-block of rows of a
  * packed block whose column stride is nb; its last vector has LAST lanes
  * (VW: whole; the lanes past LAST are 0).
- * NV and LAST are compile-time constants at each call. With four row
+ * NV, LAST and PEEL are compile-time constants at each call. With four row
  * vectors or fewer, even and odd columns go to two partial sums, which
- * halves the chain of dependent multiply-adds. */
+ * halves the chain of dependent multiply-adds. PEEL (where C is a constant
+ * too, so that the column loop unrolls) starts the odd sums from the first
+ * odd column's products instead of zeros: the same sums, one
+ * instruction fewer per sum vector; with a run-time C the peeled block
+ * costs more than it saves. */
 KB_INLINE void kb_gemv_acc(const float *Wb, int nb, int so, const float *b,
                            const float *v, int C, vf *out, const int NV,
-                           const int LAST)
+                           const int LAST, const int PEEL)
 {
     const int two = NV <= 4;
     vf acc[8], acc2[4];
     for (int k = 0; k < NV; k++)
         acc[k] = vf_load_n(b + so + k * VW, k == NV - 1 ? LAST : VW);
-    for (int k = 0; k < 4; k++)
-        acc2[k] = vf_set1(0.f);
     const float *w = Wb + so;
     int j = 0;
+    if (two && PEEL && C >= 4) {
+        kb_gemv_four(w, nb, v, acc, acc2, NV, LAST, two, 1);
+        w += 4 * nb;
+        j = 4;
+    } else {
+        for (int k = 0; k < 4; k++)
+            acc2[k] = vf_set1(0.f);
+    }
     for (; j + 4 <= C; j += 4) {
-        for (int u = 0; u < 4; u++) {
-            vf s0 = vf_set1(v[j + u]);
-            for (int k = 0; k < NV; k++) {
-                const float *wk = w + u * nb + k * VW;
-                vf wv = k == NV - 1 && LAST < VW ? vf_load_part(wk, LAST)
-                                                 : vf_load_a(wk);
-                if (two && (u & 1))
-                    acc2[k & 3] = vf_fmadd(wv, s0, acc2[k & 3]);
-                else
-                    acc[k] = vf_fmadd(wv, s0, acc[k]);
-            }
-        }
+        kb_gemv_four(w, nb, v + j, acc, acc2, NV, LAST, two, 0);
         w += 4 * nb;
     }
     for (; j < C; j++) {
         vf s0 = vf_set1(v[j]);
-        for (int k = 0; k < NV; k++) {
-            const float *wk = w + k * VW;
-            vf wv = k == NV - 1 && LAST < VW ? vf_load_part(wk, LAST)
-                                             : vf_load_a(wk);
-            acc[k] = vf_fmadd(wv, s0, acc[k]);
-        }
+        for (int k = 0; k < NV; k++)
+            acc[k] = vf_fmadd(kb_load_w(w + k * VW, k == NV - 1 ? LAST : VW),
+                              s0, acc[k]);
         w += nb;
     }
     for (int k = 0; k < NV; k++)
@@ -82,7 +106,7 @@ KB_INLINE void kb_gemv_sub(const float *Wb, int nb, int so, const float *b,
                            const int LAST)
 {
     vf acc[8];
-    kb_gemv_acc(Wb, nb, so, b, v, C, acc, NV, LAST);
+    kb_gemv_acc(Wb, nb, so, b, v, C, acc, NV, LAST, 0);
     for (int k = 0; k < NV; k++)
         vf_store_n(y + so + k * VW, acc[k], k == NV - 1 ? LAST : VW);
 }
@@ -358,7 +382,8 @@ KB_INLINE void kb_gru_regs(const vf *a, const vf *x, float *h, const int HP)
  * (a compile-time constant) and the head, no sample-rate correction.
  * Everything the loop needs is hoisted into locals. */
 KB_INLINE void kb_run_single(rnnamp_engine *e, const float *in, float *out,
-                             uint32_t n, const int TYPE, const int HP)
+                             uint32_t n, const int TYPE, const int HP,
+                             const int K1)
 {
     const rnnamp_eng_layer *L = &e->L[0];
     float *S = e->S;
@@ -369,19 +394,23 @@ KB_INLINE void kb_run_single(rnnamp_engine *e, const float *in, float *out,
     float *v = S + L->col0;
     const float *hw = e->hw;
     const float hb = e->hb;
-    const int K = L->K, C = L->K + HP, skip = e->skip;
+    /* K1: one input column (no knobs), known here, so that the products'
+     * column loops unroll completely */
+    const int K = K1 ? 1 : L->K, C = K + HP, skip = e->skip;
     for (uint32_t t = 0; t < n; t++) {
         const float x = in[t];
         v[0] = x;
         if (TYPE == RNNAMP_LSTM && KB_FUSE(4 * HP, HP)) {
             vf a[8];
-            kb_gemv_acc(W, 4 * HP, 0, b, v, C, a, (4 * HP + VW - 1) / VW, VW);
+            kb_gemv_acc(W, 4 * HP, 0, b, v, C, a, (4 * HP + VW - 1) / VW, VW,
+                        K1);
             kb_lstm_regs(a, c, h, HP);
         } else if (TYPE == RNNAMP_GRU && KB_FUSE(3 * HP, HP)) {
             const int NV = (3 * HP + VW - 1) / VW, NX = (HP + VW - 1) / VW;
             vf a[8], xa[8];
-            kb_gemv_acc(W, 3 * HP, 0, b, v, C, a, NV, 3 * HP - (NV - 1) * VW);
-            kb_gemv_acc(Wnx, HP, 0, bnx, v, K, xa, NX, HP - (NX - 1) * VW);
+            kb_gemv_acc(W, 3 * HP, 0, b, v, C, a, NV, 3 * HP - (NV - 1) * VW,
+                        K1);
+            kb_gemv_acc(Wnx, HP, 0, bnx, v, K, xa, NX, HP - (NX - 1) * VW, K1);
             kb_gru_regs(a, xa, h, HP);
         } else if (TYPE == RNNAMP_LSTM) {
             kb_gemv_fixed(W, b, v, 4 * HP, C, g);
@@ -413,7 +442,12 @@ KB_INLINE void kb_run_single(rnnamp_engine *e, const float *in, float *out,
     static void kb_single_##T##_##HP(rnnamp_engine *e, const float *in,        \
                                      float *out, uint32_t n)                   \
     {                                                                          \
-        kb_run_single(e, in, out, n, RNNAMP_##T, HP);                          \
+        kb_run_single(e, in, out, n, RNNAMP_##T, HP, 0);                       \
+    }                                                                          \
+    static void kb_single1_##T##_##HP(rnnamp_engine *e, const float *in,       \
+                                      float *out, uint32_t n)                  \
+    {                                                                          \
+        kb_run_single(e, in, out, n, RNNAMP_##T, HP, 1);                       \
     }
 #define KB_SINGLE_SIZES(T)                                                     \
     KB_SINGLE(T, 8)                                                            \
@@ -428,24 +462,24 @@ KB_SINGLE_SIZES(LSTM)
 KB_SINGLE_SIZES(GRU)
 
 typedef void (*kb_single_fn)(rnnamp_engine *, const float *, float *, uint32_t);
-static const kb_single_fn kb_single_lstm[8] = {
-    kb_single_LSTM_8,  kb_single_LSTM_16, kb_single_LSTM_24, kb_single_LSTM_32,
-    kb_single_LSTM_40, kb_single_LSTM_48, kb_single_LSTM_56, kb_single_LSTM_64};
-static const kb_single_fn kb_single_gru[8] = {
-    kb_single_GRU_8,  kb_single_GRU_16, kb_single_GRU_24, kb_single_GRU_32,
-    kb_single_GRU_40, kb_single_GRU_48, kb_single_GRU_56, kb_single_GRU_64};
+#define KB_TABLE(P, T)                                                         \
+    {                                                                          \
+        P##T##_8, P##T##_16, P##T##_24, P##T##_32, P##T##_40, P##T##_48,       \
+            P##T##_56, P##T##_64                                               \
+    }
+/* [type: LSTM, GRU][one input column][Hp / 8 - 1] */
+static const kb_single_fn kb_single_tab[2][2][8] = {
+    {KB_TABLE(kb_single_, LSTM), KB_TABLE(kb_single1_, LSTM)},
+    {KB_TABLE(kb_single_, GRU), KB_TABLE(kb_single1_, GRU)}};
 
 /* The specialised loop for this engine, or NULL. */
 static kb_single_fn kb_single_for(const rnnamp_engine *e)
 {
-    if (e->n_layers != 1 || e->use_ratio || e->L[0].Hp > 64)
+    const rnnamp_eng_layer *L = &e->L[0];
+    if (e->n_layers != 1 || e->use_ratio || L->Hp > 64 ||
+        (L->type != RNNAMP_LSTM && L->type != RNNAMP_GRU))
         return NULL;
-    int i = e->L[0].Hp / 8 - 1;
-    if (e->L[0].type == RNNAMP_LSTM)
-        return kb_single_lstm[i];
-    if (e->L[0].type == RNNAMP_GRU)
-        return kb_single_gru[i];
-    return NULL;
+    return kb_single_tab[L->type == RNNAMP_GRU][L->K == 1][L->Hp / 8 - 1];
 }
 #endif
 
