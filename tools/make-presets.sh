@@ -39,14 +39,12 @@ GX=http://guitarix.sourceforge.net/plugins
 MDA=http://drobilla.net/plugins/mda
 
 # name | label | plugin URI | capture options (settings, sweep, network)
-# combo-high keeps --all-signal: its probe (28 % linear) would now train it on
-# the guitar only, and the shipped model was trained on the whole signal.
 PRESETS="\
 od-low|Overdrive, low drive (mda Overdrive 0.2)|$MDA/Overdrive|--set drive=0.2 --set muffle=0 --set output=0.5 --hidden 12
 ts9-high|Tube Screamer, full drive (guitarix TS9)|$GX/gxts9#ts9sim|--set fslider2_=1 --set fslider1_=500 --set fslider0_=-10
 fuzzface|Fuzz Face (guitarix)|$GX/gx_fuzzface_#_fuzzface_|--set FUZZ=0.7 --set LEVEL=0.5 --hidden 24 --early-stop 150
 combo-clean|Clean tube stage (mda Combo, D.I. model, drive 0.3)|$MDA/Combo|--set model=0 --set drive=0.3 --set bias=0.5 --set output=0.5 --hidden 12
-combo-high|High-gain amp (mda Combo, D.I. model, drive 1.0)|$MDA/Combo|--set model=0 --set drive=1 --set bias=0.5 --set output=0.5 --hidden 16 --all-signal
+combo-high|High-gain amp (mda Combo, D.I. model, drive 1.0)|$MDA/Combo|--set model=0 --set drive=1 --set bias=0.5 --set output=0.5 --hidden 16
 rezfilter|Resonant low-pass (mda RezFilter, static)|$MDA/RezFilter|--set freq=0.45 --set res=0.6 --set env_vcf=0.5 --set lfo_vcf=0.5 --set output=0.5 --hidden 12
 zamtube-clean|Clean tube amp (ZamTube, tube drive 5, flat tone stack)|urn:zamaudio:ZamTube|--set tubedrive=5 --set tonestack=0 --set bass=5 --set mids=5 --set treb=5
 zamtube-high|Tube amp, full drive (ZamTube, tube drive 11, flat tone stack)|urn:zamaudio:ZamTube|--set tubedrive=11 --set tonestack=0 --set bass=5 --set mids=5 --set treb=5

@@ -69,9 +69,9 @@ typedef struct {
     rnnamp_train_config tc;
     int tbptt_set, segment_set;
     int hidden_set, skip_set, early_stop_set;
-    int pre_fir, post_fir;       /* -1: the recipe chooses */
-    int probe;                   /* --probe: stop after the linear probe */
-    int guitar_only, all_signal; /* override the recipe's guitar_only */
+    int pre_fir, post_fir; /* -1: the recipe chooses */
+    int probe;             /* --probe: stop after the linear probe */
+    int guitar_only;       /* train on the guitar (and --di) only */
     int quiet;
 } options;
 
@@ -109,10 +109,10 @@ static void usage(FILE *f)
         "  --pre-fir N --post-fir N  FIR taps around the network (default:\n"
         "                      chosen from the linear probe, see\n"
         "                      docs/capture.md; 0 = none)\n"
-        "  --guitar-only, --all-signal  train on the guitar (and --di) only,\n"
-        "                      or on the whole signal with its sweeps and\n"
-        "                      noise (default: guitar only for targets a\n"
-        "                      linear filter explains less than half of)\n"
+        "  --guitar-only       train on the guitar (and --di files) only,\n"
+        "                      without the sweeps and noise bursts (see\n"
+        "                      docs/capture.md: it helps some amps, hurts\n"
+        "                      others)\n"
         "  --arch lstm|gru|rnn --hidden N --layers N --skip\n"
         "                      (--hidden, --skip, --early-stop: default\n"
         "                      chosen from the probe)\n"
@@ -158,7 +158,6 @@ static const cli_option option_table[] = {
      GIVEN(hidden_set)},
     {"probe", 0, CLI_FLAG, 0, 0, OFF(probe), 0},
     {"guitar-only", 0, CLI_FLAG, 0, 0, OFF(guitar_only), 0},
-    {"all-signal", 0, CLI_FLAG, 0, 0, OFF(all_signal), 0},
     {"pre-fir", 0, CLI_INT, 0, 4096, OFF(pre_fir), 0},
     {"post-fir", 0, CLI_INT, 0, 65536, OFF(post_fir), 0},
     {"layers", 0, CLI_INT, 1, RNNAMP_MAX_LAYERS - 1, OFF(tc.layers), 0},
@@ -308,11 +307,6 @@ static int check_mode(const options *o)
     }
     if ((o->out || o->render_in || o->probe) && !o->plugin) {
         fprintf(stderr, PROG ": --plugin URI is required\n");
-        return -1;
-    }
-    if (o->guitar_only && o->all_signal) {
-        fprintf(stderr, PROG ": give --guitar-only or --all-signal, not "
-                             "both\n");
         return -1;
     }
     if (o->render_in && o->sweep_sym) {
@@ -598,8 +592,8 @@ static void choose_recipe(capture_job *j)
         c->skip = 1;
     if (o->early_stop_set)
         c->use_budget = 0;
-    if (o->guitar_only || o->all_signal)
-        c->guitar_only = o->guitar_only;
+    if (o->guitar_only)
+        c->guitar_only = 1;
     capture_probe_print(stderr, PROG ": ", &j->probe);
     fprintf(stderr,
             PROG ": recipe for a %s target: pre-FIR %d taps, post-FIR %d "

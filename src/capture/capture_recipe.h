@@ -124,12 +124,10 @@ void capture_probe_print(FILE *f, const char *prefix, const capture_probe *p);
  *   skip      1 when explained >= 0.9 (the linear path carries the signal)
  *   use_budget 1 unless nearly linear: train until the budget (no early
  *             stop on a short plateau)
- *   guitar_only 1 when explained < 0.5: train on the guitar (and DI files)
- *             only, without the sweeps and noise bursts. Through a high-gain
- *             amp the loud noise bursts take most of the loss and the
- *             network's capacity (Chump at full gain: 61 % of the
- *             pre-emphasised error of LSTM-40 in 9 s of noise against 51 s
- *             of guitar); without them every held-out ESR fell by 20-55 %. */
+ *   guitar_only 0: train on the whole signal (sweeps, noise and guitar).
+ *             --guitar-only sets it (training guitar and DI files only):
+ *             that helped the Chump at full gain and hurt the metal head at
+ *             full drive (docs/capture.md), so no probe figure chooses it. */
 typedef struct {
     int pre_fir, post_fir, hidden, skip, use_budget, guitar_only;
     const char *kind; /* "nearly linear", "mildly nonlinear", ... */
