@@ -117,6 +117,32 @@ START_TEST(cells_match_reference)
 }
 END_TEST
 
+/* Single recurrent layers with knob inputs (2 and 3 input columns): the
+ * specialised loops for more than one input column, apart from the
+ * one-column ones cells_match_reference covers. */
+START_TEST(single_layer_knobs_match_reference)
+{
+    static const int sizes[] = {8, 16, 24, 32, 64};
+    rnnamp_layer_type types[] = {RNNAMP_LSTM, RNNAMP_GRU};
+    float knobs[2] = {0.8f, 0.1f};
+    for (int ti = 0; ti < 2; ti++) {
+        for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+            int n_in = 2 + (int)(si & 1);
+            rnnamp_model *m = random_model(types[ti], sizes[si], 1, n_in,
+                                           si & 1, -1, 40 + si);
+            TEST_FOR_EACH_KERNEL(k)
+            {
+                double e = max_err_vs_ref(m, k, knobs);
+                ck_assert_msg(e < 1e-5, "%s-%d, %d inputs, kernel %s: %g",
+                              rnnamp_layer_type_name(types[ti]), sizes[si],
+                              n_in, rnnamp_kernel_name(k), e);
+            }
+            rnnamp_model_free(m);
+        }
+    }
+}
+END_TEST
+
 /* Hybrid models: pre-FIR -> network (with and without skip) -> post-FIR,
  * short (direct) and long (FFT) stages, against the float64 reference,
  * in blocks of several sizes. */
@@ -713,6 +739,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, cells_match_reference);
+    tcase_add_test(tc, single_layer_knobs_match_reference);
     tcase_add_test(tc, stacks_knobs_dense_match_reference);
     tcase_add_test(tc, dense_only_model);
     tcase_add_test(tc, block_sizes_bit_identical_and_in_place);
