@@ -15,13 +15,9 @@
 /* The gates use the project's one float tanh, vf_tanh (vec_math.h, included
  * by every vec_*.h). */
 
-/* sigmoid(2y) = (1 + tanh(y)) / 2: the packed weights of every row that
- * feeds a sigmoid are pre-scaled by 0.5 (engine.c, gate_scale). */
-KB_INLINE vf kb_sigmoid_half(vf y)
-{
-    const vf h = vf_set1(0.5f);
-    return vf_fmadd(vf_tanh(y), h, h);
-}
+/* The sigmoid gates use vf_sigmoid_half (sigmoid(2y) = (1 + tanh(y)) / 2):
+ * the packed weights of every row that feeds a sigmoid are pre-scaled by
+ * 0.5 (engine.c, gate_scale). */
 
 /* Rows of a packed block for this vector width (engine_internal.h). */
 #define KB_BR RNNAMP_BLOCK_ROWS_FOR(VW)
@@ -149,13 +145,14 @@ static void kb_gemv(const float *W, const float *b, const float *v, int R,
 KB_INLINE void kb_lstm_cell(const float *g, float *c, float *h, int Hp, int k,
                             int n)
 {
-    vf i = kb_sigmoid_half(vf_load_n(g + k, n));
-    vf f = kb_sigmoid_half(vf_load_n(g + Hp + k, n));
-    vf gg = vf_tanh(vf_load_n(g + 2 * Hp + k, n));
-    vf o = kb_sigmoid_half(vf_load_n(g + 3 * Hp + k, n));
+    /* i and o carry the tanh's constant (vec_math.h, vf_tanh_div_c) */
+    vf i = vf_sigmoid_half_times(vf_load_n(g + k, n), VF_TANH_C);
+    vf f = vf_sigmoid_half(vf_load_n(g + Hp + k, n));
+    vf gg = vf_tanh_div_c(vf_load_n(g + 2 * Hp + k, n));
+    vf o = vf_sigmoid_half_times(vf_load_n(g + 3 * Hp + k, n), VF_TANH_C);
     vf cn = vf_fmadd(f, vf_load_n(c + k, n), vf_mul(i, gg));
     vf_store_n(c + k, cn, n);
-    vf_store_n(h + k, vf_mul(o, vf_tanh(cn)), n);
+    vf_store_n(h + k, vf_mul(o, vf_tanh_div_c(cn)), n);
 }
 
 KB_INLINE void kb_lstm_update_inl(const float *g, float *c, float *h, int Hp)
@@ -170,8 +167,8 @@ KB_INLINE void kb_lstm_update_inl(const float *g, float *c, float *h, int Hp)
 /* GRU: g = [r z n_h n_x] (4 x Hp); h = (1-z) n + z h for n units from k. */
 KB_INLINE void kb_gru_cell(const float *g, float *h, int Hp, int k, int n)
 {
-    vf r = kb_sigmoid_half(vf_load_n(g + k, n));
-    vf z = kb_sigmoid_half(vf_load_n(g + Hp + k, n));
+    vf r = vf_sigmoid_half(vf_load_n(g + k, n));
+    vf z = vf_sigmoid_half(vf_load_n(g + Hp + k, n));
     vf nn = vf_tanh(vf_fmadd(r, vf_load_n(g + 2 * Hp + k, n),
                              vf_load_n(g + 3 * Hp + k, n)));
     vf hp = vf_load_n(h + k, n);
@@ -206,7 +203,7 @@ KB_INLINE vf kb_act(vf v, int act)
 {
     switch (act) {
     case RNNAMP_ACT_TANH: return vf_tanh(v);
-    case RNNAMP_ACT_SIGMOID: return kb_sigmoid_half(v);
+    case RNNAMP_ACT_SIGMOID: return vf_sigmoid_half(v);
     case RNNAMP_ACT_RELU: return vf_max(v, vf_set1(0.f));
     default: return v;
     }
@@ -320,7 +317,7 @@ KB_INLINE void kb_gemv_fixed(const float *W, const float *b, const float *v,
 KB_INLINE void kb_lstm_halves(const vf *a, float *c, float *h)
 {
     const vf half = vf_set1(0.5f);
-    vf s0 = kb_sigmoid_half(a[0]); /* [i | f] */
+    vf s0 = vf_sigmoid_half(a[0]); /* [i | f] */
     vf t1 = vf_tanh(a[1]);         /* [g | tanh(o pre-activation)] */
     vf cn = vf_fmadd(vf_swap_halves(s0), vf_load_part(c, 8), vf_mul(s0, t1));
     vf o = vf_fmadd(vf_swap_halves(t1), half, half);
@@ -331,7 +328,7 @@ KB_INLINE void kb_lstm_halves(const vf *a, float *c, float *h)
 /* a[0] = [r | z], a[1] = [n_h | 0], x = [n_x | 0]. */
 KB_INLINE void kb_gru_halves(const vf *a, vf x, float *h)
 {
-    vf s0 = kb_sigmoid_half(a[0]);
+    vf s0 = vf_sigmoid_half(a[0]);
     vf nn = vf_tanh(vf_fmadd(s0, a[1], x));
     vf hp = vf_load_part(h, 8);
     vf_store_part(h, vf_fmadd(vf_swap_halves(s0), vf_sub(hp, nn), nn), 8);
@@ -349,13 +346,14 @@ KB_INLINE void kb_lstm_regs(const vf *a, float *c, float *h, const int HP)
 #endif
     const int n = HP / VW;
     for (int k = 0; k < n; k++) {
-        vf i = kb_sigmoid_half(a[k]);
-        vf f = kb_sigmoid_half(a[n + k]);
-        vf gg = vf_tanh(a[2 * n + k]);
-        vf o = kb_sigmoid_half(a[3 * n + k]);
+        /* as kb_lstm_cell: i and o carry the tanh's constant */
+        vf i = vf_sigmoid_half_times(a[k], VF_TANH_C);
+        vf f = vf_sigmoid_half(a[n + k]);
+        vf gg = vf_tanh_div_c(a[2 * n + k]);
+        vf o = vf_sigmoid_half_times(a[3 * n + k], VF_TANH_C);
         vf cn = vf_fmadd(f, vf_load(c + k * VW), vf_mul(i, gg));
         vf_store(c + k * VW, cn);
-        vf_store(h + k * VW, vf_mul(o, vf_tanh(cn)));
+        vf_store(h + k * VW, vf_mul(o, vf_tanh_div_c(cn)));
     }
 }
 
@@ -370,8 +368,8 @@ KB_INLINE void kb_gru_regs(const vf *a, const vf *x, float *h, const int HP)
 #endif
     const int n = HP / VW;
     for (int k = 0; k < n; k++) {
-        vf r = kb_sigmoid_half(a[k]);
-        vf z = kb_sigmoid_half(a[n + k]);
+        vf r = vf_sigmoid_half(a[k]);
+        vf z = vf_sigmoid_half(a[n + k]);
         vf nn = vf_tanh(vf_fmadd(r, a[2 * n + k], x[k]));
         vf hp = vf_load(h + k * VW);
         vf_store(h + k * VW, vf_fmadd(z, vf_sub(hp, nn), nn));
