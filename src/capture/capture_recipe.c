@@ -274,9 +274,9 @@ __attribute__((format(printf, 2, 3))) static void meta_add(capture_meta *m,
 }
 
 int capture_meta_begin(capture_meta *m, const capture_lv2 *host, int latency,
-                       int signal_version, double train_test_esr,
-                       const char *const *sym, const float *val, int n_set,
-                       char *err, size_t errlen)
+                       int signal_version, double guitar_seconds,
+                       double train_test_esr, const char *const *sym,
+                       const float *val, int n_set, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
     m->text = malloc(META_CAP);
@@ -291,8 +291,10 @@ int capture_meta_begin(capture_meta *m, const capture_lv2 *host, int latency,
     meta_add(m,
              "{\"capture\": {\"plugin\": \"%s\", \"plugin_name\": \"%s\", "
              "\"latency_samples\": %d, \"signal_version\": %d, "
-             "\"train_test_esr\": %.6g, \"settings\": {",
-             esc, esc2, latency, signal_version, train_test_esr);
+             "\"guitar_seconds\": %g, \"train_test_esr\": %.6g, "
+             "\"settings\": {",
+             esc, esc2, latency, signal_version, guitar_seconds,
+             train_test_esr);
     for (int i = 0; i < n_set; i++) {
         json_escape(esc2, sizeof esc2, sym[i]);
         meta_add(m, "%s\"%s\": %g", i ? ", " : "", esc2, val[i]);

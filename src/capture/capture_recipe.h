@@ -143,9 +143,10 @@ void capture_dataset_guitar_only(rnnamp_dataset *ds, const capture_signal *s);
 
 /* ---- the "capture" metadata stored in a model ---------------------------
  * {"capture": {"plugin": URI, "plugin_name": NAME, "latency_samples": N,
- *  "train_test_esr": E, "settings": {SYM: VAL, ...}, "heldout": [{"clip":
- *  NAME, "knob": K or -1, "esr": E}, ...], "knob1": {"symbol": SYM, "min":
- *  MIN, "max": MAX, "steps": N} (swept captures only), "probe": {"taps":
+ *  "signal_version": V, "guitar_seconds": S, "train_test_esr": E, "settings":
+ * {SYM: VAL, ...}, "heldout": [{"clip": NAME, "knob": K or -1, "esr": E}, ...],
+ * "knob1": {"symbol": SYM, "min": MIN, "max": MAX, "steps": N} (swept captures
+ * only), "probe": {"taps":
  *  [..], "esr": [..], "explained": E, "taps_needed": N}, "recipe":
  *  {"pre_fir": N, "post_fir": N, "hidden": N, "skip": 0|1,
  *  "guitar_only": 0|1, "kind": S}
@@ -158,12 +159,13 @@ typedef struct {
     int closed; /* the heldout array is closed */
 } capture_meta;
 
-/* Start the object: plugin, latency, the trainer's test ESR and the n_set
- * settings sym[i] = val[i]. Returns 0, or -1 (out of memory). */
+/* Start the object: plugin, latency, the capture signal's version and
+ * training guitar length, the trainer's test ESR and the n_set settings
+ * sym[i] = val[i]. Returns 0, or -1 (out of memory). */
 int capture_meta_begin(capture_meta *m, const capture_lv2 *host, int latency,
-                       int signal_version, double train_test_esr,
-                       const char *const *sym, const float *val, int n_set,
-                       char *err, size_t errlen);
+                       int signal_version, double guitar_seconds,
+                       double train_test_esr, const char *const *sym,
+                       const float *val, int n_set, char *err, size_t errlen);
 
 /* One held-out result (knob < 0: not a swept capture). */
 void capture_meta_heldout(capture_meta *m, const char *clip, double knob,

@@ -48,6 +48,10 @@ START_TEST(capture_overdrive)
     ck_assert_int_eq(m->layers[0].n_out, 8);
     ck_assert(m->meta.has_esr);
     ck_assert_double_eq(m->meta.sample_rate, 48000.0);
+    /* the capture metadata says how the signal was made */
+    snprintf(cmd, sizeof cmd, "grep -q '\"guitar_seconds\": 20,' '%s'",
+             model_path);
+    ck_assert_msg(system(cmd) == 0, "no guitar_seconds 20 in %s", model_path);
 
     /* Independent check on the held-out clip. */
     capture_signal s;
