@@ -39,16 +39,23 @@ GX=http://guitarix.sourceforge.net/plugins
 MDA=http://drobilla.net/plugins/mda
 
 # name | label | plugin URI | capture options (settings, sweep, network)
+#   [| output gain dB for the preset's output_gain port, default 0: for
+#   targets far louder than a DI, so that the preset does not clip a bus]
+# The presets made before the capture signal's training guitar grew from
+# 60 s to 180 s keep --guitar-seconds 60, so that this script still makes
+# what they were made with.
 PRESETS="\
-od-low|Overdrive, low drive (mda Overdrive 0.2)|$MDA/Overdrive|--set drive=0.2 --set muffle=0 --set output=0.5 --hidden 12
-ts9-high|Tube Screamer, full drive (guitarix TS9)|$GX/gxts9#ts9sim|--set fslider2_=1 --set fslider1_=500 --set fslider0_=-10
-fuzzface|Fuzz Face (guitarix)|$GX/gx_fuzzface_#_fuzzface_|--set FUZZ=0.7 --set LEVEL=0.5 --hidden 24 --early-stop 150
-combo-clean|Clean tube stage (mda Combo, D.I. model, drive 0.3)|$MDA/Combo|--set model=0 --set drive=0.3 --set bias=0.5 --set output=0.5 --hidden 12
-combo-high|High-gain amp (mda Combo, D.I. model, drive 1.0)|$MDA/Combo|--set model=0 --set drive=1 --set bias=0.5 --set output=0.5 --hidden 16
-rezfilter|Resonant low-pass (mda RezFilter, static)|$MDA/RezFilter|--set freq=0.45 --set res=0.6 --set env_vcf=0.5 --set lfo_vcf=0.5 --set output=0.5 --hidden 12
-zamtube-clean|Clean tube amp (ZamTube, tube drive 5, flat tone stack)|urn:zamaudio:ZamTube|--set tubedrive=5 --set tonestack=0 --set bass=5 --set mids=5 --set treb=5
-zamtube-high|Tube amp, full drive (ZamTube, tube drive 11, flat tone stack)|urn:zamaudio:ZamTube|--set tubedrive=11 --set tonestack=0 --set bass=5 --set mids=5 --set treb=5
-od-knob|Overdrive with Drive knob (mda Overdrive 0.1-0.9 on knob1)|$MDA/Overdrive|--set muffle=0 --set output=0.5 --sweep drive=0.1:0.9:3 --hidden 16"
+od-low|Overdrive, low drive (mda Overdrive 0.2)|$MDA/Overdrive|--set drive=0.2 --set muffle=0 --set output=0.5 --hidden 12 --guitar-seconds 60
+ts9-high|Tube Screamer, full drive (guitarix TS9)|$GX/gxts9#ts9sim|--set fslider2_=1 --set fslider1_=500 --set fslider0_=-10 --guitar-seconds 60
+fuzzface|Fuzz Face (guitarix)|$GX/gx_fuzzface_#_fuzzface_|--set FUZZ=0.7 --set LEVEL=0.5 --hidden 24 --early-stop 150 --guitar-seconds 60
+combo-clean|Clean tube stage (mda Combo, D.I. model, drive 0.3)|$MDA/Combo|--set model=0 --set drive=0.3 --set bias=0.5 --set output=0.5 --hidden 12 --guitar-seconds 60
+combo-high|High-gain amp (mda Combo, D.I. model, drive 1.0)|$MDA/Combo|--set model=0 --set drive=1 --set bias=0.5 --set output=0.5 --hidden 16 --guitar-seconds 60
+rezfilter|Resonant low-pass (mda RezFilter, static)|$MDA/RezFilter|--set freq=0.45 --set res=0.6 --set env_vcf=0.5 --set lfo_vcf=0.5 --set output=0.5 --hidden 12 --guitar-seconds 60
+zamtube-clean|Clean tube amp (ZamTube, tube drive 5, flat tone stack)|urn:zamaudio:ZamTube|--set tubedrive=5 --set tonestack=0 --set bass=5 --set mids=5 --set treb=5 --guitar-seconds 60
+zamtube-high|Tube amp, full drive (ZamTube, tube drive 11, flat tone stack)|urn:zamaudio:ZamTube|--set tubedrive=11 --set tonestack=0 --set bass=5 --set mids=5 --set treb=5 --guitar-seconds 60
+od-knob|Overdrive with Drive knob (mda Overdrive 0.1-0.9 on knob1)|$MDA/Overdrive|--set muffle=0 --set output=0.5 --sweep drive=0.1:0.9:3 --hidden 16 --guitar-seconds 60
+jcm800-high|JCM800 preamp, full gain (guitarix)|$GX/gx_jcm800pre_#_jcm800pre_|--set P6v=1 --set WET_DRY=100|-18
+metalamp-high|Metal amp, full drive, high gain (guitarix)|$GX/gxmetal_amp#metal_amp|--set DRIVE=20 --set HIGHGAIN=1|12"
 
 # Run from the source folder so that the clip names stored in the models'
 # metadata are relative (../shared/...), not this machine's paths.
@@ -93,7 +100,7 @@ ${4}	lv2:port [
 		pset:value 0.0
 	] , [
 		lv2:symbol "output_gain" ;
-		pset:value 0.0
+		pset:value ${OUTGAIN:-0.0}
 	] ;
 	state:state [
 $5
@@ -112,7 +119,7 @@ wanted() {
 }
 
 mkdir -p "$SRC/presets/logs"
-echo "$PRESETS" | while IFS='|' read -r name label uri opts; do
+echo "$PRESETS" | while IFS='|' read -r name label uri opts outgain; do
     wanted "$name" "$@" || continue
     min=$MINUTES
     case "$opts" in *--sweep*) min=$(awk -v m="$MINUTES" 'BEGIN{print 2*m}') ;; esac
@@ -137,6 +144,8 @@ echo "$PRESETS" | while IFS='|' read -r name label uri opts; do
 ' ;;
     esac
     comment="Captured by rnnamp-capture from <$uri> with: $(echo "$opts" | sed 's/--hidden [0-9]*//; s/  */ /g; s/ *$//'). See $name.json metadata for the network, its FIR stages and the held-out ESRs. GPL-3.0-or-later."
+    [ -n "$outgain" ] && comment="$comment Output gain $outgain dB: the model keeps the plugin's own level, this brings it nearer a DI's."
+    OUTGAIN=${outgain:-0.0}
     write_preset "$name" "$label" "$comment" "$knob" \
         "		<http://rnnamp.org/plugins/rnnamp#model> <$name.json>"
     grep -E "ESR|latency" "$log" | sed "s/^/  /" >&2
@@ -159,9 +168,12 @@ done
 # combo-high on the real DI clip 005, -6 dB gives 0.7 dB more RMS than the
 # model alone and peaks at -1.7 dBFS (ir_gain 0: +6.7 dB, peaks +4.3 dBFS).
 # name | label | amp preset | IR in presets/ | IR_GAIN | IR source
+#   [| output gain dB, as for the amp presets]
 CABS="\
-combo-high-cab|High-gain amp + 4x12 cab (mda Combo drive 1.0, guitarix 4x12 IR)|combo-high|gx-cab-4x12.wav|-6.0|guitarix GxCabinet 4x12 (tools/make-cab-ir.sh)"
-echo "$CABS" | while IFS='|' read -r name label amp ir irgain irsrc; do
+combo-high-cab|High-gain amp + 4x12 cab (mda Combo drive 1.0, guitarix 4x12 IR)|combo-high|gx-cab-4x12.wav|-6.0|guitarix GxCabinet 4x12 (tools/make-cab-ir.sh)
+jcm800-high-cab|JCM800 preamp, full gain + 4x12 cab (guitarix JCM800 preamp, guitarix 4x12 IR)|jcm800-high|gx-cab-4x12.wav|-8.0|guitarix GxCabinet 4x12 (tools/make-cab-ir.sh)|-18
+metalamp-high-cab|Metal amp, full drive + 4x12 cab (guitarix metal amp, guitarix 4x12 IR)|metalamp-high|gx-cab-4x12.wav|-8.0|guitarix GxCabinet 4x12 (tools/make-cab-ir.sh)|12"
+echo "$CABS" | while IFS='|' read -r name label amp ir irgain irsrc outgain; do
     wanted "$name" "$@" || continue
     [ -f "$SRC/presets/$ir" ] || "$SRC/tools/make-cab-ir.sh" "$BUILD" \
         "$SRC/presets/$ir"
@@ -169,6 +181,7 @@ echo "$CABS" | while IFS='|' read -r name label amp ir irgain irsrc; do
     mkdir -p "$dir"
     cp "$SRC/presets/rnnamp-$amp.lv2/$amp.json" "$SRC/presets/$ir" "$dir/"
     comment="The $amp preset's model (see $amp.json metadata for its capture) followed by the cabinet impulse response $ir, the response of $irsrc (guitarix: GPL-2.0-or-later). GPL-3.0-or-later."
+    OUTGAIN=${outgain:-0.0}
     write_preset "$name" "$label" "$comment" \
         '	lv2:port [
 		lv2:symbol "ir_enabled" ;

@@ -2,7 +2,8 @@
 # Every shipped capture preset (presets/rnnamp-*.lv2 made by
 # tools/make-presets.sh) loads in rnnamp-render through LV2_PATH, and the
 # preset plays exactly its model: output identical to rnnamp-render
-# --model <the bundle's model file>, finite, and not silent.
+# --model <the bundle's model file> with the preset's output_gain, finite,
+# and not silent.
 # usage: presets-render.sh LV2_PATH RNNAMP_RENDER RNNAMP_CAPTURE RNNAMP_ESR SRCDIR
 set -eu
 LV2_PATH=$1
@@ -33,9 +34,12 @@ for dir in "$SRC"/presets/rnnamp-*.lv2; do
     fi
     knob=""
     grep -q '"knob1"' "$dir/$name.ttl" && knob="--set knob1=0.5"
+    # the preset's output gain (pset:value on the line after the symbol)
+    og=$(awk '/lv2:symbol "output_gain"/ { getline; print $2 }' \
+        "$dir/$name.ttl")
     # shellcheck disable=SC2086
-    "$RENDER" --quiet --model "$dir/$name.json" $knob "$TMP/di.wav" \
-        "$TMP/m.wav" 2>/dev/null
+    "$RENDER" --quiet --model "$dir/$name.json" $knob \
+        --set "output_gain=${og:-0}" "$TMP/di.wav" "$TMP/m.wav" 2>/dev/null
     # compare the samples (the WAV headers carry a time stamp)
     sox "$TMP/p.wav" -t f32 "$TMP/p.raw" 2>/dev/null
     sox "$TMP/m.wav" -t f32 "$TMP/m.raw" 2>/dev/null
