@@ -143,10 +143,10 @@ void capture_dataset_guitar_only(rnnamp_dataset *ds, const capture_signal *s);
 
 /* ---- the "capture" metadata stored in a model ---------------------------
  * {"capture": {"plugin": URI, "plugin_name": NAME, "latency_samples": N,
- *  "signal_version": V, "guitar_seconds": S, "train_test_esr": E, "settings":
- * {SYM: VAL, ...}, "heldout": [{"clip": NAME, "knob": K or -1, "esr": E}, ...],
- * "knob1": {"symbol": SYM, "min": MIN, "max": MAX, "steps": N} (swept captures
- * only), "probe": {"taps":
+ *  "signal_version": V, "guitar_seconds": S, "train_test_esr": E,
+ *  "settings": {SYM: VAL, ...}, "heldout": [{"clip": NAME, "knob": K or -1,
+ *  "esr": E}, ...], "knob1": {"symbol": SYM, "min": MIN, "max": MAX,
+ *  "steps": N} (swept captures only), "probe": {"taps":
  *  [..], "esr": [..], "explained": E, "taps_needed": N}, "recipe":
  *  {"pre_fir": N, "post_fir": N, "hidden": N, "skip": 0|1,
  *  "guitar_only": 0|1, "kind": S}
