@@ -13,10 +13,10 @@
 #
 # A preset whose state carries a cabinet IR (#ir, e.g. combo-high-cab) is
 # checked further: its offline render must equal its model's output
-# (rnnamp-render --model, no IR) convolved by sox with the unit-energy IR
-# (ESR <= 1e-6), must differ from that model output without the IR (ESR >
-# 0.1) and lose at least 20 dB of its energy above 8 kHz to the cabinet;
-# and jalv must log no error while loading it.
+# (rnnamp-render --model at its output gain, no IR) convolved by sox with
+# the unit-energy IR (ESR <= 1e-6), must differ from that model output
+# without the IR (ESR > 0.1) and lose at least 20 dB of its energy above
+# 8 kHz to the cabinet; and jalv must log no error while loading it.
 #
 # With JACK_MIDI_SEND (tests/plugin/jack_midi_send.c), model folders and
 # MIDI: a preset made here sets a model folder (two of the shipped models,
@@ -126,7 +126,11 @@ check_cab() {
     [ -f "$b/$ir" ] && [ -f "$b/$model" ] ||
         fail "$1: IR $ir or model $model missing in $b"
     [ "$(soxi -r "$b/$ir")" = 48000 ] || fail "$1: $ir is not at 48 kHz"
-    "$render" --quiet --model "$b/$model" "$tmp/in.wav" "$tmp/dry.wav" ||
+    # the model alone at the preset's output gain (dB; 0 when it sets none)
+    og=$(awk '/lv2:symbol "output_gain"/ { f = 1; next }
+              f && /pset:value/ { print $2 + 0; exit }' "$b"/*.ttl)
+    "$render" --quiet --model "$b/$model" --set "output_gain=${og:-0}" \
+        "$tmp/in.wav" "$tmp/dry.wav" ||
         fail "rnnamp-render --model $b/$model failed"
     # the preset's ir_gain (dB; 0 when it sets none)
     g=$(awk '/lv2:symbol "ir_gain"/ { f = 1; next }
@@ -146,7 +150,7 @@ check_cab() {
     hi_cab=$(rms_hi "$2")
     hi_dry=$(rms_hi "$tmp/dry.wav")
     echo "jalv-test: $1: ESR $e_ref against $model convolved with $ir" \
-        "at ir_gain ${g:-0} dB," \
+        "at ir_gain ${g:-0} dB, output gain ${og:-0} dB," \
         "$e_dry against $model alone; above 8 kHz $hi_cab dB" \
         "(without the IR $hi_dry dB)"
     awk -v e="$e_ref" 'BEGIN { exit !(e <= 1e-6) }' ||
