@@ -5,6 +5,9 @@
 # -ffast-math and the size fixed at compile time, on the same networks (the
 # loop writes its weights as a NAM LSTM file; tests/engine/test_bench_plain.c
 # checks that both compute the same).
+# Also the gate product alone (no activations, no recurrence; the same
+# file, --product-only, with 512-bit vectors preferred): the floor set by
+# reading the float32 weights.
 # Rounds alternate the programs; the table gives the median ns/sample per
 # program over the rounds. Run it on an idle machine.
 #
@@ -30,6 +33,11 @@ trap 'rm -rf "$TMP"' EXIT INT TERM
 for h in $SIZES; do # one program per size: H known at compile time
     $CC -O3 -march=native -ffast-math -DPLAIN_H="$h" -o "$TMP/plain$h" \
         "$SRC/tools/rnnamp-bench-plain.c" -lm
+    # the gate product alone, 512-bit vectors where the CPU has them: the
+    # floor of a kernel that reads float32 weights from L1
+    $CC -O3 -march=native -ffast-math -mprefer-vector-width=512 \
+        -DPLAIN_H="$h" -o "$TMP/product$h" \
+        "$SRC/tools/rnnamp-bench-plain.c" -lm
     "$TMP/plain$h" --hidden "$h" --seconds 0.01 --repeats 1 \
         --write-nam "$TMP/lstm$h.nam" >/dev/null
 done
@@ -38,6 +46,9 @@ while [ "$r" -le "$ROUNDS" ]; do
     for h in $SIZES; do
         "$TMP/plain$h" --hidden "$h" --seconds 2 --repeats 3 |
             awk -v h="$h" '{print "lstm-" h, "plain-c-march-native", $3}'
+        "$TMP/product$h" --hidden "$h" --product-only --seconds 2 \
+            --repeats 3 |
+            awk -v h="$h" '{print "lstm-" h, "gate-product-only", $3}'
         "$BUILD/tools/rnnamp-bench" --model "$TMP/lstm$h.nam" --kernel all \
             --samples 96000 --repeats 3 |
             awk -F'|' -v h="$h" 'NF > 4 && $3 ~ /[0-9]/ {

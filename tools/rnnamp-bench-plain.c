@@ -11,7 +11,9 @@
  * (tests/engine/test_bench_plain.c).
  *
  * usage: rnnamp-bench-plain --hidden H [--seconds S] [--repeats R]
- *                           [--write-nam FILE] [--write-io IN OUT]
+ *                           [--product-only] [--write-nam FILE]
+ *                           [--write-io IN OUT]
+ *   --product-only: time only the gate product (plain_product);
  *   --write-nam: the network (random weights, fixed seed) as a NAM LSTM
  *                file, for rnnamp-bench --model and the test;
  *   --write-io:  the input signal and this loop's output, raw float32.
@@ -68,6 +70,32 @@ static float plain_step(plain_lstm *m, float x)
     for (int j = 0; j < H; j++)
         y += m->hw[j] * m->h[j];
     return y;
+}
+
+/* The gate product of plain_step alone, z = b + [W_ih | W_hh] [x, h], with
+ * h held fixed (no recurrence, no activations): the floor of any kernel
+ * that reads float32 weights, bounded by the load bandwidth of L1. The
+ * empty asm (GCC, Clang) keeps the compiler from computing the h part once
+ * for all samples. */
+static float plain_product(const plain_lstm *m, float x)
+{
+#ifdef PLAIN_H
+    const int H = PLAIN_H, G = 4 * PLAIN_H;
+#else
+    const int H = m->H, G = 4 * H;
+#endif
+    float z[4 * MAX_H];
+    for (int r = 0; r < G; r++)
+        z[r] = m->b[r] + m->wt[r] * x;
+    for (int k = 0; k < H; k++) {
+        const float *wk = m->wt + (size_t)(1 + k) * G;
+        const float hk = m->h[k];
+        for (int r = 0; r < G; r++)
+            z[r] += wk[r] * hk;
+    }
+    /* z is read, and h may have changed: no factoring across samples */
+    __asm__ volatile("" : : "r"(z) : "memory");
+    return z[0];
 }
 
 static uint64_t rng_next(uint64_t *s)
@@ -135,12 +163,13 @@ static int write_raw(const char *path, const float *x, size_t n)
 static void usage(void)
 {
     fprintf(stderr, "usage: rnnamp-bench-plain --hidden H [--seconds S] "
-                    "[--repeats R] [--write-nam FILE] [--write-io IN OUT]\n");
+                    "[--repeats R] [--product-only] [--write-nam FILE] "
+                    "[--write-io IN OUT]\n");
 }
 
 int main(int argc, char **argv)
 {
-    int H = 0, repeats = 5;
+    int H = 0, repeats = 5, product = 0;
     double seconds = 2.0;
     const char *nam = NULL, *io_in = NULL, *io_out = NULL;
     for (int i = 1; i < argc; i++) {
@@ -152,6 +181,8 @@ int main(int argc, char **argv)
             seconds = atof(argv[++i]);
         else if (!strcmp(a, "--repeats") && more)
             repeats = atoi(argv[++i]);
+        else if (!strcmp(a, "--product-only"))
+            product = 1;
         else if (!strcmp(a, "--write-nam") && more)
             nam = argv[++i];
         else if (!strcmp(a, "--write-io") && i + 2 < argc) {
@@ -204,17 +235,21 @@ int main(int argc, char **argv)
         memset(m.h, 0, sizeof m.h);
         memset(m.c, 0, sizeof m.c);
         double t0 = now_s();
-        for (size_t i = 0; i < n; i++)
-            y[i] = plain_step(&m, x[i]);
+        if (product)
+            for (size_t i = 0; i < n; i++)
+                y[i] = plain_product(&m, x[i]);
+        else
+            for (size_t i = 0; i < n; i++)
+                y[i] = plain_step(&m, x[i]);
         t[r] = (now_s() - t0) * 1e9 / (double)n;
     }
     qsort(t, (size_t)repeats, sizeof *t, cmp_double);
     double sum = 0.0;
     for (size_t i = 0; i < n; i++)
         sum += y[i];
-    printf("plain-c lstm-%d: %.1f ns/sample (median of %d x %.1f s; output "
+    printf("plain-c%s lstm-%d: %.1f ns/sample (median of %d x %.1f s; output "
            "sum %.6g)\n",
-           H, t[repeats / 2], repeats, seconds, sum);
+           product ? "-product" : "", H, t[repeats / 2], repeats, seconds, sum);
     int rc = 0;
     if (nam && write_nam(nam, &m)) {
         fprintf(stderr, "rnnamp-bench-plain: cannot write %s\n", nam);

@@ -88,6 +88,37 @@ START_TEST(plain_loop_matches_engine)
 }
 END_TEST
 
+/* --product-only times the gate product alone, h held at its initial 0:
+ * its output, row 0 of the product, is then b0 + w0 x, affine in x. */
+START_TEST(product_only_is_the_input_column)
+{
+    char in[512], out[512], cmd[2048];
+    snprintf(in, sizeof in, "%s/in.f32", tmpdir);
+    snprintf(out, sizeof out, "%s/out.f32", tmpdir);
+    snprintf(cmd, sizeof cmd,
+             "'%s' --hidden 16 --product-only --seconds 0.2 --repeats 1 "
+             "--write-io '%s' '%s' > /dev/null",
+             BENCH_PLAIN, in, out);
+    ck_assert_int_eq(test_run_tool(cmd), 0);
+    size_t n, n2;
+    float *x = read_raw(in, &n), *y = read_raw(out, &n2);
+    ck_assert_uint_eq(n2, n);
+    size_t lo = 0, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        lo = x[i] < x[lo] ? i : lo;
+        hi = x[i] > x[hi] ? i : hi;
+    }
+    double w0 = ((double)y[hi] - y[lo]) / ((double)x[hi] - x[lo]);
+    double b0 = y[lo] - w0 * x[lo], d = 0.0;
+    ck_assert_msg(fabs(w0) > 1e-3, "w0 %g: the output ignores x", w0);
+    for (size_t i = 0; i < n; i++)
+        d = fmax(d, fabs(y[i] - (b0 + w0 * x[i])));
+    ck_assert_msg(d < 1e-6, "not affine in x: off by %g", d);
+    free(x);
+    free(y);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("bench_plain");
@@ -95,6 +126,7 @@ int main(void)
     tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
     tcase_add_loop_test(tc, plain_loop_matches_engine, 0,
                         (int)(sizeof hidden / sizeof hidden[0]));
+    tcase_add_test(tc, product_only_is_the_input_column);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }
