@@ -4,7 +4,10 @@
  * until alloc_count_begin(); alloc_count_end() returns the number of calls
  * made in between. Under ASan (which owns those symbols) it counts through
  * ASan's malloc/free hooks instead, so the zero-allocation tests hold in
- * the sanitizer builds too. Single-threaded use only. */
+ * the sanitizer builds too. Only the thread between alloc_count_begin() and
+ * alloc_count_end() counts (both flags are thread-local): a plugin host's
+ * worker thread may allocate while run() runs, and under ASan the hooks
+ * see every thread's calls. */
 #ifndef RNNAMP_ALLOC_COUNT_H
 #define RNNAMP_ALLOC_COUNT_H
 
@@ -19,8 +22,8 @@ int __sanitizer_install_malloc_and_free_hooks(
     void (*malloc_hook)(const volatile void *, size_t),
     void (*free_hook)(const volatile void *));
 
-static volatile int alloc_count_on;
-static volatile long alloc_count_n;
+static __thread volatile int alloc_count_on;
+static __thread volatile long alloc_count_n;
 static int alloc_count_hooked;
 
 static void alloc_count_malloc_hook(const volatile void *p, size_t n)
@@ -56,8 +59,8 @@ extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
 extern void __libc_free(void *);
 
-static volatile int alloc_count_on;
-static volatile long alloc_count_n;
+static __thread volatile int alloc_count_on;
+static __thread volatile long alloc_count_n;
 
 void *malloc(size_t n)
 {
