@@ -40,16 +40,15 @@ typedef struct {
     float h[MAX_H], c[MAX_H];
 } plain_lstm;
 
-/* The loop under test: one sample per call. The inner loops run over the
- * 4H gate rows, contiguous in wt, so the compiler vectorises them. */
-static float plain_step(plain_lstm *m, float x)
+/* The gate products z = b + [W_ih | W_hh] [x, h]: the inner loops run over
+ * the 4H gate rows, contiguous in wt, so the compiler vectorises them. */
+static inline void plain_gates(const plain_lstm *m, float x, float *z)
 {
 #ifdef PLAIN_H /* a compile-time size: fixed trip counts, full unrolling */
     const int H = PLAIN_H, G = 4 * PLAIN_H;
 #else
     const int H = m->H, G = 4 * H;
 #endif
-    float z[4 * MAX_H];
     for (int r = 0; r < G; r++)
         z[r] = m->b[r] + m->wt[r] * x;
     for (int k = 0; k < H; k++) {
@@ -58,6 +57,18 @@ static float plain_step(plain_lstm *m, float x)
         for (int r = 0; r < G; r++)
             z[r] += wk[r] * hk;
     }
+}
+
+/* The loop under test: one sample per call. */
+static float plain_step(plain_lstm *m, float x)
+{
+#ifdef PLAIN_H
+    const int H = PLAIN_H;
+#else
+    const int H = m->H;
+#endif
+    float z[4 * MAX_H];
+    plain_gates(m, x, z);
     for (int j = 0; j < H; j++) {
         float i = 1.0f / (1.0f + expf(-z[j]));
         float f = 1.0f / (1.0f + expf(-z[H + j]));
@@ -72,27 +83,14 @@ static float plain_step(plain_lstm *m, float x)
     return y;
 }
 
-/* The gate product of plain_step alone, z = b + [W_ih | W_hh] [x, h], with
- * h held fixed (no recurrence, no activations): the floor of any kernel
- * that reads float32 weights, bounded by the load bandwidth of L1. The
- * empty asm (GCC, Clang) keeps the compiler from computing the h part once
- * for all samples. */
+/* The gate product of plain_step alone, with h held fixed (no recurrence,
+ * no activations): the floor of any kernel that reads float32 weights,
+ * bounded by the load bandwidth of L1. The empty asm (GCC, Clang) keeps
+ * the compiler from computing the h part once for all samples. */
 static float plain_product(const plain_lstm *m, float x)
 {
-#ifdef PLAIN_H
-    const int H = PLAIN_H, G = 4 * PLAIN_H;
-#else
-    const int H = m->H, G = 4 * H;
-#endif
     float z[4 * MAX_H];
-    for (int r = 0; r < G; r++)
-        z[r] = m->b[r] + m->wt[r] * x;
-    for (int k = 0; k < H; k++) {
-        const float *wk = m->wt + (size_t)(1 + k) * G;
-        const float hk = m->h[k];
-        for (int r = 0; r < G; r++)
-            z[r] += wk[r] * hk;
-    }
+    plain_gates(m, x, z);
     /* z is read, and h may have changed: no factoring across samples */
     __asm__ volatile("" : : "r"(z) : "memory");
     return z[0];
