@@ -34,10 +34,13 @@ for h in $SIZES; do # one program per size: H known at compile time
     $CC -O3 -march=native -ffast-math -DPLAIN_H="$h" -o "$TMP/plain$h" \
         "$SRC/tools/rnnamp-bench-plain.c" -lm
     # the gate product alone, 512-bit vectors where the CPU has them: the
-    # floor of a kernel that reads float32 weights from L1
+    # floor of a kernel that reads float32 weights from L1 (compilers for
+    # other CPUs do not know the option)
     $CC -O3 -march=native -ffast-math -mprefer-vector-width=512 \
         -DPLAIN_H="$h" -o "$TMP/product$h" \
-        "$SRC/tools/rnnamp-bench-plain.c" -lm
+        "$SRC/tools/rnnamp-bench-plain.c" -lm 2>/dev/null ||
+        $CC -O3 -march=native -ffast-math -DPLAIN_H="$h" \
+            -o "$TMP/product$h" "$SRC/tools/rnnamp-bench-plain.c" -lm
     "$TMP/plain$h" --hidden "$h" --seconds 0.01 --repeats 1 \
         --write-nam "$TMP/lstm$h.nam" >/dev/null
 done
